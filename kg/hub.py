@@ -1,0 +1,253 @@
+"""The hub summary of a paper, as a citation hub page shows it, and its citing-papers explorer.
+
+Every number comes from the saved queries ``paper``, ``paper-ids``, ``hub-distribution``,
+``hub-representatives`` and ``hub-citing``; this module only adds them up and phrases the headline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from typing import Any, TypeVar
+
+import pyoxigraph as ox
+
+from kg import queries
+from kg.errors import UnknownPaper
+from kg.ids import SCHEME_RANK, parse_id
+from kg.store import Store
+from kg.vocab import POLARITY_BY_IRI, ROLE_BY_IRI, Polarity, Role
+
+DOMINANT_SHARE = 0.6
+REPRESENTATIVES = 5
+
+
+@dataclass
+class PaperInfo:
+    iri: str
+    title: str | None
+    year: int | None
+    ids: dict[str, list[str]]
+    abstract: str | None = None
+    summary: str | None = None
+
+
+@dataclass
+class Share:
+    label: str
+    count: int
+    share: float
+
+
+@dataclass
+class CitingPaper:
+    iri: str
+    title: str | None
+    year: int | None
+    summary: str | None
+    role: str | None
+    polarity: str | None
+
+
+@dataclass
+class HubSummary:
+    paper: PaperInfo
+    citing_papers: int
+    annotated: int
+    unclassified: int
+    behavior: str
+    headline: str
+    roles: list[Share] = field(default_factory=list)
+    polarities: list[Share] = field(default_factory=list)
+    representatives: list[CitingPaper] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The documented JSON shape of ``kg hub --format json``."""
+        paper = self.paper
+        return {
+            "paper": {"iri": paper.iri, "title": paper.title, "year": paper.year, "ids": paper.ids},
+            "citing_papers": self.citing_papers,
+            "annotated": self.annotated,
+            "unclassified": self.unclassified,
+            "behavior": self.behavior,
+            "headline": self.headline,
+            "roles": [{"role": s.label, "count": s.count, "share": s.share} for s in self.roles],
+            "polarities": [
+                {"polarity": s.label, "count": s.count, "share": s.share} for s in self.polarities
+            ],
+            "representatives": [asdict(r) for r in self.representatives],
+        }
+
+
+def percent(share: Fraction) -> int:
+    """A share as a whole percentage, rounded half up.
+
+    >>> percent(Fraction(1, 8)), percent(Fraction(5, 8)), percent(Fraction(1, 3))
+    (13, 63, 33)
+    """
+    return int(share * 100 + Fraction(1, 2))
+
+
+def headline(
+    roles: list[tuple[Role, int]], annotated: int, dominant_share: float = DOMINANT_SHARE
+) -> tuple[str, str]:
+    """The behaviour (none, dominant or mixed) and the sentence a hub page leads with.
+
+    >>> headline([(Role.BACKGROUND, 2), (Role.METHOD, 1), (Role.COMPARISON, 1)], 4)
+    ('mixed', 'Mixed citation behavior. Most common role is background (50%).')
+    >>> headline([(Role.METHOD, 4), (Role.BACKGROUND, 1)], 5)
+    ('dominant', 'Dominant citation role: method (80%).')
+    """
+    if annotated == 0:
+        return "none", "No citation-role annotations yet."
+    top, count = roles[0]
+    share = Fraction(count, annotated)
+    label = top.value.replace("_", " ")
+    if share >= Fraction(str(dominant_share)):
+        return "dominant", f"Dominant citation role: {label} ({percent(share)}%)."
+    return "mixed", f"Mixed citation behavior. Most common role is {label} ({percent(share)}%)."
+
+
+def paper_info(store: Store, paper: str) -> PaperInfo:
+    """Title, year, abstract, summary and ids of a paper given by any of its ids."""
+    return _paper_info(store, _node(store, paper))
+
+
+def _paper_info(store: Store, node: ox.NamedNode) -> PaperInfo:
+    row = queries.run(store, "paper", {"paper": node}).rows[0]
+    ids: dict[str, list[str]] = {}
+    for id_row in queries.run(store, "paper-ids", {"paper": node}).rows:
+        ids.setdefault(id_row["scheme"], []).append(id_row["value"])
+    ordered = dict(sorted(ids.items(), key=lambda item: SCHEME_RANK.get(item[0], len(SCHEME_RANK))))
+    return PaperInfo(node.value, row["title"], row["year"], ordered, row["abstract"], row["summary"])
+
+
+def summary(
+    store: Store,
+    paper: str,
+    *,
+    representatives: int = REPRESENTATIVES,
+    dominant_share: float = DOMINANT_SHARE,
+) -> HubSummary:
+    """The hub summary of a paper given by any of its ids; UnknownPaper if the store has none."""
+    node = _node(store, paper)
+    info = _paper_info(store, node)
+    role_counts: dict[Role, int] = {}
+    polarity_counts: dict[Polarity, int] = {}
+    citations = 0
+    for row in queries.run(store, "hub-distribution", {"paper": node}).rows:
+        citations += row["citations"]
+        if row["role"] is not None:
+            role = ROLE_BY_IRI[row["role"]]
+            role_counts[role] = role_counts.get(role, 0) + row["citations"]
+        if row["polarity"] is not None:
+            polarity = POLARITY_BY_IRI[row["polarity"]]
+            polarity_counts[polarity] = polarity_counts.get(polarity, 0) + row["citations"]
+    annotated = sum(role_counts.values())
+    roles = _ranked(role_counts, list(Role))
+    polarities = _ranked(polarity_counts, list(Polarity))
+    behavior, sentence = headline(roles, annotated, dominant_share)
+    return HubSummary(
+        paper=info,
+        citing_papers=citations,
+        annotated=annotated,
+        unclassified=citations - annotated,
+        behavior=behavior,
+        headline=sentence,
+        roles=_shares(roles),
+        polarities=_shares(polarities),
+        representatives=_representatives(store, node, [role for role, _ in roles], representatives),
+    )
+
+
+def citing(
+    store: Store,
+    paper: str,
+    *,
+    role: str | None = None,
+    polarity: str | None = None,
+    from_year: int | None = None,
+    to_year: int | None = None,
+    sort: str = "year",
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[int, list[CitingPaper]]:
+    """One page of the citing-papers explorer, and the number of rows on all pages."""
+    if page < 1 or page_size < 1:
+        raise ValueError("page and page size start at 1")
+    params = {
+        "paper": _node(store, paper),
+        "role": role,
+        "polarity": polarity,
+        "from_year": from_year,
+        "to_year": to_year,
+        "sort": sort,
+    }
+    result = queries.run(
+        store,
+        "hub-citing",
+        {k: v for k, v in params.items() if v is not None},
+        offset=(page - 1) * page_size,
+        limit=page_size,
+    )
+    return result.total, [_citing_paper(row, "primary_role", "primary_polarity") for row in result.rows]
+
+
+def _node(store: Store, paper: str) -> ox.NamedNode:
+    """The node of a paper given by a prefixed id, or by its IRI in this store."""
+    if paper.startswith(store.minter.base + "paper/"):
+        return ox.NamedNode(paper)
+    paper_id = parse_id(paper)
+    node = store.paper(paper_id)
+    if node is None:
+        raise UnknownPaper(f"no paper in the store has the id {paper_id}")
+    return node
+
+
+Label = TypeVar("Label", Role, Polarity)
+
+
+def _ranked(counts: dict[Label, int], precedence: list[Label]) -> list[tuple[Label, int]]:
+    return sorted(counts.items(), key=lambda item: (-item[1], precedence.index(item[0])))
+
+
+def _shares(ranked: list[tuple[Role, int]] | list[tuple[Polarity, int]]) -> list[Share]:
+    total = sum(count for _, count in ranked)
+    return [Share(label.value, count, count / total) for label, count in ranked]
+
+
+def _representatives(
+    store: Store, node: ox.NamedNode, role_order: list[Role], limit: int
+) -> list[CitingPaper]:
+    """The best citing paper of each role in distribution order, then the best of the rest."""
+    chosen: list[CitingPaper] = []
+    wanted = {role.iri.value for role in role_order}
+    best_of_role: dict[str, CitingPaper] = {}
+    fill: list[CitingPaper] = []
+    for row in queries.iterate(store, "hub-representatives", {"paper": node}):
+        role = row["role"]
+        if role in wanted and role not in best_of_role:
+            best_of_role[role] = _citing_paper(row, "role", "polarity")
+        elif len(fill) < limit:
+            fill.append(_citing_paper(row, "role", "polarity"))
+        if len(best_of_role) == len(wanted) and len(fill) >= limit:
+            break
+    for role in role_order:
+        if role.iri.value in best_of_role:
+            chosen.append(best_of_role[role.iri.value])
+    chosen = chosen[:limit]
+    chosen.extend(fill[: limit - len(chosen)])
+    return chosen
+
+
+def _citing_paper(row: dict[str, Any], role_column: str, polarity_column: str) -> CitingPaper:
+    role = ROLE_BY_IRI.get(row[role_column]) if row[role_column] else None
+    polarity = POLARITY_BY_IRI.get(row[polarity_column]) if row[polarity_column] else None
+    return CitingPaper(
+        iri=row["citing"],
+        title=row["title"],
+        year=row["year"],
+        summary=row["summary"],
+        role=role.value if role else None,
+        polarity=polarity.value if polarity else None,
+    )

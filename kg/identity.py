@@ -1,0 +1,100 @@
+"""One node per paper, whatever the order of loading.
+
+A paper's IRI is minted from the best of all the ids the store knows for it (``ids.best_id``). When a
+load tells the store that two nodes share an id, or gives a node a better id than the one it was named
+by, this module renames the nodes to the one IRI the whole cluster deserves, in every graph, and
+renames the citations whose IRIs are minted from those papers. So loading A then B and B then A end
+in the same graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import unquote
+
+import pyoxigraph as ox
+
+from kg.ids import PaperId
+from kg.store import Store
+from kg.vocab import DATACITE, FABIO, RDF
+
+_BATCH = 500
+_RENAME = """
+DELETE {{ GRAPH ?g {{ ?old ?p ?o }} }} INSERT {{ GRAPH ?g {{ ?new ?p ?o }} }}
+WHERE {{ VALUES (?old ?new) {{ {rows} }} GRAPH ?g {{ ?old ?p ?o }} }} ;
+DELETE {{ GRAPH ?g {{ ?s ?p ?old }} }} INSERT {{ GRAPH ?g {{ ?s ?p ?new }} }}
+WHERE {{ VALUES (?old ?new) {{ {rows} }} GRAPH ?g {{ ?s ?p ?old }} }}
+"""
+_CITATIONS_OF = """
+SELECT DISTINCT ?citation ?citing ?cited WHERE {{
+  VALUES ?paper {{ {papers} }}
+  {{ ?citation cito:hasCitingEntity ?paper }} UNION {{ ?citation cito:hasCitedEntity ?paper }}
+  ?citation cito:hasCitingEntity ?citing ; cito:hasCitedEntity ?cited .
+}}
+"""
+
+
+def canonicalise(store: Store, graph: ox.NamedNode) -> list[ox.NamedNode]:
+    """Merge and rename the papers of ``graph``; return the citations that were renamed."""
+    renames: dict[str, str] = {}
+    for quad in store.oxigraph.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
+        node = quad.subject
+        if node.value in renames or len(_identifiers(store, node)) < 2:
+            continue
+        nodes, identifiers = _cluster(store, node)
+        canonical = store.minter.paper(min(map(_parse_identifier, identifiers), key=lambda i: i.rank))
+        renames.update((other, canonical) for other in nodes if other != canonical)
+    if not renames:
+        return []
+    _rename(store, renames)
+    return _rename_citations(store, sorted(set(renames.values())))
+
+
+def _identifiers(store: Store, node: ox.NamedNode) -> set[str]:
+    return {q.object.value for q in store.oxigraph.quads_for_pattern(node, DATACITE["hasIdentifier"], None)}
+
+
+def _cluster(store: Store, start: ox.NamedNode) -> tuple[set[str], set[str]]:
+    """Every node reachable from ``start`` through shared identifiers, and all their identifiers."""
+    nodes, identifiers, todo = {start.value}, set(), [start.value]
+    while todo:
+        for identifier in _identifiers(store, ox.NamedNode(todo.pop())) - identifiers:
+            identifiers.add(identifier)
+            for quad in store.oxigraph.quads_for_pattern(
+                None, DATACITE["hasIdentifier"], ox.NamedNode(identifier)
+            ):
+                if quad.subject.value not in nodes:
+                    nodes.add(quad.subject.value)
+                    todo.append(quad.subject.value)
+    return nodes, identifiers
+
+
+def _parse_identifier(iri: str) -> PaperId:
+    scheme, _, value = iri.rpartition("/id/")[2].partition("/")
+    return PaperId(scheme, unquote(value))
+
+
+def _rename(store: Store, renames: dict[str, str]) -> None:
+    pairs = list(renames.items())
+    for start in range(0, len(pairs), _BATCH):
+        rows = " ".join(
+            f"({ox.NamedNode(old)} {ox.NamedNode(new)})" for old, new in pairs[start : start + _BATCH]
+        )
+        store.update(_RENAME.format(rows=rows))
+
+
+def _rename_citations(store: Store, papers: list[str]) -> list[ox.NamedNode]:
+    renames: dict[str, str] = {}
+    for batch in _batches(papers):
+        values = " ".join(str(ox.NamedNode(paper)) for paper in batch)
+        for row in store.query(_CITATIONS_OF.format(papers=values)):
+            expected = store.minter.citation(row["citing"].value, row["cited"].value)
+            if row["citation"].value != expected:
+                renames[row["citation"].value] = expected
+    _rename(store, renames)
+    return [ox.NamedNode(iri) for iri in sorted(set(renames.values()))]
+
+
+def _batches(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), _BATCH):
+        yield items[start : start + _BATCH]

@@ -1,0 +1,62 @@
+"""The native format: JSON Lines, one paper, citation or annotation object per line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from kg.errors import RecordError
+from kg.importers import Item, open_text
+from kg.records import parse_record
+
+_TAGS = {"paper", "citation", "annotation"}
+
+
+def read_native(path: Path) -> Iterator[Item]:
+    """Yield ``(line, record)`` for each valid line and a ``RecordError`` for each invalid one."""
+    with open_text(path) as lines:
+        line_number = 0
+        while True:
+            try:
+                line = lines.readline()
+            except UnicodeDecodeError as error:
+                yield RecordError(str(path), line_number + 1, "encoding", f"not UTF-8 ({error.reason})")
+                return
+            if not line:
+                return
+            line_number += 1
+            if not line.strip():
+                continue
+            try:
+                yield line_number, parse_record(line)
+            except ValidationError as error:
+                yield from record_errors(str(path), line_number, error)
+
+
+def record_errors(file: str, line: int, error: ValidationError) -> Iterator[RecordError]:
+    """Turn pydantic's errors into FILE:LINE: FIELD: message lines."""
+    for detail in error.errors(include_url=False):
+        kind = detail["type"]
+        location = [str(part) for part in detail["loc"]]
+        if location and location[0] in _TAGS:
+            location = location[1:]
+        if kind == "json_invalid":
+            field, message = "json", f"not a JSON object ({detail['ctx'].get('error', 'invalid JSON')})"
+        elif kind in ("union_tag_not_found", "union_tag_invalid", "model_attributes_type"):
+            field = "type"
+            message = 'expected an object with "type" set to one of paper, citation, annotation'
+            if kind == "union_tag_invalid":
+                message = f"unknown record type {detail['ctx']['tag']!r}; " + message
+        else:
+            field = ".".join(location) or "record"
+            message = detail["msg"].removeprefix("Value error, ")
+            if kind not in ("value_error", "missing"):
+                message += f" (got {_short(detail.get('input'))})"
+        yield RecordError(file, line, field, message)
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,285 @@
+"""Mapping records onto citekg's RDF model, written as N-Quads lines.
+
+The model (``ontology/citekg.ttl`` says it in full):
+
+- a paper is a ``fabio:Expression`` with ``datacite:hasIdentifier`` links to one identifier node per id
+  (``datacite:usesIdentifierScheme``, ``literal:hasLiteralValue``), ``dcterms:title``,
+  ``dcterms:abstract``, ``ckg:summary``, ``fabio:hasPublicationYear``, ``prism:publicationDate``,
+  ``dcterms:creator`` and ``prism:publicationName``;
+- a citation is a ``cito:Citation`` (``cito:hasCitingEntity``, ``cito:hasCitedEntity``,
+  ``cito:hasCitationCreationDate``, ``ckg:context``) beside the direct edge ``cito:cites``;
+- an annotation is an ``oa:Annotation`` whose target is the citation and whose bodies are the role and
+  polarity concepts, with ``ckg:confidence``, ``prov:wasAttributedTo`` its annotator and
+  ``dcterms:created``.
+
+Records become text rather than pyoxigraph objects because the store's bulk loader parses N-Quads far
+faster than Python builds terms. Every IRI is minted here, from ids and never from free text, and
+every literal goes through ``literal`` so the lines are always valid N-Quads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from datetime import UTC
+from urllib.parse import quote
+
+from kg.ids import PaperId
+from kg.records import Annotation, Annotator, Author, Citation, Paper
+from kg.vocab import CITO, CKG, DATACITE, DCTERMS, FABIO, FOAF, LITERAL, OA, PRISM, PROV, RDF, RDFS, XSD
+
+DEFAULT_BASE = "https://w3id.org/citekg/data/"
+
+_SCHEME_IRI = {
+    "doi": DATACITE["doi"],
+    "arxiv": DATACITE["arxiv"],
+    "pmid": DATACITE["pmid"],
+    "pmcid": DATACITE["pmcid"],
+    "openalex": DATACITE["openalex"],
+    "omid": DATACITE["omid"],
+    "s2": CKG["s2"],
+    "corpusid": CKG["corpusid"],
+    "orcid": DATACITE["orcid"],
+}
+_DATE_TYPES = {4: XSD["gYear"], 7: XSD["gYearMonth"], 10: XSD["date"]}
+
+
+def _iri(node: object) -> str:
+    return f"<{node.value}>" if hasattr(node, "value") else f"<{node}>"
+
+
+A = _iri(RDF["type"])
+HAS_IDENTIFIER = _iri(DATACITE["hasIdentifier"])
+_T = {
+    name: _iri(term)
+    for name, term in {
+        "Expression": FABIO["Expression"],
+        "Identifier": DATACITE["Identifier"],
+        "usesIdentifierScheme": DATACITE["usesIdentifierScheme"],
+        "hasLiteralValue": LITERAL["hasLiteralValue"],
+        "title": DCTERMS["title"],
+        "abstract": DCTERMS["abstract"],
+        "summary": CKG["summary"],
+        "year": FABIO["hasPublicationYear"],
+        "date": PRISM["publicationDate"],
+        "venue": PRISM["publicationName"],
+        "creator": DCTERMS["creator"],
+        "Agent": FOAF["Agent"],
+        "name": FOAF["name"],
+        "label": RDFS["label"],
+        "cites": CITO["cites"],
+        "Citation": CITO["Citation"],
+        "citing": CITO["hasCitingEntity"],
+        "cited": CITO["hasCitedEntity"],
+        "created": DCTERMS["created"],
+        "citationDate": CITO["hasCitationCreationDate"],
+        "context": CKG["context"],
+        "Annotation": OA["Annotation"],
+        "motivatedBy": OA["motivatedBy"],
+        "classifying": OA["classifying"],
+        "target": OA["hasTarget"],
+        "body": OA["hasBody"],
+        "TextualBody": OA["TextualBody"],
+        "purpose": OA["purpose"],
+        "commenting": OA["commenting"],
+        "value": RDF["value"],
+        "confidence": CKG["confidence"],
+        "attributedTo": PROV["wasAttributedTo"],
+    }.items()
+}
+
+
+def literal(text: str, datatype: object | None = None) -> str:
+    """An N-Quads literal; the only way free text enters the quads."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return f'"{escaped}"^^{_iri(datatype)}' if datatype is not None else f'"{escaped}"'
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha1("\x1f".join(map(str, parts)).encode()).hexdigest()[:24]
+
+
+class Minter:
+    """Mints citekg's IRIs under one base, deterministically from ids."""
+
+    def __init__(self, base: str = DEFAULT_BASE) -> None:
+        self.base = base
+
+    def paper(self, paper_id: PaperId) -> str:
+        return f"{self.base}paper/{paper_id.scheme}/{quote(paper_id.value, safe='/')}"
+
+    def identifier(self, scheme: str, value: str) -> str:
+        return f"{self.base}id/{scheme}/{quote(value, safe='/')}"
+
+    def citation(self, citing_iri: str, cited_iri: str) -> str:
+        return f"{self.base}citation/{_hash(citing_iri, cited_iri)}"
+
+    def annotator(self, annotator_id: str) -> str:
+        return f"{self.base}annotator/{quote(annotator_id, safe='')}"
+
+    def graph(self, name: str) -> str:
+        """A source graph: a name is minted under the base, an absolute IRI is kept."""
+        return name if ":" in name else f"{self.base}graph/{quote(name, safe='')}"
+
+    @property
+    def consensus_graph(self) -> str:
+        return f"{self.base}graph/consensus"
+
+
+Resolver = Callable[[PaperId], str | None]
+
+
+class Mapper:
+    """Turns records into N-Quads lines for one source graph.
+
+    ``resolve`` finds the IRI of a paper the store already holds under an id (or None); ids it does
+    not know are minted. Papers seen recently are remembered in a bounded table so that their type
+    and identifier triples are not written again and again: memory stays flat whatever the file size.
+    """
+
+    def __init__(self, minter: Minter, graph: str, resolve: Resolver, remembered: int = 200_000) -> None:
+        self.minter = minter
+        self.graph_name = graph
+        self.graph = f"<{graph}>"
+        self._resolve = resolve
+        self._papers: OrderedDict[PaperId, str] = OrderedDict()
+        self._remembered = remembered
+        self._annotators: set[str] = set()
+
+    def quads(self, record: Paper | Citation | Annotation) -> Iterator[str]:
+        if isinstance(record, Paper):
+            return self._paper(record)
+        if isinstance(record, Citation):
+            return self._citation(record)
+        return self._annotation(record)
+
+    def paper_iri(self, paper_id: PaperId) -> tuple[str, list[str]]:
+        """The paper's IRI, and the quads that introduce it when this graph has not named it lately."""
+        known = self._papers.get(paper_id)
+        if known is not None:
+            self._papers.move_to_end(paper_id)
+            return known, []
+        iri = self._resolve(paper_id) or self.minter.paper(paper_id)
+        self._remember(paper_id, iri)
+        return iri, [f"<{iri}> {A} {_T['Expression']} {self.graph} .\n", *self._identifier(iri, paper_id)]
+
+    def _remember(self, paper_id: PaperId, iri: str) -> None:
+        self._papers[paper_id] = iri
+        if len(self._papers) > self._remembered:
+            self._papers.popitem(last=False)
+
+    def _identifier(self, paper: str, paper_id: PaperId) -> list[str]:
+        return self._identifier_quads(paper, paper_id.scheme, paper_id.value)
+
+    def _identifier_quads(self, subject: str, scheme: str, value: str) -> list[str]:
+        identifier = f"<{self.minter.identifier(scheme, value)}>"
+        g = self.graph
+        return [
+            f"<{subject}> {HAS_IDENTIFIER} {identifier} {g} .\n",
+            f"{identifier} {A} {_T['Identifier']} {g} .\n",
+            f"{identifier} {_T['usesIdentifierScheme']} {_iri(_SCHEME_IRI[scheme])} {g} .\n",
+            f"{identifier} {_T['hasLiteralValue']} {literal(value)} {g} .\n",
+        ]
+
+    def _paper(self, paper: Paper) -> Iterator[str]:
+        ids = paper.all_ids
+        # A paper the store knows under any of its ids keeps that node; identity.py later renames
+        # it to the IRI of its best id, so the result does not depend on the order of loading.
+        iri = next((found for found in map(self._resolve, ids) if found), None) or self.minter.paper(ids[0])
+        s, g = f"<{iri}>", self.graph
+        yield f"{s} {A} {_T['Expression']} {g} .\n"
+        for paper_id in ids:
+            self._remember(paper_id, iri)
+            yield from self._identifier(iri, paper_id)
+        for field, value in (
+            ("title", paper.title),
+            ("abstract", paper.abstract),
+            ("summary", paper.summary),
+            ("venue", paper.venue),
+        ):
+            if value is not None:
+                yield f"{s} {_T[field]} {literal(value)} {g} .\n"
+        year = paper.year or (int(paper.date[:4]) if paper.date else None)
+        if year is not None:
+            yield f"{s} {_T['year']} {literal(f'{year:04d}', XSD['gYear'])} {g} .\n"
+        if paper.date is not None:
+            yield f"{s} {_T['date']} {literal(paper.date, _DATE_TYPES[len(paper.date)])} {g} .\n"
+        for position, author in enumerate(paper.authors):
+            yield from self._author(iri, position, author)
+
+    def _author(self, paper: str, position: int, author: Author) -> Iterator[str]:
+        if author.orcid:
+            agent = f"{self.minter.base}agent/orcid/{author.orcid}"
+        else:
+            agent = f"{self.minter.base}agent/{_hash(paper, position, author.name)}"
+        g = self.graph
+        yield f"<{paper}> {_T['creator']} <{agent}> {g} .\n"
+        yield f"<{agent}> {A} {_T['Agent']} {g} .\n"
+        yield f"<{agent}> {_T['name']} {literal(author.name)} {g} .\n"
+        if author.orcid:
+            yield from self._identifier_quads(agent, "orcid", author.orcid)
+
+    def _citation_quads(self, citing_id: PaperId, cited_id: PaperId) -> tuple[str, list[str]]:
+        citing, citing_quads = self.paper_iri(citing_id)
+        cited, cited_quads = self.paper_iri(cited_id)
+        citation = f"<{self.minter.citation(citing, cited)}>"
+        g = self.graph
+        return citation, [
+            *citing_quads,
+            *cited_quads,
+            f"<{citing}> {_T['cites']} <{cited}> {g} .\n",
+            f"{citation} {A} {_T['Citation']} {g} .\n",
+            f"{citation} {_T['citing']} <{citing}> {g} .\n",
+            f"{citation} {_T['cited']} <{cited}> {g} .\n",
+        ]
+
+    def _citation(self, record: Citation) -> Iterator[str]:
+        citation, quads = self._citation_quads(record.citing, record.cited)
+        yield from quads
+        if record.date is not None:
+            yield f"{citation} {_T['citationDate']} {literal(record.date, _DATE_TYPES[len(record.date)])} {self.graph} .\n"
+        for context in record.contexts:
+            yield f"{citation} {_T['context']} {literal(context)} {self.graph} .\n"
+
+    def _annotation(self, record: Annotation) -> Iterator[str]:
+        citation, quads = self._citation_quads(record.citing, record.cited)
+        yield from quads
+        annotator = record.annotator or Annotator(id=self.graph_name)
+        agent = f"<{self.minter.annotator(annotator.id)}>"
+        key = (
+            record.citing,
+            record.cited,
+            annotator.id,
+            record.role,
+            record.polarity,
+            record.confidence,
+            record.created,
+            record.rationale,
+        )
+        annotation = f"<{self.minter.base}annotation/{_hash(self.graph_name, *key)}>"
+        g = self.graph
+        yield f"{annotation} {A} {_T['Annotation']} {g} .\n"
+        yield f"{annotation} {_T['motivatedBy']} {_T['classifying']} {g} .\n"
+        yield f"{annotation} {_T['target']} {citation} {g} .\n"
+        if record.role is not None:
+            yield f"{annotation} {_T['body']} {_iri(record.role.iri)} {g} .\n"
+        if record.polarity is not None:
+            yield f"{annotation} {_T['body']} {_iri(record.polarity.iri)} {g} .\n"
+        if record.confidence is not None:
+            yield f"{annotation} {_T['confidence']} {literal(repr(record.confidence), XSD['double'])} {g} .\n"
+        yield f"{annotation} {_T['attributedTo']} {agent} {g} .\n"
+        if record.created is not None:
+            created = record.created if record.created.tzinfo else record.created.replace(tzinfo=UTC)
+            stamp = created.isoformat().replace("+00:00", "Z")
+            yield f"{annotation} {_T['created']} {literal(stamp, XSD['dateTime'])} {g} .\n"
+        if record.rationale is not None:
+            body = f"<{annotation[1:-1]}#rationale>"
+            yield f"{annotation} {_T['body']} {body} {g} .\n"
+            yield f"{body} {A} {_T['TextualBody']} {g} .\n"
+            yield f"{body} {_T['purpose']} {_T['commenting']} {g} .\n"
+            yield f"{body} {_T['value']} {literal(record.rationale)} {g} .\n"
+        if agent not in self._annotators:
+            self._annotators.add(agent)
+            yield f"{agent} {A} {_iri(annotator.kind.iri)} {g} .\n"
+            yield f"{agent} {_T['label']} {literal(annotator.id)} {g} .\n"

@@ -1,0 +1,275 @@
+"""Saved SPARQL queries: read from ``queries/``, run by name with typed parameters.
+
+Each ``.rq`` file starts with a comment header::
+
+    # title: Citing-papers explorer
+    # description: Every paper that cites the paper, ...
+    #   (continuation lines are indented)
+    # param paper (paper, required): The cited paper.
+    # param sort (enum[year|title], default year): The order of the rows.
+
+A parameter is a SPARQL variable of the same name. Values are checked against the declared type,
+made into RDF terms, and bound by a ``VALUES`` row placed at the start of the query's ``WHERE``
+group, written by pyoxigraph's own term serialiser: user text never becomes query syntax, and the same
+bound query runs on any SPARQL 1.1 store. (Oxigraph's ``substitutions`` would be the natural tool,
+but they only bind projected variables, and a hub query's parameters are not projected.) An optional
+parameter left out is ``UNDEF``. ``?consensus`` is always bound to the store's consensus graph.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.errors import QueryError, UnknownPaper
+from kg.ids import parse_id
+from kg.resources import folder
+from kg.store import Store
+from kg.vocab import POLARITY_SYNONYMS, ROLE_SYNONYMS, XSD
+
+_PARAM = re.compile(
+    r"^param (?P<name>[a-z_][a-z0-9_]*) \((?P<type>\w+(?:\[[^\]]*\])?)"
+    r"(?:, (?P<required>required)|, default (?P<default>[^)]*))?\): (?P<description>.+)$"
+)
+TYPES = ("paper", "iri", "integer", "year", "decimal", "boolean", "role", "polarity", "string", "enum")
+BUILT_IN = ("consensus",)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    required: bool = False
+    default: str | None = None
+    description: str = ""
+
+    @property
+    def choices(self) -> list[str]:
+        return self.type[5:-1].split("|") if self.type.startswith("enum[") else []
+
+
+@dataclass(frozen=True)
+class SavedQuery:
+    name: str
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    sparql: str
+
+    def signature(self) -> str:
+        """The parameters as a user types them, for error messages and listings."""
+        parts = []
+        for p in self.params:
+            text = f"{p.name}=<{p.type}>"
+            parts.append(text if p.required else f"[{text}]")
+        return " ".join(parts) or "(no parameters)"
+
+
+@dataclass
+class Result:
+    """Rows of a query as Python values (IRIs as strings), with the total before paging."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+    truncated: bool = False
+
+
+def parse_header(name: str, text: str) -> SavedQuery:
+    """Read a saved query's header; a malformed header is a QueryError naming the line."""
+    fields: dict[str, str] = {}
+    params: list[Param] = []
+    current: str | None = None
+    body: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("#") or body:
+            body.append(line)
+            continue
+        content = line[1:].strip()
+        if line.startswith("#  ") and current is not None and content:
+            fields[current] += " " + content
+        elif match := _PARAM.match(content):
+            kind = match["type"].split("[", 1)[0]
+            if kind not in TYPES:
+                raise QueryError(
+                    f"{name}.rq:{number}: unknown parameter type {kind!r}; expected one of {TYPES}"
+                )
+            params.append(
+                Param(
+                    match["name"],
+                    match["type"],
+                    bool(match["required"]),
+                    match["default"],
+                    match["description"],
+                )
+            )
+            current = None
+        elif (key := content.partition(":")[0]) in ("title", "description"):
+            fields[key] = content.partition(":")[2].strip()
+            current = key
+        elif content:
+            raise QueryError(f"{name}.rq:{number}: cannot read header line {line!r}")
+    if "title" not in fields:
+        raise QueryError(f"{name}.rq: the header has no title")
+    return SavedQuery(name, fields["title"], fields.get("description", ""), tuple(params), "\n".join(body))
+
+
+@cache
+def catalogue() -> dict[str, SavedQuery]:
+    """Every saved query shipped with citekg, by name."""
+    return {
+        path.stem: parse_header(path.stem, path.read_text(encoding="utf-8"))
+        for path in sorted(folder("queries").glob("*.rq"))
+    }
+
+
+def get(name: str) -> SavedQuery:
+    try:
+        return catalogue()[name]
+    except KeyError:
+        raise QueryError(f"no saved query named {name!r}; `kg query list` shows them") from None
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def bound_sparql(store: Store, query: SavedQuery, values: Mapping[str, object]) -> str:
+    """The query's SPARQL with its parameters bound by a VALUES row."""
+    terms = bind(store, query, values)
+    names = ["consensus", *(p.name for p in query.params)]
+    row = " ".join(str(terms[name]) if name in terms else "UNDEF" for name in names)
+    block = f" VALUES ({' '.join('?' + name for name in names)}) {{ ({row}) }}\n"
+    where = _WHERE.search(query.sparql)
+    if where is None:
+        raise QueryError(f"{query.name}.rq has no WHERE group to bind its parameters in")
+    return query.sparql[: where.end()] + block + query.sparql[where.end() :]
+
+
+def bind(store: Store, query: SavedQuery, values: Mapping[str, object]) -> dict[str, Any]:
+    """Check the values against the query's parameters and turn them into RDF terms."""
+    declared = {p.name: p for p in query.params}
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        raise QueryError(
+            f"{query.name}: unknown parameter {', '.join(unknown)}; it takes {query.signature()}"
+        )
+    bound: dict[str, Any] = {"consensus": ox.NamedNode(store.minter.consensus_graph)}
+    for param in query.params:
+        value = values.get(param.name, param.default)
+        if value is None:
+            if param.required:
+                raise QueryError(
+                    f"{query.name}: missing parameter {param.name}; it takes {query.signature()}"
+                )
+            continue
+        try:
+            bound[param.name] = _term(store, param, value)
+        except (ValueError, TypeError) as error:
+            raise QueryError(f"{query.name}: parameter {param.name} ({param.type}): {error}") from None
+    return bound
+
+
+def _term(store: Store, param: Param, value: object) -> ox.NamedNode | ox.Literal:
+    kind = param.type.split("[", 1)[0]
+    text = str(value).strip()
+    if kind == "paper":
+        if isinstance(value, ox.NamedNode):
+            return value
+        paper_id = parse_id(text)
+        node = store.paper(paper_id)
+        if node is None:
+            raise UnknownPaper(f"no paper in the store has the id {paper_id}")
+        return node
+    if kind == "iri":
+        return ox.NamedNode(text)
+    if kind in ("integer", "year"):
+        number = int(text)
+        if kind == "year" and not 1000 <= number <= 2999:
+            raise ValueError(f"{text!r} is not a year")
+        return ox.Literal(str(number), datatype=XSD["integer"])
+    if kind == "decimal":
+        return ox.Literal(repr(float(text)), datatype=XSD["double"])
+    if kind == "boolean":
+        if text.lower() not in ("true", "false"):
+            raise ValueError(f"{text!r} is not true or false")
+        return ox.Literal(text.lower(), datatype=XSD["boolean"])
+    if kind == "role":
+        if (role := ROLE_SYNONYMS.get(text.lower())) is None:
+            raise ValueError(f"unknown role {text!r}")
+        return role.iri
+    if kind == "polarity":
+        if (polarity := POLARITY_SYNONYMS.get(text.lower())) is None:
+            raise ValueError(f"unknown polarity {text!r}")
+        return polarity.iri
+    if kind == "enum" and text not in param.choices:
+        raise ValueError(f"{text!r} is not one of {', '.join(param.choices)}")
+    return ox.Literal(text)
+
+
+def run(
+    store: Store,
+    name: str,
+    params: Mapping[str, object] | None = None,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+) -> Result:
+    """Run a saved query by name; ``offset`` and ``limit`` page the rows, ``total`` counts them all."""
+    query = get(name)
+    solutions = store.query(bound_sparql(store, query, params or {}))
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise QueryError(f"{name} is not a SELECT query")
+    result = Result([variable.value for variable in solutions.variables])
+    end = None if limit is None else offset + limit
+    for index, solution in enumerate(solutions):
+        if index >= offset and (end is None or index < end):
+            result.rows.append(_row(result.columns, solution))
+        result.total = index + 1
+    result.truncated = end is not None and result.total > end
+    return result
+
+
+def iterate(store: Store, name: str, params: Mapping[str, object] | None = None) -> Iterator[dict[str, Any]]:
+    """Stream a saved query's rows, for callers that stop early."""
+    query = get(name)
+    solutions = store.query(bound_sparql(store, query, params or {}))
+    columns = [variable.value for variable in solutions.variables]
+    for solution in solutions:
+        yield _row(columns, solution)
+
+
+def _row(columns: list[str], solution: ox.QuerySolution) -> dict[str, Any]:
+    return {column: to_python(solution[column]) for column in columns}
+
+
+_NUMERIC = {
+    XSD["integer"].value: int,
+    XSD["double"].value: float,
+    XSD["decimal"].value: float,
+    XSD["float"].value: float,
+    XSD["gYear"].value: int,
+    XSD["int"].value: int,
+    XSD["long"].value: int,
+}
+
+
+def to_python(term: object) -> Any:
+    """An RDF term as a plain Python value (IRIs and blank nodes as strings)."""
+    if term is None:
+        return None
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value
+        if datatype in _NUMERIC:
+            try:
+                return _NUMERIC[datatype](term.value)
+            except ValueError:
+                return term.value
+        if datatype == XSD["boolean"].value:
+            return term.value in ("true", "1")
+        return term.value
+    return term.value  # type: ignore[attr-defined]

@@ -1,0 +1,170 @@
+"""The records citekg takes in: papers, citations and citation-role annotations.
+
+Every importer produces these pydantic models, so every source is validated by the same rules before
+anything reaches the store. ``parse_record`` reads one line of the native JSON Lines format.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
+
+from kg.ids import SCHEMES, PaperId, best_id, normalise, parse_id
+from kg.vocab import POLARITY_SYNONYMS, ROLE_SYNONYMS, AnnotatorKind, Polarity, Role
+
+_PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+_ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+
+
+def _paper_id(value: Any) -> PaperId:
+    if isinstance(value, PaperId):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("expected a prefixed paper id string such as doi:10.1000/x")
+    return parse_id(value)
+
+
+def _role(value: Any) -> Role:
+    if isinstance(value, str) and (role := ROLE_SYNONYMS.get(value.strip().lower())):
+        return role
+    raise ValueError(f"unknown role {value!r}; expected one of {', '.join(r.value for r in Role)}")
+
+
+def _polarity(value: Any) -> Polarity:
+    if isinstance(value, str) and (polarity := POLARITY_SYNONYMS.get(value.strip().lower())):
+        return polarity
+    raise ValueError(f"unknown polarity {value!r}; expected one of {', '.join(p.value for p in Polarity)}")
+
+
+def _partial_date(value: str) -> str:
+    if not _PARTIAL_DATE.match(value):
+        raise ValueError(f"{value!r} is not a date; expected YYYY, YYYY-MM or YYYY-MM-DD")
+    return value
+
+
+def _non_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+PaperRef = Annotated[PaperId, PlainValidator(_paper_id)]
+RoleLabel = Annotated[Role, PlainValidator(_role)]
+PolarityLabel = Annotated[Polarity, PlainValidator(_polarity)]
+PartialDate = Annotated[str, AfterValidator(_partial_date)]
+Text = Annotated[str, AfterValidator(_non_blank)]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Author(_Record):
+    name: Text
+    orcid: str | None = None
+
+    @field_validator("orcid")
+    @classmethod
+    def _orcid(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        bare = value.strip().removeprefix("https://orcid.org/").removeprefix("orcid:")
+        if not _ORCID.match(bare):
+            raise ValueError(f"{value!r} is not an ORCID; expected 0000-0000-0000-000X")
+        return bare
+
+
+class Paper(_Record):
+    """A work, named by its ids; every other field is optional."""
+
+    type: Literal["paper"] = "paper"
+    id: PaperRef
+    ids: dict[str, Annotated[list[str], BeforeValidator(lambda v: [v] if isinstance(v, str) else v)]] = Field(
+        default_factory=dict
+    )
+    title: Text | None = None
+    abstract: Text | None = None
+    summary: Text | None = None
+    year: Annotated[int, Field(ge=1000, le=2999)] | None = None
+    date: PartialDate | None = None
+    authors: list[Author] = Field(default_factory=list)
+    venue: Text | None = None
+
+    @field_validator("ids")
+    @classmethod
+    def _known_schemes(cls, ids: dict[str, list[str]]) -> dict[str, list[str]]:
+        for scheme, values in ids.items():
+            if scheme not in SCHEMES:
+                raise ValueError(f"unknown id scheme {scheme!r}; expected one of {', '.join(SCHEMES)}")
+            for value in values:
+                normalise(scheme, value)
+        return ids
+
+    @property
+    def all_ids(self) -> list[PaperId]:
+        """The record's ids, normalised and without repeats, its best id first."""
+        found = {self.id}
+        found.update(normalise(scheme, value) for scheme, values in self.ids.items() for value in values)
+        return sorted(found, key=lambda paper_id: paper_id.rank)
+
+    @property
+    def best_id(self) -> PaperId:
+        return best_id(self.all_ids)
+
+
+class Citation(_Record):
+    """The citing paper cites the cited paper."""
+
+    type: Literal["citation"] = "citation"
+    citing: PaperRef
+    cited: PaperRef
+    date: PartialDate | None = None
+    contexts: list[Text] = Field(default_factory=list)
+
+
+class Annotator(_Record):
+    id: Text
+    kind: AnnotatorKind = AnnotatorKind.MODEL
+
+
+class Annotation(_Record):
+    """One annotator's judgement of one citation: its role, its polarity, or both."""
+
+    type: Literal["annotation"] = "annotation"
+    citing: PaperRef
+    cited: PaperRef
+    role: RoleLabel | None = None
+    polarity: PolarityLabel | None = None
+    confidence: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] | None = None
+    annotator: Annotator | None = None
+    created: datetime | None = None
+    rationale: Text | None = None
+
+    @model_validator(mode="after")
+    def _judges_something(self) -> Annotation:
+        if self.role is None and self.polarity is None:
+            raise ValueError("an annotation needs a role, a polarity or both")
+        return self
+
+
+Record = Annotated[Paper | Citation | Annotation, Field(discriminator="type")]
+_RECORD = TypeAdapter(Record)
+
+
+def parse_record(line: str | bytes) -> Paper | Citation | Annotation:
+    """Validate one JSON line of the native format; raises pydantic.ValidationError."""
+    return _RECORD.validate_json(line)
