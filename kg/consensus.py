@@ -89,7 +89,7 @@ def decide(judgements: Iterable[Judgement], labels: type[Label]) -> Verdict[Labe
 
 def refresh(store: Store, citations: Iterable[ox.NamedNode]) -> None:
     """Recompute the consensus of these citations (any that no source holds any more disappear)."""
-    graph = ox.NamedNode(store.minter.consensus_graph)
+    graph = store.consensus_graph
     for batch in _batches(citations):
         values = " ".join(map(str, batch))
         store.oxigraph.update(_CLEAR.format(graph=graph, values=values))
@@ -116,7 +116,7 @@ def refresh(store: Store, citations: Iterable[ox.NamedNode]) -> None:
 
 def rebuild(store: Store) -> None:
     """Recompute the whole consensus graph from the source graphs."""
-    store.oxigraph.remove_graph(ox.NamedNode(store.minter.consensus_graph))
+    store.oxigraph.remove_graph(store.consensus_graph)
     for graph in store.source_graphs():
         refresh(store, citations_in(store, graph))
 

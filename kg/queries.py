@@ -158,7 +158,7 @@ def bind(store: Store, query: SavedQuery, values: Mapping[str, object]) -> dict[
         raise QueryError(
             f"{query.name}: unknown parameter {', '.join(unknown)}; it takes {query.signature()}"
         )
-    bound: dict[str, Any] = {"consensus": ox.NamedNode(store.minter.consensus_graph)}
+    bound: dict[str, Any] = {"consensus": store.consensus_graph}
     for param in query.params:
         value = values.get(param.name, param.default)
         if value is None:

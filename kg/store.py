@@ -1,13 +1,16 @@
-"""The embedded store: Oxigraph on disk, with citekg's bookkeeping.
+"""The embedded store: Oxigraph on disk, with citekg's bookkeeping beside it.
 
-Each loaded source lives in its own named graph. Queries see the union of all graphs. citekg keeps two
-graphs of its own: the consensus graph (one ``cito:Citation`` per citing–cited pair with its primary
-role and polarity, see ``consensus``) and a system graph, never exported, that records the IRI base
-and marks a load in progress so that a load cut short is undone the next time the store opens.
+A store is a folder: ``oxigraph/`` holds the RocksDB database (any Oxigraph tool opens it, e.g.
+``oxigraph serve-read-only --location STORE/oxigraph``) and ``citekg.json`` records the IRI base the
+store mints under and which loads are under way, so that a load cut short is undone the next time the
+store opens. The database itself holds only published data: each loaded source in its own named graph,
+plus the consensus graph (one ``cito:Citation`` per citing-cited pair with its primary role and
+polarity, see ``consensus``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from functools import lru_cache
@@ -18,12 +21,9 @@ import pyoxigraph as ox
 from kg.errors import CitekgError, StoreBusy
 from kg.ids import PaperId
 from kg.mapping import DEFAULT_BASE, Minter
-from kg.vocab import CKG, DATACITE, PREFIXES
+from kg.vocab import DATACITE, PREFIXES
 
 DEFAULT_STORE = "citekg.store"
-SYSTEM_GRAPH = ox.NamedNode("urn:x-citekg:system")
-_BASE = CKG["base"]
-_LOADING = CKG["loading"]
 
 
 class Store:
@@ -36,8 +36,13 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str] | None = DEFAULT_STORE, base: str | None = None) -> None:
         self.path = Path(path) if path is not None else None
+        self._state: dict[str, object] = {}
         try:
-            self.oxigraph = ox.Store(str(self.path)) if self.path is not None else ox.Store()
+            if self.path is None:
+                self.oxigraph = ox.Store()
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self.oxigraph = ox.Store(str(self.path / "oxigraph"))
         except OSError as error:
             if "lock" in str(error).lower():
                 raise StoreBusy(
@@ -45,25 +50,30 @@ class Store:
                     "wait for it to finish or stop it, then try again"
                 ) from None
             raise CitekgError(f"cannot open the store {self.path}: {error}") from None
-        self.minter = Minter(self._settle_base(base))
+        if self.path is not None and (self.path / "citekg.json").exists():
+            self._state = json.loads((self.path / "citekg.json").read_text(encoding="utf-8"))
+        stored_base = self._state.get("base")
+        if stored_base is not None and base is not None and base != stored_base:
+            raise CitekgError(
+                f"the store {self.path} mints IRIs under {stored_base}, not {base}; use a new store for another base"
+            )
+        self.minter = Minter(str(stored_base or base or DEFAULT_BASE))
         self._paper_by_identifier = lru_cache(maxsize=200_000)(self._find_paper)
         self.recover()
 
-    def _settle_base(self, base: str | None) -> str:
-        stored = next(self.oxigraph.quads_for_pattern(SYSTEM_GRAPH, _BASE, None, SYSTEM_GRAPH), None)
-        if stored is not None:
-            if base is not None and base != stored.object.value:
-                raise CitekgError(
-                    f"this store mints IRIs under {stored.object.value}, not {base}; "
-                    "use a new store for another base"
-                )
-            return stored.object.value
-        return base or DEFAULT_BASE
+    def _save_state(self) -> None:
+        """Write citekg.json atomically (write a new file, then rename it over the old one)."""
+        if self.path is None:
+            return
+        scratch = self.path / "citekg.json.new"
+        scratch.write_text(json.dumps(self._state, indent=2, sort_keys=True), encoding="utf-8")
+        os.replace(scratch, self.path / "citekg.json")
 
     def record_base(self) -> None:
-        """Remember the base in the store, so later loads mint IRIs under the same one."""
-        base = ox.Literal(self.minter.base)
-        self.oxigraph.add(ox.Quad(SYSTEM_GRAPH, _BASE, base, SYSTEM_GRAPH))
+        """Remember the base, so that later loads mint IRIs under the same one."""
+        if self._state.get("base") != self.minter.base:
+            self._state["base"] = self.minter.base
+            self._save_state()
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -86,20 +96,20 @@ class Store:
         """Drop remembered id lookups after a write that may have moved papers."""
         self._paper_by_identifier.cache_clear()
 
+    @property
+    def consensus_graph(self) -> ox.NamedNode:
+        return ox.NamedNode(self.minter.consensus_graph)
+
+    def graphs(self) -> list[ox.NamedNode]:
+        """Every named graph, sorted by IRI."""
+        return sorted((g for g in self.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)), key=str)
+
     def source_graphs(self) -> list[ox.NamedNode]:
-        """The named graphs that hold loaded sources, sorted by IRI."""
-        own = {SYSTEM_GRAPH.value, self.minter.consensus_graph}
-        graphs = (g for g in self.oxigraph.named_graphs() if isinstance(g, ox.NamedNode))
-        return sorted((g for g in graphs if g.value not in own), key=lambda g: g.value)
+        """The named graphs that hold loaded sources (all but the consensus graph)."""
+        return [g for g in self.graphs() if g != self.consensus_graph]
 
     def has_graph(self, graph: ox.NamedNode) -> bool:
         return next(self.oxigraph.quads_for_pattern(None, None, None, graph), None) is not None
-
-    def quads(self, graph: ox.NamedNode | None = None) -> Iterator[ox.Quad]:
-        """Every quad of one graph, or of all graphs but the system graph."""
-        if graph is not None:
-            return self.oxigraph.quads_for_pattern(None, None, None, graph)
-        return (q for q in self.oxigraph if q.graph_name != SYSTEM_GRAPH)
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -116,16 +126,23 @@ class Store:
         self.forget_lookups()
 
     def mark_loading(self, graph: ox.NamedNode) -> None:
-        self.oxigraph.add(ox.Quad(SYSTEM_GRAPH, _LOADING, graph, SYSTEM_GRAPH))
+        """Note a load under way before the store changes; ``recover`` undoes it if it never ends."""
         self.oxigraph.flush()
+        self._state["loading"] = sorted({*self._loading(), graph.value})
+        self._save_state()
 
     def unmark_loading(self, graph: ox.NamedNode) -> None:
-        self.oxigraph.remove(ox.Quad(SYSTEM_GRAPH, _LOADING, graph, SYSTEM_GRAPH))
         self.oxigraph.flush()
+        self._state["loading"] = [g for g in self._loading() if g != graph.value]
+        self._save_state()
+
+    def _loading(self) -> list[str]:
+        loading = self._state.get("loading", [])
+        return list(loading) if isinstance(loading, list) else []
 
     def recover(self) -> None:
         """Undo loads that were cut short (a killed process): their graphs hold part of a file."""
-        unfinished = [q.object for q in self.oxigraph.quads_for_pattern(SYSTEM_GRAPH, _LOADING, None)]
+        unfinished = [ox.NamedNode(g) for g in self._loading()]
         if not unfinished:
             return
         from kg.consensus import rebuild
@@ -137,6 +154,7 @@ class Store:
             self.unmark_loading(graph)
 
     def optimize(self) -> None:
+        """Compact the database; worth it after a large load."""
         self.oxigraph.optimize()
 
     def close(self) -> None:

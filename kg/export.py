@@ -1,0 +1,175 @@
+"""Exports: the store, or one graph, as Turtle, N-Triples, N-Quads, TriG or JSON-LD, streamed.
+
+N-Quads and TriG keep the named graphs; Turtle and N-Triples of the whole store hold the union of its
+graphs. Every format but JSON-LD is written by Oxigraph's own serialisers. JSON-LD is written here,
+node by node, in the compact form of ``exports/context.jsonld`` (embedded in the file so it reads
+offline): pyld's compaction needs the whole document in memory, this writer needs one node's quads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from functools import cache
+from itertools import groupby
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+from kg.errors import CitekgError
+from kg.resources import folder
+from kg.store import Store
+from kg.vocab import RDF
+
+FORMATS: dict[str, ox.RdfFormat | None] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": None,
+}
+KEEPS_GRAPHS = {"nquads", "trig", "jsonld"}
+_UNION = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+@cache
+def context() -> dict[str, Any]:
+    """The published JSON-LD context (the value of its ``@context``)."""
+    document = json.loads((folder("exports") / "context.jsonld").read_text(encoding="utf-8"))
+    return document["@context"]
+
+
+def prefixes() -> dict[str, str]:
+    return {k: v for k, v in context().items() if isinstance(v, str)}
+
+
+def export(store: Store, output: IO[bytes], fmt: str = "turtle", graph: str | None = None) -> None:
+    """Write the whole store, or the named graph ``graph``, to a binary stream."""
+    if fmt not in FORMATS:
+        raise CitekgError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    graph_node = None
+    if graph is not None:
+        graph_node = ox.NamedNode(store.minter.graph(graph))
+        if graph_node not in store.graphs():
+            raise CitekgError(f"the store has no graph <{graph_node.value}>")
+    if fmt == "jsonld":
+        write_jsonld(store, output, graph_node)
+    elif graph_node is not None:
+        store.oxigraph.dump(output, FORMATS[fmt], from_graph=graph_node, prefixes=_for(fmt))
+    elif fmt in KEEPS_GRAPHS:
+        store.oxigraph.dump(output, FORMATS[fmt], prefixes=_for(fmt))
+    else:
+        triples = store.query(_UNION)
+        assert isinstance(triples, ox.QueryTriples)
+        triples.serialize(output, FORMATS[fmt])
+
+
+def _for(fmt: str) -> dict[str, str] | None:
+    return prefixes() if fmt in ("turtle", "trig") else None
+
+
+# --- JSON-LD ---------------------------------------------------------------------------------------
+
+
+class _Compactor:
+    """Compacts one node at a time with the published context's terms and prefixes."""
+
+    def __init__(self) -> None:
+        ctx = context()
+        self.prefixes = sorted(
+            ((v, k) for k, v in ctx.items() if isinstance(v, str)), key=lambda p: -len(p[0])
+        )
+        self.terms: dict[str, tuple[str, str | None]] = {}
+        for term, definition in ctx.items():
+            if isinstance(definition, dict):
+                self.terms[self.expand(definition["@id"])] = (term, definition.get("@type"))
+
+    def expand(self, curie: str) -> str:
+        prefix, _, local = curie.partition(":")
+        namespace = context().get(prefix)
+        return namespace + local if isinstance(namespace, str) else curie
+
+    def curie(self, iri: str) -> str:
+        for namespace, prefix in self.prefixes:
+            if iri.startswith(namespace) and len(iri) > len(namespace):
+                local = iri[len(namespace) :]
+                if not local.startswith("//"):
+                    return f"{prefix}:{local}"
+        return iri
+
+    def node(self, subject: ox.NamedNode | ox.BlankNode, quads: Iterable[ox.Quad]) -> dict[str, Any]:
+        out: dict[str, Any] = {"@id": _id(subject)}
+        for predicate, group in groupby(quads, key=lambda q: q.predicate.value):
+            objects = [q.object for q in group]
+            if predicate == RDF["type"].value and all(isinstance(o, ox.NamedNode) for o in objects):
+                out["@type"] = _one_or_many([self.curie(o.value) for o in objects])
+                continue
+            term, term_type = self.terms.get(predicate, (None, None))
+            matched = [o for o in objects if term is not None and _matches(o, term_type, self)]
+            if matched:
+                out[term] = _one_or_many(
+                    [self.curie(o.value) if term_type == "@id" else o.value for o in matched]
+                )
+            rest = [o for o in objects if o not in matched]
+            if rest:
+                out.setdefault(self.curie(predicate), []).extend(self.value(o) for o in rest)
+        return out
+
+    def value(self, term: Any) -> dict[str, Any]:
+        if isinstance(term, (ox.NamedNode, ox.BlankNode)):
+            return {"@id": _id(term)}
+        value: dict[str, Any] = {"@value": term.value}
+        if term.language:
+            value["@language"] = term.language
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            value["@type"] = self.curie(term.datatype.value)
+        return value
+
+
+def _id(node: ox.NamedNode | ox.BlankNode) -> str:
+    return node.value if isinstance(node, ox.NamedNode) else f"_:{node.value}"
+
+
+def _matches(term: Any, term_type: str | None, compactor: _Compactor) -> bool:
+    if term_type == "@id":
+        return isinstance(term, ox.NamedNode)
+    if not isinstance(term, ox.Literal) or term.language:
+        return False
+    if term_type is None:
+        return term.datatype.value == "http://www.w3.org/2001/XMLSchema#string"
+    return term.datatype.value == compactor.expand(term_type)
+
+
+def _one_or_many(values: list[Any]) -> Any:
+    return values[0] if len(values) == 1 else values
+
+
+def write_jsonld(store: Store, output: IO[bytes], graph: ox.NamedNode | None = None) -> None:
+    """Stream compact JSON-LD: one graph as the default graph, or every named graph in turn.
+
+    Nodes come in the order of the store's index, which groups a subject's quads on disk; where it
+    does not, a subject appears in more than one node object, which JSON-LD reads as one node.
+    """
+    compactor = _Compactor()
+    write = output.write
+    write(b'{"@context": ')
+    write(json.dumps(context(), ensure_ascii=False).encode())
+    write(b',\n"@graph": [')
+    if graph is not None:
+        _write_nodes(compactor, store.oxigraph.quads_for_pattern(None, None, None, graph), write, first=True)
+    else:
+        for index, named in enumerate(store.graphs()):
+            write(b"\n" if index == 0 else b",\n")
+            write(f'{{"@id": {json.dumps(named.value)}, "@graph": ['.encode())
+            _write_nodes(
+                compactor, store.oxigraph.quads_for_pattern(None, None, None, named), write, first=True
+            )
+            write(b"]}")
+    write(b"\n]}\n")
+
+
+def _write_nodes(compactor: _Compactor, quads: Iterator[ox.Quad], write: Any, first: bool) -> None:
+    for subject, group in groupby(quads, key=lambda q: q.subject):
+        write(b"\n" if first else b",\n")
+        first = False
+        write(json.dumps(compactor.node(subject, group), ensure_ascii=False).encode())
