@@ -88,6 +88,11 @@ def percent(share: Fraction) -> int:
     return int(share * 100 + Fraction(1, 2))
 
 
+def percent_text(share: float) -> str:
+    """A share as the hub page prints it: ``0.5`` reads ``50%``."""
+    return f"{percent(Fraction(share).limit_denominator(1_000_000))}%"
+
+
 def headline(
     roles: list[tuple[Role, int]], annotated: int, dominant_share: float = DOMINANT_SHARE
 ) -> tuple[str, str]:

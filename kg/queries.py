@@ -14,6 +14,7 @@ group, written by pyoxigraph's own term serialiser: user text never becomes quer
 bound query runs on any SPARQL 1.1 store. (Oxigraph's ``substitutions`` would be the natural tool,
 but they only bind projected variables, and a hub query's parameters are not projected.) An optional
 parameter left out is ``UNDEF``. ``?consensus`` is always bound to the store's consensus graph.
+Parameters are bound in the outermost ``WHERE`` group, so a sub-SELECT does not see them.
 """
 
 from __future__ import annotations

@@ -1,0 +1,243 @@
+"""The ``kg`` command: a thin layer over the library that parses options and formats results."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from kg import export as exporting
+from kg import hub as hubs
+from kg.errors import CitekgError, InvalidInput, RecordError
+from kg.load import load as load_file
+from kg.stats import stats as store_stats
+from kg.store import DEFAULT_STORE, Store
+
+app = typer.Typer(help="citekg: a citation knowledge graph as linked data.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+stderr = Console(stderr=True)
+
+
+class Output(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class ExportFormat(StrEnum):
+    turtle = "turtle"
+    ntriples = "ntriples"
+    nquads = "nquads"
+    trig = "trig"
+    jsonld = "jsonld"
+
+
+class Sort(StrEnum):
+    year = "year"
+    year_asc = "year-asc"
+    title = "title"
+    title_desc = "title-desc"
+
+
+class Settings:
+    def __init__(self, store: Path, base: str | None) -> None:
+        self.store_path, self.base = store, base
+
+    def open(self) -> Store:
+        return Store(self.store_path, base=self.base)
+
+
+FormatOption = Annotated[Output, typer.Option("--format", "-f", help="text for people, json for programs.")]
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    store: Annotated[Path, typer.Option(envvar="KG_STORE", help="The store folder.")] = Path(DEFAULT_STORE),
+    base: Annotated[str | None, typer.Option(envvar="KG_BASE", help="IRI base for a new store.")] = None,
+) -> None:
+    ctx.obj = Settings(store, base)
+
+
+def fail(error: CitekgError) -> NoReturn:
+    stderr.print(f"error: {error}", markup=False, highlight=False)
+    raise typer.Exit(error.exit_code)
+
+
+def emit_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def load(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Files to load, each into its own graph.")],
+    graph: Annotated[str | None, typer.Option(help="Graph name or IRI (one file only).")] = None,
+    skip_invalid: Annotated[bool, typer.Option(help="Load the valid records and report the rest.")] = False,
+) -> None:
+    """Load files; each replaces its graph, all or nothing unless --skip-invalid."""
+    if graph is not None and len(files) > 1:
+        fail(CitekgError("--graph names the graph of one file; load several files without it"))
+
+    def skipped(error: RecordError) -> None:
+        stderr.print(f"{error} (skipped)", markup=False, highlight=False)
+
+    try:
+        with ctx.obj.open() as store:
+            for file in files:
+                with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                              console=stderr, transient=True) as progress:
+                    task = progress.add_task(f"reading {file}", total=None)
+
+                    def advance(count: int, file: Path = file, task: Any = task) -> None:
+                        progress.update(task, description=f"reading {file}: {count:,} records")
+
+                    report = load_file(store, file, graph, skip_invalid=skip_invalid, on_skip=skipped,
+                                       progress=advance)
+                typer.echo(report.summary())
+    except InvalidInput as error:
+        for line in error.errors:
+            stderr.print(str(line), markup=False, highlight=False)
+        stderr.print(f"error: nothing of {error.errors[0].file} was loaded; fix the records above or "
+                     "pass --skip-invalid", markup=False, highlight=False)
+        raise typer.Exit(error.exit_code) from None
+    except CitekgError as error:
+        fail(error)
+
+
+@app.command()
+def hub(
+    ctx: typer.Context,
+    paper: Annotated[str, typer.Argument(help="The paper, by any id (doi:…, arxiv:…, s2:…).")],
+    output: FormatOption = Output.text,
+    representatives: Annotated[int, typer.Option(min=0, help="How many representative citing papers.")] = 5,
+    dominant_share: Annotated[float, typer.Option(min=0, max=1, help="Share that makes a role dominant.")] = 0.6,
+) -> None:
+    """The hub summary of a paper."""
+    try:
+        with ctx.obj.open() as store:
+            summary = hubs.summary(store, paper, representatives=representatives, dominant_share=dominant_share)
+    except (CitekgError, ValueError) as error:
+        fail(error if isinstance(error, CitekgError) else CitekgError(str(error)))
+    if output is Output.json:
+        emit_json(summary.to_json())
+    else:
+        typer.echo(render_hub(summary))
+
+
+@app.command()
+def citing(
+    ctx: typer.Context,
+    paper: Annotated[str, typer.Argument(help="The cited paper, by any id.")],
+    role: Annotated[str | None, typer.Option(help="Only this primary role.")] = None,
+    polarity: Annotated[str | None, typer.Option(help="Only this primary polarity.")] = None,
+    from_year: Annotated[int | None, typer.Option(help="Only citing papers from this year on.")] = None,
+    to_year: Annotated[int | None, typer.Option(help="Only citing papers up to this year.")] = None,
+    sort: Annotated[Sort, typer.Option(help="Order of the rows.")] = Sort.year,
+    page: Annotated[int, typer.Option(min=1)] = 1,
+    page_size: Annotated[int, typer.Option(min=1, max=1000)] = 20,
+    output: FormatOption = Output.text,
+) -> None:
+    """The citing-papers explorer: filter, sort and page the papers that cite a paper."""
+    try:
+        with ctx.obj.open() as store:
+            total, rows = hubs.citing(store, paper, role=role, polarity=polarity, from_year=from_year,
+                                      to_year=to_year, sort=sort.value, page=page, page_size=page_size)
+    except (CitekgError, ValueError) as error:
+        fail(error if isinstance(error, CitekgError) else CitekgError(str(error)))
+    if output is Output.json:
+        emit_json({"total": total, "page": page, "page_size": page_size,
+                   "rows": [vars(row) for row in rows]})
+        return
+    first = (page - 1) * page_size + 1
+    typer.echo(f"{total} citing papers" + (f"; showing {first}-{first + len(rows) - 1}" if rows else ""))
+    for row in rows:
+        typer.echo(f"- {row.title or row.iri} ({row.year or 'n.d.'}) [{row.role or 'unclassified'}, "
+                   f"{row.polarity or 'no polarity'}]")
+        if row.summary:
+            typer.echo(f"    {row.summary}")
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="RDF format.")] = ExportFormat.turtle,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")] = None,
+    graph: Annotated[str | None, typer.Option(help="Only this named graph.")] = None,
+) -> None:
+    """Export the store (or one graph) as linked data."""
+    try:
+        with ctx.obj.open() as store:
+            if output is None:
+                exporting.export(store, sys.stdout.buffer, fmt.value, graph)
+                sys.stdout.buffer.flush()
+            else:
+                with output.open("wb") as out:
+                    exporting.export(store, out, fmt.value, graph)
+    except CitekgError as error:
+        fail(error)
+
+
+@app.command()
+def stats(ctx: typer.Context, output: FormatOption = Output.text) -> None:
+    """Papers, citations, annotations and graphs in the store."""
+    try:
+        with ctx.obj.open() as store:
+            numbers = store_stats(store)
+    except CitekgError as error:
+        fail(error)
+    if output is Output.json:
+        emit_json(numbers.to_json())
+        return
+    typer.echo(f"papers:      {numbers.papers}\ncitations:   {numbers.citations}\n"
+               f"annotations: {numbers.annotations}\ngraphs:")
+    for graph in numbers.graphs:
+        typer.echo(f"  {graph}")
+
+
+@app.command()
+def drop(ctx: typer.Context, graph: Annotated[str, typer.Argument(help="Graph name or IRI.")]) -> None:
+    """Remove a loaded source graph and what it brought."""
+    from kg.load import drop as drop_graph
+
+    try:
+        with ctx.obj.open() as store:
+            drop_graph(store, graph)
+            typer.echo(f"dropped <{store.minter.graph(graph)}>")
+    except CitekgError as error:
+        fail(error)
+
+
+def render_hub(summary: hubs.HubSummary) -> str:
+    """The hub summary as a hub page reads: headline, role and polarity summaries, representatives."""
+    paper = summary.paper
+    ids = ", ".join(f"{scheme}:{value}" for scheme, values in paper.ids.items() for value in values)
+    lines = [
+        f"{paper.title or paper.iri}" + (f" ({paper.year})" if paper.year else ""),
+        f"  {ids}",
+        "",
+        summary.headline,
+        f"{summary.citing_papers} citing papers · {summary.annotated} with a role · "
+        f"{summary.unclassified} unclassified",
+    ]
+    for heading, shares in (("Citation roles", summary.roles), ("Citation polarity", summary.polarities)):
+        if shares:
+            lines += ["", heading]
+            width = max(len(share.label) for share in shares)
+            for share in shares:
+                bar = "█" * round(share.share * 20)
+                label = share.label.replace("_", " ")
+                lines.append(f"  {label:<{width}}  {share.count:>5}  {hubs.percent_text(share.share):>4}  {bar}")
+    if summary.representatives:
+        lines += ["", "Representative citing papers"]
+        for rep in summary.representatives:
+            tags = ", ".join(t.replace("_", " ") for t in (rep.role, rep.polarity) if t)
+            lines.append(f"  • {rep.title or rep.iri}" + (f" ({rep.year})" if rep.year else "")
+                         + (f" [{tags}]" if tags else ""))
+            lines.append(f"    {rep.summary}")
+    return "\n".join(lines)

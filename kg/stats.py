@@ -1,0 +1,26 @@
+"""What a store holds, in numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kg import queries
+from kg.store import Store
+
+
+@dataclass
+class Stats:
+    papers: int
+    citations: int
+    annotations: int
+    graphs: list[str]
+
+    def to_json(self) -> dict[str, object]:
+        return {"papers": self.papers, "citations": self.citations, "annotations": self.annotations,
+                "graphs": self.graphs}
+
+
+def stats(store: Store) -> Stats:
+    """Counts of papers, citations and annotations over all graphs, and the graphs' IRIs."""
+    row = queries.run(store, "stats").rows[0]
+    return Stats(row["papers"], row["citations"], row["annotations"], [g.value for g in store.graphs()])
