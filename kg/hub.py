@@ -119,9 +119,9 @@ def paper_info(store: Store, paper: str) -> PaperInfo:
 
 
 def _paper_info(store: Store, node: ox.NamedNode) -> PaperInfo:
-    row = queries.run(store, "paper", {"paper": node}).rows[0]
+    row = queries.run_query(store, "paper", {"paper": node}).rows[0]
     ids: dict[str, list[str]] = {}
-    for id_row in queries.run(store, "paper-ids", {"paper": node}).rows:
+    for id_row in queries.run_query(store, "paper-ids", {"paper": node}).rows:
         ids.setdefault(id_row["scheme"], []).append(id_row["value"])
     ordered = dict(sorted(ids.items(), key=lambda item: SCHEME_RANK.get(item[0], len(SCHEME_RANK))))
     return PaperInfo(node.value, row["title"], row["year"], ordered, row["abstract"], row["summary"])
@@ -140,7 +140,7 @@ def summary(
     role_counts: dict[Role, int] = {}
     polarity_counts: dict[Polarity, int] = {}
     citations = 0
-    for row in queries.run(store, "hub-distribution", {"paper": node}).rows:
+    for row in queries.run_query(store, "hub-distribution", {"paper": node}).rows:
         citations += row["citations"]
         if row["role"] is not None:
             role = ROLE_BY_IRI[row["role"]]
@@ -188,7 +188,7 @@ def citing(
         "to_year": to_year,
         "sort": sort,
     }
-    result = queries.run(
+    result = queries.run_query(
         store,
         "hub-citing",
         {k: v for k, v in params.items() if v is not None},

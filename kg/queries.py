@@ -212,7 +212,7 @@ def _term(store: Store, param: Param, value: object) -> ox.NamedNode | ox.Litera
     return ox.Literal(text)
 
 
-def run(
+def run_query(
     store: Store,
     name: str,
     params: Mapping[str, object] | None = None,

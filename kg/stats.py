@@ -22,5 +22,5 @@ class Stats:
 
 def stats(store: Store) -> Stats:
     """Counts of papers, citations and annotations over all graphs, and the graphs' IRIs."""
-    row = queries.run(store, "stats").rows[0]
+    row = queries.run_query(store, "stats").rows[0]
     return Stats(row["papers"], row["citations"], row["annotations"], [g.value for g in store.graphs()])

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from kg.errors import RecordError
-from kg.importers import Item, open_text
+from kg.importers import Item, decode_lines
 from kg.records import parse_record
 
 _TAGS = {"paper", "citation", "annotation"}
@@ -16,23 +16,17 @@ _TAGS = {"paper", "citation", "annotation"}
 
 def read_native(path: Path) -> Iterator[Item]:
     """Yield ``(line, record)`` for each valid line and a ``RecordError`` for each invalid one."""
-    with open_text(path) as lines:
-        line_number = 0
-        while True:
-            try:
-                line = lines.readline()
-            except UnicodeDecodeError as error:
-                yield RecordError(str(path), line_number + 1, "encoding", f"not UTF-8 ({error.reason})")
-                return
-            if not line:
-                return
-            line_number += 1
-            if not line.strip():
-                continue
-            try:
-                yield line_number, parse_record(line)
-            except ValidationError as error:
-                yield from record_errors(str(path), line_number, error)
+    for item in decode_lines(path):
+        if isinstance(item, RecordError):
+            yield item
+            continue
+        line_number, line = item
+        if not line.strip():
+            continue
+        try:
+            yield line_number, parse_record(line)
+        except ValidationError as error:
+            yield from record_errors(str(path), line_number, error)
 
 
 def record_errors(file: str, line: int, error: ValidationError) -> Iterator[RecordError]:
