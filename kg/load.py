@@ -77,12 +77,14 @@ def load(
     source = Path(path)
     if not source.is_file():
         raise CitekgError(f"{source}: no such file")
-    graph_iri = ox.NamedNode(store.minter.graph(graph or graph_name_for(source)))
+    name = graph or graph_name_for(source)
+    graph_iri = ox.NamedNode(store.minter.graph(name))
     report = LoadReport(str(source), graph_iri.value)
     scratch_dir = store.path if store.path is not None else Path(tempfile.gettempdir())
     scratch_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", suffix=".nq", dir=scratch_dir, encoding="utf-8") as scratch:
-        errors = _map_file(store, source, graph_iri, scratch, report, skip_invalid, on_skip, progress)
+        mapper = Mapper(store.minter, graph_iri.value, lambda paper_id: _known(store, paper_id), source=name)
+        errors = _map_file(mapper, source, scratch, report, skip_invalid, on_skip, progress)
         if errors:
             raise InvalidInput(errors)
         _provenance(scratch, graph_iri, source, report)
@@ -92,16 +94,14 @@ def load(
 
 
 def _map_file(
-    store: Store,
+    mapper: Mapper,
     source: Path,
-    graph: ox.NamedNode,
     out: tempfile._TemporaryFileWrapper[str],
     report: LoadReport,
     skip_invalid: bool,
     on_skip: Callable[[RecordError], None] | None,
     progress: Progress | None,
 ) -> list[RecordError]:
-    mapper = Mapper(store.minter, graph.value, lambda paper_id: _known(store, paper_id))
     errors: list[RecordError] = []
     write = out.write
     for item in _with_progress(importers.read(source), source, progress):

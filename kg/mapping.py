@@ -138,9 +138,12 @@ class Mapper:
     and identifier triples are not written again and again: memory stays flat whatever the file size.
     """
 
-    def __init__(self, minter: Minter, graph: str, resolve: Resolver, remembered: int = 200_000) -> None:
+    def __init__(
+        self, minter: Minter, graph: str, resolve: Resolver, source: str | None = None, remembered: int = 200_000
+    ) -> None:
         self.minter = minter
         self.graph_name = graph
+        self.source = source or graph  # the annotator of annotations that name none
         self.graph = f"<{graph}>"
         self._resolve = resolve
         self._papers: OrderedDict[PaperId, str] = OrderedDict()
@@ -245,7 +248,7 @@ class Mapper:
     def _annotation(self, record: Annotation) -> Iterator[str]:
         citation, quads = self._citation_quads(record.citing, record.cited)
         yield from quads
-        annotator = record.annotator or Annotator(id=self.graph_name)
+        annotator = record.annotator or Annotator(id=self.source)
         agent = f"<{self.minter.annotator(annotator.id)}>"
         key = (
             record.citing,

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
+from rdflib import Dataset, Graph
+from rdflib.compare import isomorphic
+from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from kg.load import load
 from kg.store import Store
@@ -41,3 +45,33 @@ def example_store() -> Store:
 def write_jsonl(path: Path, *lines: str) -> Path:
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return path
+
+
+def rdflib_dataset(data: bytes | str, fmt: str) -> Dataset:
+    """Parse RDF with rdflib, as an independent reader of what citekg writes."""
+    dataset = Dataset()
+    dataset.parse(data=data, format=fmt)
+    return dataset
+
+
+def store_dataset(store: Store) -> Dataset:
+    """The store's quads, read back through rdflib."""
+    return rdflib_dataset(store.oxigraph.dump(format=ox.RdfFormat.N_QUADS), "nquads")
+
+
+def graphs_of(dataset: Dataset) -> dict[str, Graph]:
+    """A dataset's non-empty graphs by name (the default graph as "")."""
+    found = {}
+    for graph in dataset.graphs():
+        if len(graph):
+            name = "" if graph.identifier == DATASET_DEFAULT_GRAPH_ID else str(graph.identifier)
+            found[name] = graph
+    return found
+
+
+def assert_same_dataset(actual: Dataset, expected: Dataset) -> None:
+    """Same graph names, and each graph isomorphic to its namesake."""
+    actual_graphs, expected_graphs = graphs_of(actual), graphs_of(expected)
+    assert sorted(actual_graphs) == sorted(expected_graphs)
+    for name, graph in expected_graphs.items():
+        assert isomorphic(actual_graphs[name], graph), f"graph <{name}> differs"

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import pytest
+
+from kg.ids import parse_id
+from kg.load import load
+from kg.mapping import Mapper, Minter, literal
+from kg.records import parse_record
+from kg.store import Store
+from kg.vocab import PROV
+
+from .conftest import DATA, assert_same_dataset, rdflib_dataset, store_dataset
+
+
+def test_maps_records_onto_the_ontology(store: Store) -> None:
+    load(store, DATA / "mapping-input.jsonl", graph="g")
+    for quad in list(store.oxigraph.quads_for_pattern(None, PROV["generatedAtTime"], None)):
+        store.oxigraph.remove(quad)
+    expected = rdflib_dataset((DATA / "mapping-expected.trig").read_text(encoding="utf-8"), "trig")
+    assert_same_dataset(store_dataset(store), expected)
+
+
+@pytest.mark.parametrize("text", ['plain', 'a "quote"', "back\\slash", "new\nline\r", "tab\tand ünïcödé ✓"])
+def test_literals_survive_any_text(text: str) -> None:
+    import pyoxigraph as ox
+
+    quads = list(ox.parse(f'<http://e/s> <http://e/p> {literal(text)} <http://e/g> .\n', ox.RdfFormat.N_QUADS))
+    assert quads[0].object.value == text
+
+
+def test_iris_are_minted_from_ids_not_text() -> None:
+    minter = Minter("http://example.org/kg/")
+    assert minter.paper(parse_id("doi:10.1000/a<b>c")) == "http://example.org/kg/paper/doi/10.1000/a%3Cb%3Ec"
+    assert minter.graph("my source") == "http://example.org/kg/graph/my%20source"
+    assert minter.graph("https://example.com/g") == "https://example.com/g"
+    assert minter.citation("a", "b") == minter.citation("a", "b") != minter.citation("b", "a")
+
+
+@pytest.mark.parametrize("remembered", [1, 10])
+def test_papers_seen_lately_are_not_introduced_again(remembered: int) -> None:
+    mapper = Mapper(Minter("http://example.org/kg/"), "http://example.org/kg/graph/g", lambda _: None,
+                    remembered=remembered)
+    citation = parse_record('{"type":"citation","citing":"doi:10.1/a","cited":"doi:10.1/b"}')
+    first = list(mapper.quads(citation))
+    again = list(mapper.quads(citation))
+    introductions = [quad for quad in again if "hasIdentifier" in quad]
+    assert len(introductions) == (2 if remembered == 1 else 0)  # a table of one keeps neither paper
+    assert set(again) <= set(first)
+    assert len(mapper._papers) <= remembered
