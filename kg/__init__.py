@@ -1,10 +1,10 @@
 """citekg: papers, citations and citation-role annotations as one linked-data graph.
 
-    import kg
-    store = kg.Store("citekg.store")            # kg.Store(None) keeps it in memory
-    kg.load(store, "examples/hub.jsonl")
-    kg.hub_summary(store, "arxiv:2402.13929").headline
-    # 'Mixed citation behavior. Most common role is background (50%).'
+import kg
+store = kg.Store("citekg.store")            # kg.Store(None) keeps it in memory
+kg.load(store, "examples/hub.jsonl")
+kg.hub_summary(store, "arxiv:2402.13929").headline
+# 'Mixed citation behavior. Most common role is background (50%).'
 """
 
 from kg.errors import (
@@ -15,14 +15,14 @@ from kg.errors import (
     StoreBusy,
     UnknownPaper,
 )
-from kg.export import export
+from kg.exporter import export
 from kg.hub import HubSummary, citing
 from kg.hub import summary as hub_summary
 from kg.ids import PaperId, parse_id
-from kg.load import LoadReport, drop, load
+from kg.loader import LoadReport, drop, load
 from kg.queries import run_query
 from kg.records import Annotation, Citation, Paper
-from kg.stats import Stats, stats
+from kg.stats import Stats, store_stats
 from kg.store import Store
 
 __all__ = [
@@ -47,5 +47,5 @@ __all__ = [
     "load",
     "parse_id",
     "run_query",
-    "stats",
+    "store_stats",
 ]

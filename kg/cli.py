@@ -12,15 +12,20 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from kg import export as exporting
+from kg import exporter as exporting
 from kg import hub as hubs
 from kg.errors import CitekgError, InvalidInput, RecordError
-from kg.load import load as load_file
-from kg.stats import stats as store_stats
+from kg.loader import drop as drop_graph
+from kg.loader import load as load_file
+from kg.stats import store_stats
 from kg.store import DEFAULT_STORE, Store
 
-app = typer.Typer(help="citekg: a citation knowledge graph as linked data.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="citekg: a citation knowledge graph as linked data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 stderr = Console(stderr=True)
 
 
@@ -65,7 +70,7 @@ def main(
 
 
 def fail(error: CitekgError) -> NoReturn:
-    stderr.print(f"error: {error}", markup=False, highlight=False)
+    typer.echo(f"error: {error}", err=True)
     raise typer.Exit(error.exit_code)
 
 
@@ -85,26 +90,36 @@ def load(
         fail(CitekgError("--graph names the graph of one file; load several files without it"))
 
     def skipped(error: RecordError) -> None:
-        stderr.print(f"{error} (skipped)", markup=False, highlight=False)
+        typer.echo(f"{error} (skipped)", err=True)
 
     try:
         with ctx.obj.open() as store:
             for file in files:
-                with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                              console=stderr, transient=True) as progress:
+                with Progress(
+                    SpinnerColumn(),
+                    TextColumn("{task.description}"),
+                    TimeElapsedColumn(),
+                    console=stderr,
+                    transient=True,
+                    disable=not stderr.is_terminal,
+                ) as progress:
                     task = progress.add_task(f"reading {file}", total=None)
 
                     def advance(count: int, file: Path = file, task: Any = task) -> None:
                         progress.update(task, description=f"reading {file}: {count:,} records")
 
-                    report = load_file(store, file, graph, skip_invalid=skip_invalid, on_skip=skipped,
-                                       progress=advance)
+                    report = load_file(
+                        store, file, graph, skip_invalid=skip_invalid, on_skip=skipped, progress=advance
+                    )
                 typer.echo(report.summary())
     except InvalidInput as error:
         for line in error.errors:
-            stderr.print(str(line), markup=False, highlight=False)
-        stderr.print(f"error: nothing of {error.errors[0].file} was loaded; fix the records above or "
-                     "pass --skip-invalid", markup=False, highlight=False)
+            typer.echo(str(line), err=True)
+        typer.echo(
+            f"error: nothing of {error.errors[0].file} was loaded; fix the records above or "
+            "pass --skip-invalid",
+            err=True,
+        )
         raise typer.Exit(error.exit_code) from None
     except CitekgError as error:
         fail(error)
@@ -116,12 +131,16 @@ def hub(
     paper: Annotated[str, typer.Argument(help="The paper, by any id (doi:…, arxiv:…, s2:…).")],
     output: FormatOption = Output.text,
     representatives: Annotated[int, typer.Option(min=0, help="How many representative citing papers.")] = 5,
-    dominant_share: Annotated[float, typer.Option(min=0, max=1, help="Share that makes a role dominant.")] = 0.6,
+    dominant_share: Annotated[
+        float, typer.Option(min=0, max=1, help="Share that makes a role dominant.")
+    ] = 0.6,
 ) -> None:
     """The hub summary of a paper."""
     try:
         with ctx.obj.open() as store:
-            summary = hubs.summary(store, paper, representatives=representatives, dominant_share=dominant_share)
+            summary = hubs.summary(
+                store, paper, representatives=representatives, dominant_share=dominant_share
+            )
     except (CitekgError, ValueError) as error:
         fail(error if isinstance(error, CitekgError) else CitekgError(str(error)))
     if output is Output.json:
@@ -146,19 +165,29 @@ def citing(
     """The citing-papers explorer: filter, sort and page the papers that cite a paper."""
     try:
         with ctx.obj.open() as store:
-            total, rows = hubs.citing(store, paper, role=role, polarity=polarity, from_year=from_year,
-                                      to_year=to_year, sort=sort.value, page=page, page_size=page_size)
+            total, rows = hubs.citing(
+                store,
+                paper,
+                role=role,
+                polarity=polarity,
+                from_year=from_year,
+                to_year=to_year,
+                sort=sort.value,
+                page=page,
+                page_size=page_size,
+            )
     except (CitekgError, ValueError) as error:
         fail(error if isinstance(error, CitekgError) else CitekgError(str(error)))
     if output is Output.json:
-        emit_json({"total": total, "page": page, "page_size": page_size,
-                   "rows": [vars(row) for row in rows]})
+        emit_json({"total": total, "page": page, "page_size": page_size, "rows": [vars(row) for row in rows]})
         return
     first = (page - 1) * page_size + 1
     typer.echo(f"{total} citing papers" + (f"; showing {first}-{first + len(rows) - 1}" if rows else ""))
     for row in rows:
-        typer.echo(f"- {row.title or row.iri} ({row.year or 'n.d.'}) [{row.role or 'unclassified'}, "
-                   f"{row.polarity or 'no polarity'}]")
+        typer.echo(
+            f"- {row.title or row.iri} ({row.year or 'n.d.'}) [{row.role or 'unclassified'}, "
+            f"{row.polarity or 'no polarity'}]"
+        )
         if row.summary:
             typer.echo(f"    {row.summary}")
 
@@ -167,7 +196,9 @@ def citing(
 def export(
     ctx: typer.Context,
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="RDF format.")] = ExportFormat.turtle,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")
+    ] = None,
     graph: Annotated[str | None, typer.Option(help="Only this named graph.")] = None,
 ) -> None:
     """Export the store (or one graph) as linked data."""
@@ -194,8 +225,10 @@ def stats(ctx: typer.Context, output: FormatOption = Output.text) -> None:
     if output is Output.json:
         emit_json(numbers.to_json())
         return
-    typer.echo(f"papers:      {numbers.papers}\ncitations:   {numbers.citations}\n"
-               f"annotations: {numbers.annotations}\ngraphs:")
+    typer.echo(
+        f"papers:      {numbers.papers}\ncitations:   {numbers.citations}\n"
+        f"annotations: {numbers.annotations}\ngraphs:"
+    )
     for graph in numbers.graphs:
         typer.echo(f"  {graph}")
 
@@ -203,8 +236,6 @@ def stats(ctx: typer.Context, output: FormatOption = Output.text) -> None:
 @app.command()
 def drop(ctx: typer.Context, graph: Annotated[str, typer.Argument(help="Graph name or IRI.")]) -> None:
     """Remove a loaded source graph and what it brought."""
-    from kg.load import drop as drop_graph
-
     try:
         with ctx.obj.open() as store:
             drop_graph(store, graph)
@@ -232,12 +263,17 @@ def render_hub(summary: hubs.HubSummary) -> str:
             for share in shares:
                 bar = "█" * round(share.share * 20)
                 label = share.label.replace("_", " ")
-                lines.append(f"  {label:<{width}}  {share.count:>5}  {hubs.percent_text(share.share):>4}  {bar}")
+                lines.append(
+                    f"  {label:<{width}}  {share.count:>5}  {hubs.percent_text(share.share):>4}  {bar}"
+                )
     if summary.representatives:
         lines += ["", "Representative citing papers"]
         for rep in summary.representatives:
             tags = ", ".join(t.replace("_", " ") for t in (rep.role, rep.polarity) if t)
-            lines.append(f"  • {rep.title or rep.iri}" + (f" ({rep.year})" if rep.year else "")
-                         + (f" [{tags}]" if tags else ""))
+            lines.append(
+                f"  • {rep.title or rep.iri}"
+                + (f" ({rep.year})" if rep.year else "")
+                + (f" [{tags}]" if tags else "")
+            )
             lines.append(f"    {rep.summary}")
     return "\n".join(lines)

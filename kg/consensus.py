@@ -1,4 +1,4 @@
-"""The consensus graph: one ``cito:Citation`` per citing–cited pair, with its primary role and polarity.
+"""The consensus graph: one ``cito:Citation`` per citing-cited pair, with its primary role and polarity.
 
 CiTO allows one ``cito:hasCitationCharacterization`` per citation, but several annotators may judge
 one citation differently. Their judgements stay as separate ``oa:Annotation`` resources in the graphs

@@ -139,7 +139,12 @@ class Mapper:
     """
 
     def __init__(
-        self, minter: Minter, graph: str, resolve: Resolver, source: str | None = None, remembered: int = 200_000
+        self,
+        minter: Minter,
+        graph: str,
+        resolve: Resolver,
+        source: str | None = None,
+        remembered: int = 200_000,
     ) -> None:
         self.minter = minter
         self.graph_name = graph
@@ -241,7 +246,8 @@ class Mapper:
         citation, quads = self._citation_quads(record.citing, record.cited)
         yield from quads
         if record.date is not None:
-            yield f"{citation} {_T['citationDate']} {literal(record.date, _DATE_TYPES[len(record.date)])} {self.graph} .\n"
+            date = literal(record.date, _DATE_TYPES[len(record.date)])
+            yield f"{citation} {_T['citationDate']} {date} {self.graph} .\n"
         for context in record.contexts:
             yield f"{citation} {_T['context']} {literal(context)} {self.graph} .\n"
 

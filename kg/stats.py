@@ -16,11 +16,15 @@ class Stats:
     graphs: list[str]
 
     def to_json(self) -> dict[str, object]:
-        return {"papers": self.papers, "citations": self.citations, "annotations": self.annotations,
-                "graphs": self.graphs}
+        return {
+            "papers": self.papers,
+            "citations": self.citations,
+            "annotations": self.annotations,
+            "graphs": self.graphs,
+        }
 
 
-def stats(store: Store) -> Stats:
+def store_stats(store: Store) -> Stats:
     """Counts of papers, citations and annotations over all graphs, and the graphs' IRIs."""
     row = queries.run_query(store, "stats").rows[0]
     return Stats(row["papers"], row["citations"], row["annotations"], [g.value for g in store.graphs()])

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,7 +54,8 @@ class Store:
         stored_base = self._state.get("base")
         if stored_base is not None and base is not None and base != stored_base:
             raise CitekgError(
-                f"the store {self.path} mints IRIs under {stored_base}, not {base}; use a new store for another base"
+                f"the store {self.path} mints IRIs under {stored_base}, not {base}; "
+                "use a new store for another base"
             )
         self.minter = Minter(str(stored_base or base or DEFAULT_BASE))
         self._paper_by_identifier = lru_cache(maxsize=200_000)(self._find_paper)

@@ -11,7 +11,7 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
-from kg.load import load
+from kg.loader import load
 from kg.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kg.hub import summary
-from kg.load import load
+from kg.loader import load
 from kg.store import Store
 from kg.vocab import PROV
 
@@ -11,10 +11,14 @@ from .conftest import TEST_BASE, assert_same_dataset, store_dataset, write_jsonl
 
 HUB_ARXIV = '{"type":"paper","id":"arxiv:2402.13929","title":"Hub"}'
 HUB_BOTH = '{"type":"paper","id":"doi:10.48550/arxiv.2402.13929","ids":{"arxiv":"2402.13929v2"},"year":2024}'
-CITE_BY_ARXIV = ('{"type":"annotation","citing":"doi:10.1/a","cited":"arxiv:2402.13929","role":"method",'
-                 '"annotator":{"id":"m"}}')
-CITE_BY_DOI = ('{"type":"annotation","citing":"doi:10.1/a","cited":"doi:10.48550/arXiv.2402.13929",'
-               '"role":"background","confidence":0.4,"annotator":{"id":"n"}}')
+CITE_BY_ARXIV = (
+    '{"type":"annotation","citing":"doi:10.1/a","cited":"arxiv:2402.13929","role":"method",'
+    '"annotator":{"id":"m"}}'
+)
+CITE_BY_DOI = (
+    '{"type":"annotation","citing":"doi:10.1/a","cited":"doi:10.48550/arXiv.2402.13929",'
+    '"role":"background","confidence":0.4,"annotator":{"id":"n"}}'
+)
 OTHER_BY_DOI = '{"type":"citation","citing":"doi:10.1/b","cited":"https://doi.org/10.48550/arxiv.2402.13929"}'
 
 
@@ -40,15 +44,25 @@ def test_load_order_does_not_change_the_graph(tmp_path: Path) -> None:
 
 
 def test_a_record_naming_two_stored_nodes_merges_them(tmp_path: Path) -> None:
-    store = loaded(tmp_path, [("a", [HUB_ARXIV, CITE_BY_ARXIV]),
-                              ("b", ['{"type":"paper","id":"doi:10.48550/arxiv.2402.13929"}', OTHER_BY_DOI])])
+    store = loaded(
+        tmp_path,
+        [
+            ("a", [HUB_ARXIV, CITE_BY_ARXIV]),
+            ("b", ['{"type":"paper","id":"doi:10.48550/arxiv.2402.13929"}', OTHER_BY_DOI]),
+        ],
+    )
     assert summary(store, "arxiv:2402.13929").citing_papers == 1
     assert summary(store, "doi:10.48550/arxiv.2402.13929").citing_papers == 1
     load(store, write_jsonl(tmp_path / "c.jsonl", HUB_BOTH))
     by_arxiv, by_doi = summary(store, "arxiv:2402.13929"), summary(store, "doi:10.48550/arxiv.2402.13929")
     assert by_arxiv.paper.iri == by_doi.paper.iri == TEST_BASE + "paper/doi/10.48550/arxiv.2402.13929"
     assert by_arxiv.citing_papers == by_doi.citing_papers == 2
-    papers = {row["paper"] for row in store.query(
-        "SELECT DISTINCT ?paper WHERE { ?paper datacite:hasIdentifier ?id . ?id literal:hasLiteralValue ?v "
-        "FILTER(?v IN (\"2402.13929\", \"10.48550/arxiv.2402.13929\")) }")}
+    papers = {
+        row["paper"]
+        for row in store.query(
+            "SELECT DISTINCT ?paper WHERE { ?paper datacite:hasIdentifier ?id . "
+            "?id literal:hasLiteralValue ?v "
+            'FILTER(?v IN ("2402.13929", "10.48550/arxiv.2402.13929")) }'
+        )
+    }
     assert len(papers) == 1

@@ -60,13 +60,20 @@ def test_rejects_with_reason(text: str, says: str) -> None:
 
 
 def test_best_id_follows_precedence_then_value() -> None:
-    ids = [parse_id("s2:" + "a" * 40), parse_id("arxiv:2402.13929"), parse_id("pmid:5"), parse_id("omid:br/061")]
+    ids = [
+        parse_id("s2:" + "a" * 40),
+        parse_id("arxiv:2402.13929"),
+        parse_id("pmid:5"),
+        parse_id("omid:br/061"),
+    ]
     assert best_id(ids) == parse_id("arxiv:2402.13929")
     assert best_id([parse_id("doi:10.1/b"), parse_id("doi:10.1/a")]) == parse_id("doi:10.1/a")
     assert SCHEMES[:3] == ("doi", "arxiv", "pmid")
 
 
-doi_suffix = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./-_();", min_size=1)
+doi_suffix = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./-_();", min_size=1
+)
 
 
 @given(registrant=st.integers(1000, 99999), suffix=doi_suffix)

@@ -38,7 +38,7 @@ def test_each_error_is_file_line_field_message(tmp_path: Path) -> None:
         f"{path}:2: json: not a JSON object (key must be a string at line 1 column 2)",
         f"{path}:3: type: unknown record type 'review'; expected an object with \"type\" set to one of paper,"
         " citation, annotation",
-        f"{path}:4: type: expected an object with \"type\" set to one of paper, citation, annotation",
+        f'{path}:4: type: expected an object with "type" set to one of paper, citation, annotation',
         f"{path}:5: year: Input should be a valid integer, unable to parse string as an integer (got 'soon')",
         f"{path}:6: role: unknown role 'praise'; expected one of method, comparison, extension, motivation,"
         " future_work, background",

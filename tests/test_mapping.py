@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from kg.ids import parse_id
-from kg.load import load
+from kg.loader import load
 from kg.mapping import Mapper, Minter, literal
 from kg.records import parse_record
 from kg.store import Store
@@ -20,11 +20,13 @@ def test_maps_records_onto_the_ontology(store: Store) -> None:
     assert_same_dataset(store_dataset(store), expected)
 
 
-@pytest.mark.parametrize("text", ['plain', 'a "quote"', "back\\slash", "new\nline\r", "tab\tand ünïcödé ✓"])
+@pytest.mark.parametrize("text", ["plain", 'a "quote"', "back\\slash", "new\nline\r", "tab\tand ünïcödé ✓"])
 def test_literals_survive_any_text(text: str) -> None:
     import pyoxigraph as ox
 
-    quads = list(ox.parse(f'<http://e/s> <http://e/p> {literal(text)} <http://e/g> .\n', ox.RdfFormat.N_QUADS))
+    quads = list(
+        ox.parse(f"<http://e/s> <http://e/p> {literal(text)} <http://e/g> .\n", ox.RdfFormat.N_QUADS)
+    )
     assert quads[0].object.value == text
 
 
@@ -38,8 +40,12 @@ def test_iris_are_minted_from_ids_not_text() -> None:
 
 @pytest.mark.parametrize("remembered", [1, 10])
 def test_papers_seen_lately_are_not_introduced_again(remembered: int) -> None:
-    mapper = Mapper(Minter("http://example.org/kg/"), "http://example.org/kg/graph/g", lambda _: None,
-                    remembered=remembered)
+    mapper = Mapper(
+        Minter("http://example.org/kg/"),
+        "http://example.org/kg/graph/g",
+        lambda _: None,
+        remembered=remembered,
+    )
     citation = parse_record('{"type":"citation","citing":"doi:10.1/a","cited":"doi:10.1/b"}')
     first = list(mapper.quads(citation))
     again = list(mapper.quads(citation))

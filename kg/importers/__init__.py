@@ -38,8 +38,12 @@ def decode_lines(path: Path) -> Iterator[tuple[int, str] | RecordError]:
             try:
                 yield number, raw.decode("utf-8")
             except UnicodeDecodeError as error:
-                yield RecordError(str(path), number, "encoding",
-                                  f"not UTF-8: byte {raw[error.start]:#04x} at column {error.start + 1}")
+                yield RecordError(
+                    str(path),
+                    number,
+                    "encoding",
+                    f"not UTF-8: byte {raw[error.start]:#04x} at column {error.start + 1}",
+                )
 
 
 def read(path: Path) -> Iterator[Item]:

@@ -6,7 +6,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.errors import CitekgError, InvalidInput, RecordError
-from kg.load import drop, graph_name_for, load
+from kg.loader import drop, graph_name_for, load
 from kg.store import Store
 from kg.vocab import CITO, RDF
 
@@ -27,8 +27,12 @@ def test_loads_the_example_into_its_own_graph(disk_store: Store) -> None:
 def test_a_file_with_a_bad_record_loads_nothing(store: Store, tmp_path: Path) -> None:
     load(store, write_jsonl(tmp_path / "first.jsonl", GOOD))
     before = store_dataset(store)
-    bad = write_jsonl(tmp_path / "second.jsonl", '{"type":"citation","citing":"doi:10.1/c","cited":"doi:10.1/d"}',
-                      BAD, "{oops")
+    bad = write_jsonl(
+        tmp_path / "second.jsonl",
+        '{"type":"citation","citing":"doi:10.1/c","cited":"doi:10.1/d"}',
+        BAD,
+        "{oops",
+    )
     with pytest.raises(InvalidInput) as raised:
         load(store, bad)
     assert [(e.line, e.field) for e in raised.value.errors] == [(2, "cited"), (3, "json")]
@@ -67,7 +71,9 @@ def test_a_replaced_graph_takes_its_citations_out_of_the_consensus(store: Store,
     load(store, path)
     write_jsonl(path, '{"type":"citation","citing":"doi:10.1/x","cited":"doi:10.1/y"}')
     load(store, path)
-    consensus = list(store.oxigraph.quads_for_pattern(None, RDF["type"], CITO["Citation"], store.consensus_graph))
+    consensus = list(
+        store.oxigraph.quads_for_pattern(None, RDF["type"], CITO["Citation"], store.consensus_graph)
+    )
     assert len(consensus) == 1
     citing = next(store.oxigraph.quads_for_pattern(consensus[0].subject, CITO["hasCitingEntity"], None))
     assert citing.object.value.endswith("/doi/10.1/x")
@@ -78,7 +84,10 @@ def test_drop_removes_a_source_and_its_consensus(store: Store, tmp_path: Path) -
     load(store, write_jsonl(tmp_path / "other.jsonl", GOOD))
     drop(store, "hub")
     assert [g.value for g in store.source_graphs()] == ["http://example.org/kg/graph/other"]
-    assert len(list(store.oxigraph.quads_for_pattern(None, CITO["hasCitedEntity"], None, store.consensus_graph))) == 1
+    assert (
+        len(list(store.oxigraph.quads_for_pattern(None, CITO["hasCitedEntity"], None, store.consensus_graph)))
+        == 1
+    )
     with pytest.raises(CitekgError, match="no loaded source graph"):
         drop(store, "hub")
 

@@ -98,22 +98,18 @@ class _Compactor:
         return iri
 
     def node(self, subject: ox.NamedNode | ox.BlankNode, quads: Iterable[ox.Quad]) -> dict[str, Any]:
-        out: dict[str, Any] = {"@id": _id(subject)}
-        for predicate, group in groupby(quads, key=lambda q: q.predicate.value):
-            objects = [q.object for q in group]
-            if predicate == RDF["type"].value and all(isinstance(o, ox.NamedNode) for o in objects):
-                out["@type"] = _one_or_many([self.curie(o.value) for o in objects])
+        values: dict[str, list[Any]] = {}
+        for quad in quads:
+            predicate, obj = quad.predicate.value, quad.object
+            if predicate == RDF["type"].value and isinstance(obj, ox.NamedNode):
+                values.setdefault("@type", []).append(self.curie(obj.value))
                 continue
             term, term_type = self.terms.get(predicate, (None, None))
-            matched = [o for o in objects if term is not None and _matches(o, term_type, self)]
-            if matched:
-                out[term] = _one_or_many(
-                    [self.curie(o.value) if term_type == "@id" else o.value for o in matched]
-                )
-            rest = [o for o in objects if o not in matched]
-            if rest:
-                out.setdefault(self.curie(predicate), []).extend(self.value(o) for o in rest)
-        return out
+            if term is not None and _matches(obj, term_type, self):
+                values.setdefault(term, []).append(self.curie(obj.value) if term_type == "@id" else obj.value)
+            else:
+                values.setdefault(self.curie(predicate), []).append(self.value(obj))
+        return {"@id": _id(subject), **{key: _one_or_many(found) for key, found in values.items()}}
 
     def value(self, term: Any) -> dict[str, Any]:
         if isinstance(term, (ox.NamedNode, ox.BlankNode)):

@@ -1,0 +1,43 @@
+"""The public API is named once, in kg/__init__.py; this pins it so a change to it is deliberate."""
+
+import kg
+
+
+def test_public_api() -> None:
+    assert kg.__all__ == [
+        "Annotation",
+        "Citation",
+        "CitekgError",
+        "HubSummary",
+        "InvalidInput",
+        "LoadReport",
+        "Paper",
+        "PaperId",
+        "QueryError",
+        "RecordError",
+        "Stats",
+        "Store",
+        "StoreBusy",
+        "UnknownPaper",
+        "citing",
+        "drop",
+        "export",
+        "hub_summary",
+        "load",
+        "parse_id",
+        "run_query",
+        "store_stats",
+    ]
+    for name in kg.__all__:
+        assert getattr(kg, name) is not None
+
+
+def test_the_library_does_what_the_readme_says(tmp_path) -> None:
+    from .conftest import EXAMPLE
+
+    with kg.Store(tmp_path / "store") as store:
+        kg.load(store, EXAMPLE)
+        assert kg.hub_summary(store, "arxiv:2402.13929").headline == (
+            "Mixed citation behavior. Most common role is background (50%)."
+        )
+        assert kg.store_stats(store).citations == 34

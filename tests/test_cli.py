@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset
+from typer.testing import CliRunner
+
+from kg.cli import app
+from kg.store import Store
+
+from .conftest import EXAMPLE, write_jsonl
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    path = tmp_path / "store"
+    result = runner.invoke(app, ["--store", str(path), "load", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def kg(store_path: Path, *args: str) -> object:
+    return runner.invoke(app, ["--store", str(store_path), *args])
+
+
+def test_load_says_what_it_loaded(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["load", str(EXAMPLE)], env={"KG_STORE": str(tmp_path / "s")})
+    assert result.exit_code == 0
+    assert result.stdout.strip() == (
+        f"loaded 26 papers, 24 citations, 33 annotations from {EXAMPLE} into "
+        "<https://w3id.org/citekg/data/graph/hub>"
+    )
+    again = runner.invoke(app, ["load", str(EXAMPLE)], env={"KG_STORE": str(tmp_path / "s")})
+    assert "(replaced the graph's previous contents)" in again.stdout
+
+
+def test_bad_input_is_reported_on_stderr_and_loads_nothing(store_path: Path, tmp_path: Path) -> None:
+    bad = write_jsonl(
+        tmp_path / "bad.jsonl", '{"type":"paper","id":"doi:10.1/a"}', '{"type":"paper","id":"x"}'
+    )
+    result = kg(store_path, "load", str(bad))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{bad}:2: id: 'x' has no known id prefix; expected one of doi:, arxiv:, pmid:, pmcid:, openalex:, "
+        "s2:, corpusid:, omid:",
+        f"error: nothing of {bad} was loaded; fix the records above or pass --skip-invalid",
+    ]
+    stats = json.loads(kg(store_path, "stats", "--format", "json").stdout)
+    assert stats["papers"] == 26 and len(stats["graphs"]) == 2
+
+
+def test_skip_invalid_reports_and_succeeds(store_path: Path, tmp_path: Path) -> None:
+    bad = write_jsonl(tmp_path / "mixed.jsonl", '{"type":"paper","id":"doi:10.1/a"}', "nope")
+    result = kg(store_path, "load", "--skip-invalid", str(bad))
+    assert result.exit_code == 0
+    assert result.stderr.startswith(f"{bad}:2: json: not a JSON object (")
+    assert result.stderr.rstrip().endswith("(skipped)")
+    assert "skipped 1 invalid records" in result.stdout
+
+
+def test_hub_text_and_json(store_path: Path) -> None:
+    text = kg(store_path, "hub", "arxiv:2402.13929")
+    assert text.exit_code == 0
+    lines = text.stdout.splitlines()
+    assert "Mixed citation behavior. Most common role is background (50%)." in lines
+    assert (
+        lines.index("Citation roles")
+        < lines.index("Citation polarity")
+        < lines.index("Representative citing papers")
+    )
+    data = json.loads(kg(store_path, "hub", "arxiv:2402.13929", "--format", "json").stdout)
+    assert list(data) == [
+        "paper",
+        "citing_papers",
+        "annotated",
+        "unclassified",
+        "behavior",
+        "headline",
+        "roles",
+        "polarities",
+        "representatives",
+    ]
+    assert list(data["paper"]) == ["iri", "title", "year", "ids"]
+    assert data["roles"][0] == {"role": "background", "count": 10, "share": 0.5}
+    assert data["polarities"][0] == {"polarity": "neutral", "count": 12, "share": 0.6}
+    assert list(data["representatives"][0]) == ["iri", "title", "year", "summary", "role", "polarity"]
+
+
+def test_citing_json(store_path: Path) -> None:
+    result = kg(
+        store_path,
+        "citing",
+        "arxiv:2402.13929",
+        "--role",
+        "background",
+        "--page",
+        "1",
+        "--page-size",
+        "3",
+        "--format",
+        "json",
+    )
+    data = json.loads(result.stdout)
+    assert (data["total"], data["page"], data["page_size"], len(data["rows"])) == (10, 1, 3, 3)
+    assert set(data["rows"][0]) == {"iri", "title", "year", "summary", "role", "polarity"}
+    assert {row["role"] for row in data["rows"]} == {"background"}
+
+
+def test_stats_json(store_path: Path) -> None:
+    data = json.loads(kg(store_path, "stats", "--format", "json").stdout)
+    assert data == {
+        "papers": 26,
+        "citations": 34,
+        "annotations": 33,
+        "graphs": ["https://w3id.org/citekg/data/graph/consensus", "https://w3id.org/citekg/data/graph/hub"],
+    }
+
+
+def test_export_to_a_file_and_to_stdout(store_path: Path, tmp_path: Path) -> None:
+    target = tmp_path / "graph.trig"
+    assert kg(store_path, "export", "--format", "trig", "-o", str(target)).exit_code == 0
+    from_file = Dataset().parse(target, format="trig")
+    from_stdout = Dataset().parse(
+        data=kg(store_path, "export", "--format", "nquads").stdout_bytes, format="nquads"
+    )
+    assert len(from_file) == len(from_stdout) > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["hub", "doi:10.9/none"], 3, "error: no paper in the store has the id doi:10.9/none"),
+        (["hub", "isbn:1"], 1, "error: 'isbn:1' has no known id prefix"),
+        (
+            ["citing", "arxiv:2402.13929", "--role", "praise"],
+            2,
+            "error: hub-citing: parameter role (role): unknown role",
+        ),
+        (["export", "--graph", "nope"], 1, "error: the store has no graph"),
+        (["drop", "nope"], 1, "error: there is no loaded source graph"),
+    ],
+)
+def test_errors_go_to_stderr_with_meaningful_exit_codes(
+    store_path: Path, args: list[str], code: int, message: str
+) -> None:
+    result = kg(store_path, *args)
+    assert result.exit_code == code
+    assert result.stderr.startswith(message)
+    assert "Traceback" not in result.stderr
+
+
+def test_a_busy_store_is_a_clear_message(store_path: Path) -> None:
+    with Store(store_path):
+        busy = subprocess.run(
+            [sys.executable, "-m", "kg", "--store", str(store_path), "stats"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert busy.returncode == 4
+    assert busy.stderr.startswith(f"error: the store {store_path} is in use by another process")
+    assert "RocksDB" not in busy.stderr and "Traceback" not in busy.stderr
