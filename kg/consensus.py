@@ -10,8 +10,16 @@ of their sources; this graph holds the single characterization citekg derives fr
 - ``ckg:roleSupport`` is the winning role's share of that summed confidence: how sure the annotators
   were, used to rank representative citing papers.
 
-It is derived data kept in step by every write (each load refreshes the citations it touched, a drop
-the citations it removed), not a cache: ``rebuild`` recomputes it from scratch and gives the same graph.
+Beside each citation the graph holds the direct CiTO edges between the two works: ``cito:cites``, the
+role's property (``cito:usesMethodIn``, ...) and the polarity's (``cito:agreesWith``,
+``cito:disagreesWith``, ``cito:citesForInformation``). A hub's role and polarity distribution is then
+a count of edges into the paper, which the store answers from one index range without touching each
+citation.
+
+It is derived data kept in step by every write, not a cache: a load computes the consensus of the
+citations new to the store from the file itself (``write_new``, after an external sort), and
+recomputes from the store those it shares with other sources (``refresh``), as a drop does for the
+citations it removes. ``rebuild`` recomputes everything and gives the same graph.
 """
 
 from __future__ import annotations
@@ -19,33 +27,26 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from itertools import groupby
+from pathlib import Path
+from typing import IO, Generic, TypeVar
 
 import pyoxigraph as ox
 
-from kg.mapping import A, literal
+from kg.mapping import A, CitationRef, literal
+from kg.spool import sorted_lines
 from kg.store import Store
-from kg.vocab import CITO, CKG, POLARITY_BY_IRI, ROLE_BY_IRI, XSD, Polarity, Role
+from kg.vocab import CITO, CKG, OA, POLARITY_BY_IRI, PROV, RDF, ROLE_BY_IRI, XSD, Polarity, Role
 
+Label = TypeVar("Label", Role, Polarity)
+
+POLARITY_EDGE = {
+    Polarity.POSITIVE: CITO["agreesWith"],
+    Polarity.NEGATIVE: CITO["disagreesWith"],
+    Polarity.NEUTRAL: CITO["citesForInformation"],
+}
+_DOUBLE, _BOOLEAN = XSD["double"], XSD["boolean"]
 _BATCH = 1000
-_CITATIONS = """
-SELECT DISTINCT ?citation ?citing ?cited WHERE {{
-  VALUES ?citation {{ {values} }}
-  ?citation cito:hasCitingEntity ?citing ; cito:hasCitedEntity ?cited .
-}}
-"""
-_JUDGEMENTS = """
-SELECT DISTINCT ?citation ?annotation ?body ?confidence ?human WHERE {{
-  VALUES ?citation {{ {values} }}
-  ?annotation oa:hasTarget ?citation ; oa:hasBody ?body .
-  OPTIONAL {{ ?annotation ckg:confidence ?confidence }}
-  OPTIONAL {{ ?annotation prov:wasAttributedTo/a prov:Person . BIND(true AS ?human) }}
-}}
-"""
-_CLEAR = """
-DELETE {{ GRAPH {graph} {{ ?citation ?p ?o }} }}
-WHERE {{ VALUES ?citation {{ {values} }} GRAPH {graph} {{ ?citation ?p ?o }} }}
-"""
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,6 @@ class Judgement:
     label: Role | Polarity
     confidence: float
     human: bool
-
-
-Label = TypeVar("Label", Role, Polarity)
 
 
 @dataclass(frozen=True)
@@ -87,31 +85,100 @@ def decide(judgements: Iterable[Judgement], labels: type[Label]) -> Verdict[Labe
     return Verdict(winner, totals[winner] / total if total else 1.0, human)
 
 
+def consensus_quads(
+    citation: str, citing: str, cited: str, judgements: Iterable[Judgement], graph: ox.NamedNode
+) -> Iterator[str]:
+    """The consensus graph's quads for one citation."""
+    c, g, s, o = f"<{citation}>", str(graph), f"<{citing}>", f"<{cited}>"
+    yield f"{c} {A} {CITO['Citation']} {g} .\n"
+    yield f"{c} {CITO['hasCitingEntity']} {s} {g} .\n"
+    yield f"{c} {CITO['hasCitedEntity']} {o} {g} .\n"
+    yield f"{s} {CITO['cites']} {o} {g} .\n"
+    judgements = list(judgements)
+    if role := decide(judgements, Role):
+        yield f"{c} {CITO['hasCitationCharacterization']} {role.label.cito} {g} .\n"
+        yield f"{c} {CKG['primaryRole']} {role.label.iri} {g} .\n"
+        yield f"{c} {CKG['roleSupport']} {literal(repr(round(role.support, 6)), _DOUBLE)} {g} .\n"
+        yield f"{c} {CKG['decidedByHuman']} {literal(str(role.human).lower(), _BOOLEAN)} {g} .\n"
+        yield f"{s} {role.label.cito} {o} {g} .\n"
+    if polarity := decide(judgements, Polarity):
+        yield f"{c} {CKG['primaryPolarity']} {polarity.label.iri} {g} .\n"
+        yield f"{s} {POLARITY_EDGE[polarity.label]} {o} {g} .\n"
+
+
+# --- citations new to the store: from the loaded file itself ------------------------------------------
+
+
+def judgement_rows(
+    citation: CitationRef,
+    annotation: str = "",
+    labels: Iterable[Role | Polarity] = (),
+    confidence: float | None = None,
+    human: bool = False,
+) -> str:
+    """Spool lines for one record: a bare row for a citation, one row per label for an annotation."""
+    head = f"{citation.iri}\t{citation.citing}\t{citation.cited}\t{annotation}"
+    tail = f"\t{'' if confidence is None else repr(confidence)}\t{int(human)}\n"
+    rows = [f"{head}\t{label.iri.value}{tail}" for label in labels]
+    return "".join(rows) or f"{head}\t\t\t0\n"
+
+
+def write_new(judgements: Path, out: IO[str], graph: ox.NamedNode) -> None:
+    """Write the consensus of every citation in a judgement spool, sorted in bounded memory."""
+    rows = (line.rstrip("\n").split("\t") for line in sorted_lines(judgements))
+    for citation, group in groupby(rows, key=lambda row: row[0]):
+        found: dict[tuple[str, str], Judgement] = {}
+        rows_of_citation = list(group)
+        _, citing, cited, *_ = rows_of_citation[0]
+        for *_, annotation, label_iri, confidence, human in rows_of_citation:
+            label = ROLE_BY_IRI.get(label_iri) or POLARITY_BY_IRI.get(label_iri)
+            if label is not None:
+                found[(annotation, label_iri)] = Judgement(label, float(confidence or 1.0), human == "1")
+        out.writelines(consensus_quads(citation, citing, cited, found.values(), graph))
+
+
+# --- citations shared with other sources: from the store ----------------------------------------------
+
+
 def refresh(store: Store, citations: Iterable[ox.NamedNode]) -> None:
-    """Recompute the consensus of these citations (any that no source holds any more disappear)."""
+    """Recompute the consensus of these citations from every graph (any no source holds disappear)."""
     graph = store.consensus_graph
-    for batch in _batches(citations):
-        values = " ".join(map(str, batch))
-        store.oxigraph.update(_CLEAR.format(graph=graph, values=values))
-        pairs = {
-            row["citation"].value: (row["citing"].value, row["cited"].value)
-            for row in store.query(_CITATIONS.format(values=values))
-        }
-        judgements: dict[str, dict[tuple[str, str], Judgement]] = defaultdict(dict)
-        for row in store.query(_JUDGEMENTS.format(values=values)):
-            label = ROLE_BY_IRI.get(row["body"].value) or POLARITY_BY_IRI.get(row["body"].value)
-            if label is None:
-                continue
-            confidence = float(row["confidence"].value) if row["confidence"] is not None else 1.0
-            key = (row["annotation"].value, row["body"].value)
-            judgements[row["citation"].value][key] = Judgement(label, confidence, row["human"] is not None)
-        text = "".join(
-            line
-            for citation, (citing, cited) in pairs.items()
-            for line in _consensus_quads(citation, citing, cited, judgements[citation].values(), graph)
-        )
-        if text:
-            store.oxigraph.load(text, format=ox.RdfFormat.N_QUADS)
+    batch: list[str] = []
+    for citation in citations:
+        batch.extend(_recomputed(store, citation, graph))
+        if len(batch) >= _BATCH * 8:
+            store.oxigraph.load("".join(batch), ox.RdfFormat.N_QUADS)
+            batch = []
+    if batch:
+        store.oxigraph.load("".join(batch), ox.RdfFormat.N_QUADS)
+
+
+def _recomputed(store: Store, citation: ox.NamedNode, graph: ox.NamedNode) -> list[str]:
+    quads = store.oxigraph.quads_for_pattern
+    stale = list(quads(citation, None, None, graph))
+    for citing in (q.object for q in stale if q.predicate == CITO["hasCitingEntity"]):
+        for cited in (q.object for q in stale if q.predicate == CITO["hasCitedEntity"]):
+            stale.extend(quads(citing, None, cited, graph))  # the direct edges between the two works
+    for old in stale:
+        store.oxigraph.remove(old)
+    citing = next(quads(citation, CITO["hasCitingEntity"], None), None)
+    cited = next(quads(citation, CITO["hasCitedEntity"], None), None)
+    if citing is None or cited is None:
+        return []
+    found: dict[tuple[str, str], Judgement] = {}
+    for target in quads(None, OA["hasTarget"], citation):
+        annotation = target.subject
+        confidence = next(quads(annotation, CKG["confidence"], None), None)
+        agent = next(quads(annotation, PROV["wasAttributedTo"], None), None)
+        human = agent is not None and next(quads(agent.object, RDF["type"], PROV["Person"]), None) is not None
+        for body in quads(annotation, OA["hasBody"], None):
+            label = ROLE_BY_IRI.get(body.object.value) or POLARITY_BY_IRI.get(body.object.value)
+            if label is not None:
+                value = float(confidence.object.value) if confidence is not None else 1.0
+                found[(annotation.value, body.object.value)] = Judgement(label, value, human)
+    return list(
+        consensus_quads(citation.value, citing.object.value, cited.object.value, found.values(), graph)
+    )
 
 
 def rebuild(store: Store) -> None:
@@ -123,33 +190,5 @@ def rebuild(store: Store) -> None:
 
 def citations_in(store: Store, graph: ox.NamedNode) -> Iterator[ox.NamedNode]:
     """The citations a source graph holds, streamed from the store's index."""
-    for quad in store.oxigraph.quads_for_pattern(None, ox.NamedNode(A[1:-1]), CITO["Citation"], graph):
+    for quad in store.oxigraph.quads_for_pattern(None, RDF["type"], CITO["Citation"], graph):
         yield quad.subject
-
-
-def _consensus_quads(
-    citation: str, citing: str, cited: str, judgements: Iterable[Judgement], graph: ox.NamedNode
-) -> Iterator[str]:
-    c, g = f"<{citation}>", str(graph)
-    yield f"{c} {A} {CITO['Citation']} {g} .\n"
-    yield f"{c} {CITO['hasCitingEntity']} <{citing}> {g} .\n"
-    yield f"{c} {CITO['hasCitedEntity']} <{cited}> {g} .\n"
-    judgements = list(judgements)
-    if role := decide(judgements, Role):
-        yield f"{c} {CITO['hasCitationCharacterization']} {role.label.cito} {g} .\n"
-        yield f"{c} {CKG['primaryRole']} {role.label.iri} {g} .\n"
-        yield f"{c} {CKG['roleSupport']} {literal(repr(round(role.support, 6)), XSD['double'])} {g} .\n"
-        yield f"{c} {CKG['decidedByHuman']} {literal(str(role.human).lower(), XSD['boolean'])} {g} .\n"
-    if polarity := decide(judgements, Polarity):
-        yield f"{c} {CKG['primaryPolarity']} {polarity.label.iri} {g} .\n"
-
-
-def _batches(citations: Iterable[ox.NamedNode]) -> Iterator[list[ox.NamedNode]]:
-    batch: list[ox.NamedNode] = []
-    for citation in citations:
-        batch.append(citation)
-        if len(batch) == _BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -13,12 +13,16 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from kg import queries
+from kg.consensus import POLARITY_EDGE
 from kg.errors import UnknownPaper
 from kg.ids import SCHEME_RANK, parse_id
 from kg.store import Store
-from kg.vocab import POLARITY_BY_IRI, ROLE_BY_IRI, Polarity, Role
+from kg.vocab import CITO, POLARITY_BY_IRI, ROLE_BY_IRI, Polarity, Role
 
 DOMINANT_SHARE = 0.6
+CITES = CITO["cites"].value
+ROLE_BY_EDGE = {role.cito.value: role for role in Role}
+POLARITY_BY_EDGE = {edge.value: polarity for polarity, edge in POLARITY_EDGE.items()}
 REPRESENTATIVES = 5
 
 
@@ -141,13 +145,13 @@ def summary(
     polarity_counts: dict[Polarity, int] = {}
     citations = 0
     for row in queries.run_query(store, "hub-distribution", {"paper": node}).rows:
-        citations += row["citations"]
-        if row["role"] is not None:
-            role = ROLE_BY_IRI[row["role"]]
-            role_counts[role] = role_counts.get(role, 0) + row["citations"]
-        if row["polarity"] is not None:
-            polarity = POLARITY_BY_IRI[row["polarity"]]
-            polarity_counts[polarity] = polarity_counts.get(polarity, 0) + row["citations"]
+        relation, count = row["relation"], row["citations"]
+        if relation == CITES:
+            citations = count
+        elif relation in ROLE_BY_EDGE:
+            role_counts[ROLE_BY_EDGE[relation]] = count
+        elif relation in POLARITY_BY_EDGE:
+            polarity_counts[POLARITY_BY_EDGE[relation]] = count
     annotated = sum(role_counts.values())
     roles = _ranked(role_counts, list(Role))
     polarities = _ranked(polarity_counts, list(Polarity))

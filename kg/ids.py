@@ -15,6 +15,7 @@ PaperId(scheme='arxiv', value='2402.13929')
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 # Precedence for minting a paper's IRI: the first scheme a paper has names it.
@@ -52,6 +53,7 @@ _ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
 _ARXIV_OLD = re.compile(r"^([a-z-]+(?:\.[A-Za-z-]+)?/\d{7})(v\d+)?$", re.IGNORECASE)
 _S2 = re.compile(r"^[0-9a-f]{40}$")
 _OMID = re.compile(r"^(br|ra|id|re|ar)/0[0-9]+$")
+_SPACE = re.compile(r"\s")
 
 
 class PaperId(NamedTuple):
@@ -69,14 +71,17 @@ class PaperId(NamedTuple):
         return SCHEME_RANK[self.scheme], self.value
 
 
+@lru_cache(maxsize=65_536)
 def parse_id(text: str) -> PaperId:
     """Parse and normalise a prefixed id, a resolver URL or a bare DOI; ValueError says what is wrong."""
     raw = text.strip()
     if not raw:
         raise ValueError("an empty id; expected a prefixed id such as doi:10.1000/x or arxiv:2402.13929")
-    for url, scheme in _URL_PREFIXES:
-        if raw.lower().startswith(url):
-            return normalise(scheme, raw[len(url) :])
+    if "://" in raw:
+        lowered = raw.lower()
+        for url, scheme in _URL_PREFIXES:
+            if lowered.startswith(url):
+                return normalise(scheme, raw[len(url) :])
     if raw.startswith("10.") and "/" in raw:
         return normalise("doi", raw)
     prefix, sep, rest = raw.partition(":")
@@ -91,10 +96,13 @@ def parse_id(text: str) -> PaperId:
 def normalise(scheme: str, value: str) -> PaperId:
     """Normalise a value of a known scheme (also strips URL forms and repeated prefixes)."""
     value = value.strip()
-    for url, url_scheme in _URL_PREFIXES:
-        if url_scheme == scheme and value.lower().startswith(url):
-            value = value[len(url) :]
-    if value.lower().startswith(scheme + ":"):
+    if "://" in value:
+        lowered = value.lower()
+        for url, url_scheme in _URL_PREFIXES:
+            if url_scheme == scheme and lowered.startswith(url):
+                value = value[len(url) :]
+                break
+    if value[: len(scheme) + 1].lower() == scheme + ":":
         value = value[len(scheme) + 1 :].strip()
     normalised = _NORMALISERS[scheme](value)
     if normalised is None:
@@ -104,7 +112,7 @@ def normalise(scheme: str, value: str) -> PaperId:
 
 def _doi(value: str) -> str | None:
     value = value.lower()
-    return value if value.startswith("10.") and "/" in value and not any(c.isspace() for c in value) else None
+    return value if value.startswith("10.") and "/" in value and not _SPACE.search(value) else None
 
 
 def _arxiv(value: str) -> str | None:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -24,8 +25,9 @@ from kg import consensus, identity, importers
 from kg.errors import CitekgError, InvalidInput, RecordError
 from kg.ids import PaperId
 from kg.mapping import A, Mapper, literal
+from kg.records import Annotation
 from kg.store import Store
-from kg.vocab import DCTERMS, PROV, XSD
+from kg.vocab import DCTERMS, PROV, XSD, AnnotatorKind
 
 _REPORTED_ERRORS = 1000
 
@@ -80,31 +82,53 @@ def load(
     name = graph or graph_name_for(source)
     graph_iri = ox.NamedNode(store.minter.graph(name))
     report = LoadReport(str(source), graph_iri.value)
-    scratch_dir = store.path if store.path is not None else Path(tempfile.gettempdir())
-    scratch_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", suffix=".nq", dir=scratch_dir, encoding="utf-8") as scratch:
-        mapper = Mapper(store.minter, graph_iri.value, lambda paper_id: _known(store, paper_id), source=name)
-        errors = _map_file(mapper, source, scratch, report, skip_invalid, on_skip, progress)
+    scratch_parent = store.path if store.path is not None else None
+    with tempfile.TemporaryDirectory(prefix="load-", dir=scratch_parent) as folder:
+        scratch = _Scratch(Path(folder))
+        errors = _map_file(store, name, graph_iri, source, scratch, report, skip_invalid, on_skip, progress)
         if errors:
             raise InvalidInput(errors)
-        _provenance(scratch, graph_iri, source, report)
-        scratch.flush()
-        _apply(store, graph_iri, Path(scratch.name), report)
+        scratch.close_mapping()
+        with scratch.quads.open("a", encoding="utf-8") as quads:
+            _provenance(quads, graph_iri, source)
+            consensus.write_new(scratch.judgements, quads, store.consensus_graph)
+        _apply(store, graph_iri, scratch, report)
     return report
 
 
+class _Scratch:
+    """The files a load writes before it touches the store: its quads, the judgements of the citations
+    new to the store (for their consensus), and the citations it shares with the store."""
+
+    def __init__(self, folder: Path) -> None:
+        self.quads, self.judgements, self.shared = (
+            folder / "quads.nq",
+            folder / "judgements.tsv",
+            folder / "shared",
+        )
+        self.files = [path.open("w", encoding="utf-8") for path in (self.quads, self.judgements, self.shared)]
+
+    def close_mapping(self) -> None:
+        for file in self.files:
+            file.close()
+
+
 def _map_file(
-    mapper: Mapper,
+    store: Store,
+    name: str,
+    graph: ox.NamedNode,
     source: Path,
-    out: tempfile._TemporaryFileWrapper[str],
+    scratch: _Scratch,
     report: LoadReport,
     skip_invalid: bool,
     on_skip: Callable[[RecordError], None] | None,
     progress: Progress | None,
 ) -> list[RecordError]:
+    resolve = (lambda paper_id: None) if store.is_empty() else (lambda paper_id: _known(store, paper_id))
+    mapper = Mapper(store.minter, graph.value, resolve, source=name)
+    write_quads, write_judgement, write_shared = (file.write for file in scratch.files)
     errors: list[RecordError] = []
-    write = out.write
-    for item in _with_progress(importers.read(source), source, progress):
+    for item in _with_progress(importers.read(source), progress):
         if isinstance(item, RecordError):
             if skip_invalid:
                 report.skipped.append(item)
@@ -117,8 +141,21 @@ def _map_file(
             continue  # keep reading only to report every error in the file
         _, record = item
         report.counts[record.type] += 1
-        for quad in mapper.quads(record):
-            write(quad)
+        mapped = mapper.map(record)
+        write_quads(mapped.quads)
+        citation = mapped.citation
+        if citation is None:
+            continue
+        if citation.maybe_stored and store.has_citation(citation.iri):
+            write_shared(citation.iri + "\n")  # its consensus needs the other sources' annotations too
+        elif isinstance(record, Annotation):
+            labels = [label for label in (record.role, record.polarity) if label is not None]
+            human = record.annotator is not None and record.annotator.kind is AnnotatorKind.HUMAN
+            write_judgement(
+                consensus.judgement_rows(citation, mapped.annotation or "", labels, record.confidence, human)
+            )
+        else:
+            write_judgement(consensus.judgement_rows(citation))
     return errors
 
 
@@ -127,9 +164,7 @@ def _known(store: Store, paper_id: PaperId) -> str | None:
     return node.value if node is not None else None
 
 
-def _with_progress(
-    items: Iterator[importers.Item], source: Path, progress: Progress | None
-) -> Iterator[importers.Item]:
+def _with_progress(items: Iterator[importers.Item], progress: Progress | None) -> Iterator[importers.Item]:
     if progress is None:
         yield from items
         return
@@ -139,9 +174,7 @@ def _with_progress(
             progress(count)
 
 
-def _provenance(
-    out: tempfile._TemporaryFileWrapper[str], graph: ox.NamedNode, source: Path, report: LoadReport
-) -> None:
+def _provenance(out: IO[str], graph: ox.NamedNode, source: Path) -> None:
     """Say in the graph itself where its triples came from and when, so they leave together."""
     g = str(graph)
     loaded = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -150,16 +183,16 @@ def _provenance(
     out.write(f"{g} {PROV['generatedAtTime']} {literal(loaded, XSD['dateTime'])} {g} .\n")
 
 
-def _apply(store: Store, graph: ox.NamedNode, quads: Path, report: LoadReport) -> None:
+def _apply(store: Store, graph: ox.NamedNode, scratch: _Scratch, report: LoadReport) -> None:
     store.record_base()
     store.mark_loading(graph)
-    replaced = store.has_graph(graph)
-    report.replaced = replaced
-    with _removed(store, graph) if replaced else _nothing() as previous_citations:
-        store.bulk_load_nquads(quads)
+    report.replaced = store.has_graph(graph)
+    with _removed(store, graph) if report.replaced else _nothing() as previous_citations:
+        store.bulk_load_nquads(scratch.quads)
         renamed = identity.canonicalise(store, graph)
+        with scratch.shared.open(encoding="utf-8") as shared:
+            consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in shared))
         consensus.refresh(store, previous_citations)
-        consensus.refresh(store, consensus.citations_in(store, graph))
         consensus.refresh(store, renamed)
     store.unmark_loading(graph)
 
@@ -167,8 +200,7 @@ def _apply(store: Store, graph: ox.NamedNode, quads: Path, report: LoadReport) -
 @contextmanager
 def _removed(store: Store, graph: ox.NamedNode) -> Iterator[Iterator[ox.NamedNode]]:
     """Remove a graph, yielding its citations (spooled to disk, not memory) for a consensus refresh."""
-    scratch_dir = store.path if store.path is not None else None
-    with tempfile.TemporaryFile("w+", encoding="utf-8", dir=scratch_dir) as spool:
+    with tempfile.TemporaryFile("w+", encoding="utf-8", dir=store.path) as spool:
         for citation in consensus.citations_in(store, graph):
             spool.write(citation.value + "\n")
         store.remove_graph(graph)

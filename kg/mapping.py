@@ -22,12 +22,31 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC
 from urllib.parse import quote
 
+from pyoxigraph import NamedNode
+
 from kg.ids import PaperId
 from kg.records import Annotation, Annotator, Author, Citation, Paper
-from kg.vocab import CITO, CKG, DATACITE, DCTERMS, FABIO, FOAF, LITERAL, OA, PRISM, PROV, RDF, RDFS, XSD
+from kg.vocab import (
+    CITO,
+    CKG,
+    DATACITE,
+    DCTERMS,
+    FABIO,
+    FOAF,
+    LITERAL,
+    OA,
+    PRISM,
+    PROV,
+    RDF,
+    RDFS,
+    XSD,
+    Polarity,
+    Role,
+)
 
 DEFAULT_BASE = "https://w3id.org/citekg/data/"
 
@@ -43,6 +62,7 @@ _SCHEME_IRI = {
     "orcid": DATACITE["orcid"],
 }
 _DATE_TYPES = {4: XSD["gYear"], 7: XSD["gYearMonth"], 10: XSD["date"]}
+_GYEAR, _DOUBLE, _DATETIME = XSD["gYear"], XSD["double"], XSD["dateTime"]
 
 
 def _iri(node: object) -> str:
@@ -90,10 +110,13 @@ _T = {
 }
 
 
-def literal(text: str, datatype: object | None = None) -> str:
+_LABEL_IRI: dict[Role | Polarity, str] = {label: _iri(label.iri) for label in (*Role, *Polarity)}
+
+
+def literal(text: str, datatype: NamedNode | None = None) -> str:
     """An N-Quads literal; the only way free text enters the quads."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"^^{_iri(datatype)}' if datatype is not None else f'"{escaped}"'
+    return f'"{escaped}"^^<{datatype.value}>' if datatype is not None else f'"{escaped}"'
 
 
 def _hash(*parts: object) -> str:
@@ -124,7 +147,25 @@ class Minter:
 
     @property
     def consensus_graph(self) -> str:
-        return f"{self.base}graph/consensus"
+        """citekg's own graph, outside ``graph/`` so that no source can be named like it."""
+        return f"{self.base}consensus"
+
+
+@dataclass(frozen=True)
+class CitationRef:
+    """A citation a record names: its IRI, its papers, and whether the store may hold it already."""
+
+    iri: str
+    citing: str
+    cited: str
+    maybe_stored: bool  # both papers were in the store before this load
+
+
+@dataclass(frozen=True)
+class Mapped:
+    quads: str
+    citation: CitationRef | None = None
+    annotation: str | None = None
 
 
 Resolver = Callable[[PaperId], str | None]
@@ -151,29 +192,39 @@ class Mapper:
         self.source = source or graph  # the annotator of annotations that name none
         self.graph = f"<{graph}>"
         self._resolve = resolve
-        self._papers: OrderedDict[PaperId, str] = OrderedDict()
+        self._papers: OrderedDict[PaperId, tuple[str, bool]] = OrderedDict()
         self._remembered = remembered
         self._annotators: set[str] = set()
 
-    def quads(self, record: Paper | Citation | Annotation) -> Iterator[str]:
+    def map(self, record: Paper | Citation | Annotation) -> Mapped:
+        """The record's quads, and the citation it names (for the consensus), if any."""
         if isinstance(record, Paper):
-            return self._paper(record)
+            return Mapped("".join(self._paper(record)))
+        citation, quads = self._citation_quads(record.citing, record.cited)
         if isinstance(record, Citation):
-            return self._citation(record)
-        return self._annotation(record)
+            return Mapped("".join(quads) + "".join(self._citation(citation.iri, record)), citation)
+        annotation = self.annotation_iri(record)
+        more = "".join(self._annotation(citation.iri, annotation, record))
+        return Mapped("".join(quads) + more, citation, annotation)
 
-    def paper_iri(self, paper_id: PaperId) -> tuple[str, list[str]]:
-        """The paper's IRI, and the quads that introduce it when this graph has not named it lately."""
+    def paper_iri(self, paper_id: PaperId) -> tuple[str, bool, list[str]]:
+        """The paper's IRI, whether the store had it, and the quads that introduce it to this graph
+        (none when the graph named it lately)."""
         known = self._papers.get(paper_id)
         if known is not None:
             self._papers.move_to_end(paper_id)
-            return known, []
-        iri = self._resolve(paper_id) or self.minter.paper(paper_id)
-        self._remember(paper_id, iri)
-        return iri, [f"<{iri}> {A} {_T['Expression']} {self.graph} .\n", *self._identifier(iri, paper_id)]
+            return known[0], known[1], []
+        stored = self._resolve(paper_id)
+        iri = stored or self.minter.paper(paper_id)
+        self._remember(paper_id, iri, stored is not None)
+        return (
+            iri,
+            stored is not None,
+            [f"<{iri}> {A} {_T['Expression']} {self.graph} .\n", *self._identifier(iri, paper_id)],
+        )
 
-    def _remember(self, paper_id: PaperId, iri: str) -> None:
-        self._papers[paper_id] = iri
+    def _remember(self, paper_id: PaperId, iri: str, stored: bool) -> None:
+        self._papers[paper_id] = (iri, stored)
         if len(self._papers) > self._remembered:
             self._papers.popitem(last=False)
 
@@ -194,11 +245,12 @@ class Mapper:
         ids = paper.all_ids
         # A paper the store knows under any of its ids keeps that node; identity.py later renames
         # it to the IRI of its best id, so the result does not depend on the order of loading.
-        iri = next((found for found in map(self._resolve, ids) if found), None) or self.minter.paper(ids[0])
+        stored = next((found for found in map(self._resolve, ids) if found), None)
+        iri = stored or self.minter.paper(ids[0])
         s, g = f"<{iri}>", self.graph
         yield f"{s} {A} {_T['Expression']} {g} .\n"
         for paper_id in ids:
-            self._remember(paper_id, iri)
+            self._remember(paper_id, iri, stored is not None)
             yield from self._identifier(iri, paper_id)
         for field, value in (
             ("title", paper.title),
@@ -210,7 +262,7 @@ class Mapper:
                 yield f"{s} {_T[field]} {literal(value)} {g} .\n"
         year = paper.year or (int(paper.date[:4]) if paper.date else None)
         if year is not None:
-            yield f"{s} {_T['year']} {literal(f'{year:04d}', XSD['gYear'])} {g} .\n"
+            yield f"{s} {_T['year']} {literal(f'{year:04d}', _GYEAR)} {g} .\n"
         if paper.date is not None:
             yield f"{s} {_T['date']} {literal(paper.date, _DATE_TYPES[len(paper.date)])} {g} .\n"
         for position, author in enumerate(paper.authors):
@@ -228,12 +280,13 @@ class Mapper:
         if author.orcid:
             yield from self._identifier_quads(agent, "orcid", author.orcid)
 
-    def _citation_quads(self, citing_id: PaperId, cited_id: PaperId) -> tuple[str, list[str]]:
-        citing, citing_quads = self.paper_iri(citing_id)
-        cited, cited_quads = self.paper_iri(cited_id)
-        citation = f"<{self.minter.citation(citing, cited)}>"
+    def _citation_quads(self, citing_id: PaperId, cited_id: PaperId) -> tuple[CitationRef, list[str]]:
+        citing, citing_stored, citing_quads = self.paper_iri(citing_id)
+        cited, cited_stored, cited_quads = self.paper_iri(cited_id)
+        ref = CitationRef(self.minter.citation(citing, cited), citing, cited, citing_stored and cited_stored)
+        citation = f"<{ref.iri}>"
         g = self.graph
-        return citation, [
+        return ref, [
             *citing_quads,
             *cited_quads,
             f"<{citing}> {_T['cites']} <{cited}> {g} .\n",
@@ -242,46 +295,49 @@ class Mapper:
             f"{citation} {_T['cited']} <{cited}> {g} .\n",
         ]
 
-    def _citation(self, record: Citation) -> Iterator[str]:
-        citation, quads = self._citation_quads(record.citing, record.cited)
-        yield from quads
+    def _citation(self, iri: str, record: Citation) -> Iterator[str]:
+        citation = f"<{iri}>"
         if record.date is not None:
             date = literal(record.date, _DATE_TYPES[len(record.date)])
             yield f"{citation} {_T['citationDate']} {date} {self.graph} .\n"
         for context in record.contexts:
             yield f"{citation} {_T['context']} {literal(context)} {self.graph} .\n"
 
-    def _annotation(self, record: Annotation) -> Iterator[str]:
-        citation, quads = self._citation_quads(record.citing, record.cited)
-        yield from quads
-        annotator = record.annotator or Annotator(id=self.source)
-        agent = f"<{self.minter.annotator(annotator.id)}>"
-        key = (
+    def annotation_iri(self, record: Annotation) -> str:
+        """An annotation's IRI: the same record in the same graph always gets the same one."""
+        annotator = record.annotator.id if record.annotator else self.source
+        parts = (
             record.citing,
             record.cited,
-            annotator.id,
+            annotator,
             record.role,
             record.polarity,
             record.confidence,
             record.created,
             record.rationale,
         )
-        annotation = f"<{self.minter.base}annotation/{_hash(self.graph_name, *key)}>"
+        return f"{self.minter.base}annotation/{_hash(self.graph_name, *parts)}"
+
+    def _annotation(self, iri: str, annotation_iri: str, record: Annotation) -> Iterator[str]:
+        citation = f"<{iri}>"
+        annotator = record.annotator or Annotator(id=self.source)
+        agent = f"<{self.minter.annotator(annotator.id)}>"
+        annotation = f"<{annotation_iri}>"
         g = self.graph
         yield f"{annotation} {A} {_T['Annotation']} {g} .\n"
         yield f"{annotation} {_T['motivatedBy']} {_T['classifying']} {g} .\n"
         yield f"{annotation} {_T['target']} {citation} {g} .\n"
         if record.role is not None:
-            yield f"{annotation} {_T['body']} {_iri(record.role.iri)} {g} .\n"
+            yield f"{annotation} {_T['body']} {_LABEL_IRI[record.role]} {g} .\n"
         if record.polarity is not None:
-            yield f"{annotation} {_T['body']} {_iri(record.polarity.iri)} {g} .\n"
+            yield f"{annotation} {_T['body']} {_LABEL_IRI[record.polarity]} {g} .\n"
         if record.confidence is not None:
-            yield f"{annotation} {_T['confidence']} {literal(repr(record.confidence), XSD['double'])} {g} .\n"
+            yield f"{annotation} {_T['confidence']} {literal(repr(record.confidence), _DOUBLE)} {g} .\n"
         yield f"{annotation} {_T['attributedTo']} {agent} {g} .\n"
         if record.created is not None:
             created = record.created if record.created.tzinfo else record.created.replace(tzinfo=UTC)
             stamp = created.isoformat().replace("+00:00", "Z")
-            yield f"{annotation} {_T['created']} {literal(stamp, XSD['dateTime'])} {g} .\n"
+            yield f"{annotation} {_T['created']} {literal(stamp, _DATETIME)} {g} .\n"
         if record.rationale is not None:
             body = f"<{annotation[1:-1]}#rationale>"
             yield f"{annotation} {_T['body']} {body} {g} .\n"

@@ -13,8 +13,9 @@ made into RDF terms, and bound by a ``VALUES`` row placed at the start of the qu
 group, written by pyoxigraph's own term serialiser: user text never becomes query syntax, and the same
 bound query runs on any SPARQL 1.1 store. (Oxigraph's ``substitutions`` would be the natural tool,
 but they only bind projected variables, and a hub query's parameters are not projected.) An optional
-parameter left out is ``UNDEF``. ``?consensus`` is always bound to the store's consensus graph.
-Parameters are bound in the outermost ``WHERE`` group, so a sub-SELECT does not see them.
+parameter left out is ``UNDEF``. Parameters are bound in the outermost ``WHERE`` group, so a sub-SELECT
+does not see them. The prefix ``data:`` is the store's IRI base: ``data:consensus`` is its consensus
+graph.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ _PARAM = re.compile(
     r"(?:, (?P<required>required)|, default (?P<default>[^)]*))?\): (?P<description>.+)$"
 )
 TYPES = ("paper", "iri", "integer", "year", "decimal", "boolean", "role", "polarity", "string", "enum")
-BUILT_IN = ("consensus",)
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,9 @@ _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 def bound_sparql(store: Store, query: SavedQuery, values: Mapping[str, object]) -> str:
     """The query's SPARQL with its parameters bound by a VALUES row."""
     terms = bind(store, query, values)
-    names = ["consensus", *(p.name for p in query.params)]
+    names = [p.name for p in query.params]
+    if not names:
+        return query.sparql
     row = " ".join(str(terms[name]) if name in terms else "UNDEF" for name in names)
     block = f" VALUES ({' '.join('?' + name for name in names)}) {{ ({row}) }}\n"
     where = _WHERE.search(query.sparql)
@@ -159,7 +161,7 @@ def bind(store: Store, query: SavedQuery, values: Mapping[str, object]) -> dict[
         raise QueryError(
             f"{query.name}: unknown parameter {', '.join(unknown)}; it takes {query.signature()}"
         )
-    bound: dict[str, Any] = {"consensus": store.consensus_graph}
+    bound: dict[str, Any] = {}
     for param in query.params:
         value = values.get(param.name, param.default)
         if value is None:

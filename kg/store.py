@@ -77,9 +77,14 @@ class Store:
 
     # --- reading -------------------------------------------------------------------------------
 
+    @property
+    def prefixes(self) -> dict[str, str]:
+        """citekg's prefixes, and ``data:`` for this store's base (so ``data:consensus`` names its graph)."""
+        return {**PREFIXES, "data": self.minter.base}
+
     def query(self, sparql: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         """Run SPARQL over the union of all graphs, with citekg's prefixes declared."""
-        return self.oxigraph.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
+        return self.oxigraph.query(sparql, use_default_graph_as_union=True, prefixes=self.prefixes)
 
     def paper(self, paper_id: PaperId) -> ox.NamedNode | None:
         """The node of the paper that has this id, if the store has one."""
@@ -108,6 +113,16 @@ class Store:
         """The named graphs that hold loaded sources (all but the consensus graph)."""
         return [g for g in self.graphs() if g != self.consensus_graph]
 
+    def is_empty(self) -> bool:
+        return next(iter(self.oxigraph), None) is None
+
+    def has_citation(self, iri: str) -> bool:
+        """Whether the consensus graph knows this citation already (some source has it)."""
+        return (
+            next(self.oxigraph.quads_for_pattern(ox.NamedNode(iri), None, None, self.consensus_graph), None)
+            is not None
+        )
+
     def has_graph(self, graph: ox.NamedNode) -> bool:
         return next(self.oxigraph.quads_for_pattern(None, None, None, graph), None) is not None
 
@@ -122,7 +137,7 @@ class Store:
         self.forget_lookups()
 
     def update(self, sparql: str) -> None:
-        self.oxigraph.update(sparql, prefixes=PREFIXES)
+        self.oxigraph.update(sparql, prefixes=self.prefixes)
         self.forget_lookups()
 
     def mark_loading(self, graph: ox.NamedNode) -> None:

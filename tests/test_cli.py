@@ -119,7 +119,7 @@ def test_stats_json(store_path: Path) -> None:
         "papers": 26,
         "citations": 34,
         "annotations": 33,
-        "graphs": ["https://w3id.org/citekg/data/graph/consensus", "https://w3id.org/citekg/data/graph/hub"],
+        "graphs": ["https://w3id.org/citekg/data/consensus", "https://w3id.org/citekg/data/graph/hub"],
     }
 
 

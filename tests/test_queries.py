@@ -112,7 +112,7 @@ def test_stats(example_store: Store) -> None:
     numbers = stats(example_store)
     assert (numbers.papers, numbers.citations, numbers.annotations) == (26, 34, 33)
     assert numbers.graphs == [
-        "https://w3id.org/citekg/data/graph/consensus",
+        "https://w3id.org/citekg/data/consensus",
         "https://w3id.org/citekg/data/graph/hub",
     ]
 

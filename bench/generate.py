@@ -1,0 +1,89 @@
+"""Deterministic synthetic citation graphs in citekg's native format, for benchmarks.
+
+Papers cite about 20 earlier papers each, drawn by preferential attachment, so a few papers become hubs;
+one designated hub is cited by exactly ``hub_citations`` papers. A share of the citations carry a model
+annotation (role, polarity, confidence) and a smaller share a human one too.
+
+    python bench/generate.py --citations 1000000 --hub 10000 -o bench/work/native-1m.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+ROLES = ["background", "background", "background", "method", "method", "comparison", "extension", "motivation",
+         "future_work"]
+POLARITIES = ["neutral", "neutral", "neutral", "positive", "positive", "negative"]
+HUB_ID = "doi:10.5555/bench.hub"
+
+
+def records(citations: int, hub_citations: int, seed: int = 42, references: int = 20,
+            annotated: float = 0.7, reviewed: float = 0.1) -> Iterator[dict]:
+    """Yield paper, citation and annotation records: ``citations`` citations in all."""
+    rng = random.Random(seed)
+    papers = max(citations // references + 1, hub_citations + 2)  # about this many; more if needed
+    yield {"type": "paper", "id": HUB_ID, "title": "The benchmark hub", "year": 2015,
+           "summary": "The paper every benchmark hub query asks about."}
+    cited_pool: list[int] = []  # paper indexes, once per citation received: preferential attachment
+    hub_citers = set(rng.sample(range(1, papers), hub_citations))
+    last_hub_citer = max(hub_citers)
+    emitted = 0
+    index = 0
+    while emitted < citations or index <= last_hub_citer:
+        index += 1
+        paper = f"doi:10.5555/bench.{index}"
+        year = 1990 + index * 35 // papers
+        yield {"type": "paper", "id": paper, "title": f"Synthetic paper {index}", "year": year,
+               "summary": f"A one-line summary of synthetic paper {index}."}
+        targets: set[str] = set()
+        if index in hub_citers:
+            targets.add(HUB_ID)
+        wanted = min(references, index - 1, max(citations - emitted, 0))  # earlier papers only
+        while len(targets) < wanted:
+            pick = rng.choice(cited_pool) if cited_pool and rng.random() < 0.8 else rng.randrange(1, index)
+            targets.add(f"doi:10.5555/bench.{pick}")
+        for target in sorted(targets):
+            if emitted >= citations:
+                break
+            emitted += 1
+            if target != HUB_ID:
+                cited_pool.append(int(target.rsplit(".", 1)[1]))
+            yield {"type": "citation", "citing": paper, "cited": target, "date": f"{year}-06-01",
+                   "contexts": [f"As shown in [{emitted % 50}], the method works."]}
+            if rng.random() < annotated:
+                yield {"type": "annotation", "citing": paper, "cited": target, "role": rng.choice(ROLES),
+                       "polarity": rng.choice(POLARITIES), "confidence": round(rng.uniform(0.3, 1.0), 2),
+                       "annotator": {"id": "bench-model@1", "kind": "model"}}
+                if rng.random() < reviewed:
+                    yield {"type": "annotation", "citing": paper, "cited": target, "role": rng.choice(ROLES),
+                           "annotator": {"id": "bench-reviewer", "kind": "human"}}
+
+
+def parse_hub():
+    """The designated hub's id, parsed."""
+    from kg.ids import parse_id
+
+    return parse_id(HUB_ID)
+
+
+def write(path: Path, citations: int, hub_citations: int, seed: int = 42) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for record in records(citations, hub_citations, seed):
+            out.write(json.dumps(record, separators=(",", ":")) + "\n")
+    return path
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--citations", type=int, default=1_000_000)
+    parser.add_argument("--hub", type=int, default=10_000, help="citing papers of the designated hub")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("-o", "--output", type=Path, required=True)
+    args = parser.parse_args()
+    write(args.output, args.citations, args.hub, args.seed)
+    print(args.output)
