@@ -60,8 +60,11 @@ def median_ms(run, repeats: int) -> dict[str, float]:
         start = time.perf_counter()
         run()
         times.append((time.perf_counter() - start) * 1000)
-    return {"median_ms": round(statistics.median(times), 2), "min_ms": round(min(times), 2),
-            "max_ms": round(max(times), 2)}
+    return {
+        "median_ms": round(statistics.median(times), 2),
+        "min_ms": round(min(times), 2),
+        "max_ms": round(max(times), 2),
+    }
 
 
 def hub_figures(store_path: Path, repeats: int) -> dict[str, object]:
@@ -73,15 +76,24 @@ def hub_figures(store_path: Path, repeats: int) -> dict[str, object]:
         node = store.paper(generate.parse_hub())
         assert node is not None
         figures["hub_summary"] = median_ms(lambda: hub.summary(store, generate.HUB_ID), repeats)
-        figures["explorer_page"] = median_ms(lambda: hub.citing(store, generate.HUB_ID, role="method"), repeats)
+        figures["explorer_page"] = median_ms(
+            lambda: hub.citing(store, generate.HUB_ID, role="method"), repeats
+        )
         per_query = {}
         for name in ("paper", "paper-ids", "hub-distribution", "hub-representatives", "hub-citing"):
             sparql = queries.bound_sparql(store, queries.get(name), {"paper": node})
             citekg = median_ms(lambda name=name: queries.run_query(store, name, {"paper": node}), repeats)
-            raw = median_ms(lambda sparql=sparql: list(store.oxigraph.query(
-                sparql, use_default_graph_as_union=True, prefixes=_prefixes())), repeats)
-            per_query[name] = {"citekg": citekg, "pyoxigraph": raw,
-                               "ratio": round(citekg["median_ms"] / raw["median_ms"], 2)}
+            raw = median_ms(
+                lambda sparql=sparql: list(
+                    store.oxigraph.query(sparql, use_default_graph_as_union=True, prefixes=_prefixes())
+                ),
+                repeats,
+            )
+            per_query[name] = {
+                "citekg": citekg,
+                "pyoxigraph": raw,
+                "ratio": round(citekg["median_ms"] / raw["median_ms"], 2),
+            }
         figures["queries"] = per_query
         start = time.perf_counter()
         store.optimize()
@@ -107,18 +119,37 @@ def run(citations: int, hub_citations: int, work: Path, repeats: int) -> dict[st
         shutil.rmtree(path, ignore_errors=True)
     kg = [sys.executable, "-m", "kg", "--store", str(citekg_store), "load", str(source)]
     load_s, load_mib = measured(kg)
-    measured([sys.executable, "-m", "kg", "--store", str(citekg_store), "export", "--format", "nquads",
-              "-o", str(nquads)])
+    measured(
+        [
+            sys.executable,
+            "-m",
+            "kg",
+            "--store",
+            str(citekg_store),
+            "export",
+            "--format",
+            "nquads",
+            "-o",
+            str(nquads),
+        ]
+    )
     quads = sum(1 for _ in nquads.open("rb"))
     raw_s, raw_mib = measured([sys.executable, "-c", RAW_LOAD, str(raw_store), str(nquads)])
     result = {
-        "citations": citations, "hub_citing_papers": hub_citations, "quads": quads,
+        "citations": citations,
+        "hub_citing_papers": hub_citations,
+        "quads": quads,
         "input_mib": round(source.stat().st_size / 2**20, 1),
-        "load": {"citekg_s": round(load_s, 1), "raw_bulk_load_s": round(raw_s, 1),
-                 "throughput_ratio": round(raw_s / load_s, 2),
-                 "citekg_quads_per_s": round(quads / load_s), "raw_quads_per_s": round(quads / raw_s),
-                 "citekg_peak_mib": load_mib, "raw_peak_mib": raw_mib,
-                 "peak_memory_ratio": round(load_mib / raw_mib, 2)},
+        "load": {
+            "citekg_s": round(load_s, 1),
+            "raw_bulk_load_s": round(raw_s, 1),
+            "throughput_ratio": round(raw_s / load_s, 2),
+            "citekg_quads_per_s": round(quads / load_s),
+            "raw_quads_per_s": round(quads / raw_s),
+            "citekg_peak_mib": load_mib,
+            "raw_peak_mib": raw_mib,
+            "peak_memory_ratio": round(load_mib / raw_mib, 2),
+        },
         "hub": hub_figures(citekg_store, repeats),
     }
     nquads.unlink()
@@ -127,20 +158,30 @@ def run(citations: int, hub_citations: int, work: Path, repeats: int) -> dict[st
 
 
 def markdown(results: list[dict]) -> str:
-    lines = ["| citations | quads | kg load (s) | raw bulk_load (s) | throughput ratio | kg peak MiB | raw peak MiB "
-             "| memory ratio | hub median ms | hub after optimize ms |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| citations | quads | kg load (s) | raw bulk_load (s) | throughput ratio | kg peak MiB "
+        "| raw peak MiB | memory ratio | hub median ms | hub after optimize ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
         load, hub = r["load"], r["hub"]
-        lines.append(f"| {r['citations']:,} | {r['quads']:,} | {load['citekg_s']} | {load['raw_bulk_load_s']} | "
-                     f"{load['throughput_ratio']} | {load['citekg_peak_mib']} | {load['raw_peak_mib']} | "
-                     f"{load['peak_memory_ratio']} | {hub['hub_summary']['median_ms']} | "
-                     f"{hub['hub_summary_optimized']['median_ms']} |")
-    lines += ["", "| citations | query | citekg median ms | pyoxigraph median ms | ratio |", "|---:|---|---:|---:|---:|"]
+        lines.append(
+            f"| {r['citations']:,} | {r['quads']:,} | {load['citekg_s']} | {load['raw_bulk_load_s']} | "
+            f"{load['throughput_ratio']} | {load['citekg_peak_mib']} | {load['raw_peak_mib']} | "
+            f"{load['peak_memory_ratio']} | {hub['hub_summary']['median_ms']} | "
+            f"{hub['hub_summary_optimized']['median_ms']} |"
+        )
+    lines += [
+        "",
+        "| citations | query | citekg median ms | pyoxigraph median ms | ratio |",
+        "|---:|---|---:|---:|---:|",
+    ]
     for r in results:
         for name, q in r["hub"]["queries"].items():
-            lines.append(f"| {r['citations']:,} | {name} | {q['citekg']['median_ms']} | "
-                         f"{q['pyoxigraph']['median_ms']} | {q['ratio']} |")
+            lines.append(
+                f"| {r['citations']:,} | {name} | {q['citekg']['median_ms']} | "
+                f"{q['pyoxigraph']['median_ms']} | {q['ratio']} |"
+            )
     return "\n".join(lines)
 
 
@@ -151,8 +192,11 @@ if __name__ == "__main__":
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--work", type=Path, default=HERE / "work")
     args = parser.parse_args()
-    machine = {"cores": os.cpu_count(), "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf(
-        "SC_PHYS_PAGES") / 2**30, 1), "python": platform.python_version()}
+    machine = {
+        "cores": os.cpu_count(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+    }
     results = [run(n, min(args.hub, n // 2), args.work, args.repeats) for n in args.citations]
     (HERE / "results-core.json").write_text(json.dumps({"machine": machine, "results": results}, indent=2))
     print(json.dumps(machine))

@@ -15,19 +15,39 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
-ROLES = ["background", "background", "background", "method", "method", "comparison", "extension", "motivation",
-         "future_work"]
+ROLES = [
+    "background",
+    "background",
+    "background",
+    "method",
+    "method",
+    "comparison",
+    "extension",
+    "motivation",
+    "future_work",
+]
 POLARITIES = ["neutral", "neutral", "neutral", "positive", "positive", "negative"]
 HUB_ID = "doi:10.5555/bench.hub"
 
 
-def records(citations: int, hub_citations: int, seed: int = 42, references: int = 20,
-            annotated: float = 0.7, reviewed: float = 0.1) -> Iterator[dict]:
+def records(
+    citations: int,
+    hub_citations: int,
+    seed: int = 42,
+    references: int = 20,
+    annotated: float = 0.7,
+    reviewed: float = 0.1,
+) -> Iterator[dict]:
     """Yield paper, citation and annotation records: ``citations`` citations in all."""
     rng = random.Random(seed)
     papers = max(citations // references + 1, hub_citations + 2)  # about this many; more if needed
-    yield {"type": "paper", "id": HUB_ID, "title": "The benchmark hub", "year": 2015,
-           "summary": "The paper every benchmark hub query asks about."}
+    yield {
+        "type": "paper",
+        "id": HUB_ID,
+        "title": "The benchmark hub",
+        "year": 2015,
+        "summary": "The paper every benchmark hub query asks about.",
+    }
     cited_pool: list[int] = []  # paper indexes, once per citation received: preferential attachment
     hub_citers = set(rng.sample(range(1, papers), hub_citations))
     last_hub_citer = max(hub_citers)
@@ -37,8 +57,13 @@ def records(citations: int, hub_citations: int, seed: int = 42, references: int 
         index += 1
         paper = f"doi:10.5555/bench.{index}"
         year = 1990 + index * 35 // papers
-        yield {"type": "paper", "id": paper, "title": f"Synthetic paper {index}", "year": year,
-               "summary": f"A one-line summary of synthetic paper {index}."}
+        yield {
+            "type": "paper",
+            "id": paper,
+            "title": f"Synthetic paper {index}",
+            "year": year,
+            "summary": f"A one-line summary of synthetic paper {index}.",
+        }
         targets: set[str] = set()
         if index in hub_citers:
             targets.add(HUB_ID)
@@ -52,15 +77,31 @@ def records(citations: int, hub_citations: int, seed: int = 42, references: int 
             emitted += 1
             if target != HUB_ID:
                 cited_pool.append(int(target.rsplit(".", 1)[1]))
-            yield {"type": "citation", "citing": paper, "cited": target, "date": f"{year}-06-01",
-                   "contexts": [f"As shown in [{emitted % 50}], the method works."]}
+            yield {
+                "type": "citation",
+                "citing": paper,
+                "cited": target,
+                "date": f"{year}-06-01",
+                "contexts": [f"As shown in [{emitted % 50}], the method works."],
+            }
             if rng.random() < annotated:
-                yield {"type": "annotation", "citing": paper, "cited": target, "role": rng.choice(ROLES),
-                       "polarity": rng.choice(POLARITIES), "confidence": round(rng.uniform(0.3, 1.0), 2),
-                       "annotator": {"id": "bench-model@1", "kind": "model"}}
+                yield {
+                    "type": "annotation",
+                    "citing": paper,
+                    "cited": target,
+                    "role": rng.choice(ROLES),
+                    "polarity": rng.choice(POLARITIES),
+                    "confidence": round(rng.uniform(0.3, 1.0), 2),
+                    "annotator": {"id": "bench-model@1", "kind": "model"},
+                }
                 if rng.random() < reviewed:
-                    yield {"type": "annotation", "citing": paper, "cited": target, "role": rng.choice(ROLES),
-                           "annotator": {"id": "bench-reviewer", "kind": "human"}}
+                    yield {
+                        "type": "annotation",
+                        "citing": paper,
+                        "cited": target,
+                        "role": rng.choice(ROLES),
+                        "annotator": {"id": "bench-reviewer", "kind": "human"},
+                    }
 
 
 def parse_hub():

@@ -46,6 +46,10 @@ POLARITY_EDGE = {
     Polarity.NEUTRAL: CITO["citesForInformation"],
 }
 _DOUBLE, _BOOLEAN = XSD["double"], XSD["boolean"]
+_PRECEDENCE: dict[Role | Polarity, int] = {
+    **{r: i for i, r in enumerate(Role)},
+    **{p: i for i, p in enumerate(Polarity)},
+}
 _BATCH = 1000
 
 
@@ -71,7 +75,7 @@ def decide(judgements: Iterable[Judgement], labels: type[Label]) -> Verdict[Labe
     >>> decide([Judgement(Role.BACKGROUND, 0.5, False), Judgement(Role.METHOD, 0.5, False)], Role).label
     <Role.METHOD: 'method'>
     """
-    judged = [j for j in judgements if isinstance(j.label, labels)]
+    judged = [j for j in judgements if type(j.label) is labels]
     if not judged:
         return None
     human = any(j.human for j in judged)
@@ -79,8 +83,7 @@ def decide(judgements: Iterable[Judgement], labels: type[Label]) -> Verdict[Labe
     for judgement in judged:
         if judgement.human == human:
             totals[judgement.label] += judgement.confidence  # type: ignore[index]
-    precedence = list(labels)
-    winner = min(totals, key=lambda label: (-round(totals[label], 9), precedence.index(label)))
+    winner = min(totals, key=lambda label: (-round(totals[label], 9), _PRECEDENCE[label]))
     total = sum(totals.values())
     return Verdict(winner, totals[winner] / total if total else 1.0, human)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,6 +44,13 @@ class LoadReport:
     counts: Counter[str] = field(default_factory=Counter)
     skipped: list[RecordError] = field(default_factory=list)
     replaced: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)  # by phase, for the curious and the benchmarks
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        start = time.perf_counter()
+        yield
+        self.seconds[phase] = round(time.perf_counter() - start, 2)
 
     def summary(self) -> str:
         parts = [f"{self.counts[kind]} {kind}s" for kind in ("paper", "citation", "annotation")]
@@ -85,11 +93,14 @@ def load(
     scratch_parent = store.path if store.path is not None else None
     with tempfile.TemporaryDirectory(prefix="load-", dir=scratch_parent) as folder:
         scratch = _Scratch(Path(folder))
-        errors = _map_file(store, name, graph_iri, source, scratch, report, skip_invalid, on_skip, progress)
+        with report.timed("map"):
+            errors = _map_file(
+                store, name, graph_iri, source, scratch, report, skip_invalid, on_skip, progress
+            )
         if errors:
             raise InvalidInput(errors)
         scratch.close_mapping()
-        with scratch.quads.open("a", encoding="utf-8") as quads:
+        with scratch.quads.open("a", encoding="utf-8") as quads, report.timed("consensus of new citations"):
             _provenance(quads, graph_iri, source)
             consensus.write_new(scratch.judgements, quads, store.consensus_graph)
         _apply(store, graph_iri, scratch, report)
@@ -188,13 +199,16 @@ def _apply(store: Store, graph: ox.NamedNode, scratch: _Scratch, report: LoadRep
     store.mark_loading(graph)
     report.replaced = store.has_graph(graph)
     with _removed(store, graph) if report.replaced else _nothing() as previous_citations:
-        store.bulk_load_nquads(scratch.quads)
-        renamed = identity.canonicalise(store, graph)
-        with scratch.shared.open(encoding="utf-8") as shared:
+        with report.timed("bulk load"):
+            store.bulk_load_nquads(scratch.quads)
+        with report.timed("merge papers"):
+            renamed = identity.canonicalise(store, graph)
+        with report.timed("consensus of shared citations"), scratch.shared.open(encoding="utf-8") as shared:
             consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in shared))
-        consensus.refresh(store, previous_citations)
-        consensus.refresh(store, renamed)
-    store.unmark_loading(graph)
+            consensus.refresh(store, previous_citations)
+            consensus.refresh(store, renamed)
+    with report.timed("finish"):
+        store.unmark_loading(graph)
 
 
 @contextmanager
