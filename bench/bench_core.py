@@ -41,16 +41,16 @@ store.flush()
 """
 
 
-def measured(command: list[str]) -> tuple[float, int]:
-    """Run a command; return its wall time in seconds and its own peak RSS in MiB."""
+def measured(command: list[str]) -> tuple[float, int, str]:
+    """Run a command; return its wall time in seconds, its own peak RSS in MiB, and its stderr."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stderr = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"{command} failed with exit code {process.returncode}")
-    return elapsed, usage.ru_maxrss // 1024
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{command} failed: {stderr}")
+    return elapsed, usage.ru_maxrss // 1024, stderr
 
 
 def median_ms(run, repeats: int) -> dict[str, float]:
@@ -85,7 +85,7 @@ def hub_figures(store_path: Path, repeats: int) -> dict[str, object]:
             citekg = median_ms(lambda name=name: queries.run_query(store, name, {"paper": node}), repeats)
             raw = median_ms(
                 lambda sparql=sparql: list(
-                    store.oxigraph.query(sparql, use_default_graph_as_union=True, prefixes=_prefixes())
+                    store.oxigraph.query(sparql, use_default_graph_as_union=True, prefixes=store.prefixes)
                 ),
                 repeats,
             )
@@ -103,12 +103,6 @@ def hub_figures(store_path: Path, repeats: int) -> dict[str, object]:
     return figures
 
 
-def _prefixes() -> dict[str, str]:
-    from kg.vocab import PREFIXES
-
-    return PREFIXES
-
-
 def run(citations: int, hub_citations: int, work: Path, repeats: int) -> dict[str, object]:
     work.mkdir(parents=True, exist_ok=True)
     source = work / f"native-{citations}.jsonl"
@@ -117,8 +111,8 @@ def run(citations: int, hub_citations: int, work: Path, repeats: int) -> dict[st
     citekg_store, raw_store, nquads = work / "citekg.store", work / "raw.store", work / "export.nq"
     for path in (citekg_store, raw_store):
         shutil.rmtree(path, ignore_errors=True)
-    kg = [sys.executable, "-m", "kg", "--store", str(citekg_store), "load", str(source)]
-    load_s, load_mib = measured(kg)
+    kg = [sys.executable, "-m", "kg", "--store", str(citekg_store), "load", "--timings", str(source)]
+    load_s, load_mib, phases = measured(kg)
     measured(
         [
             sys.executable,
@@ -134,7 +128,7 @@ def run(citations: int, hub_citations: int, work: Path, repeats: int) -> dict[st
         ]
     )
     quads = sum(1 for _ in nquads.open("rb"))
-    raw_s, raw_mib = measured([sys.executable, "-c", RAW_LOAD, str(raw_store), str(nquads)])
+    raw_s, raw_mib, _ = measured([sys.executable, "-c", RAW_LOAD, str(raw_store), str(nquads)])
     result = {
         "citations": citations,
         "hub_citing_papers": hub_citations,
@@ -149,9 +143,11 @@ def run(citations: int, hub_citations: int, work: Path, repeats: int) -> dict[st
             "citekg_peak_mib": load_mib,
             "raw_peak_mib": raw_mib,
             "peak_memory_ratio": round(load_mib / raw_mib, 2),
+            "citekg_phases_s": json.loads(phases.strip().splitlines()[-1]),
         },
-        "hub": hub_figures(citekg_store, repeats),
     }
+    print(json.dumps(result), flush=True)  # the load figures, before the longer hub measurements
+    result["hub"] = hub_figures(citekg_store, repeats)
     nquads.unlink()
     shutil.rmtree(raw_store, ignore_errors=True)
     return result

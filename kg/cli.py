@@ -84,6 +84,9 @@ def load(
     files: Annotated[list[Path], typer.Argument(help="Files to load, each into its own graph.")],
     graph: Annotated[str | None, typer.Option(help="Graph name or IRI (one file only).")] = None,
     skip_invalid: Annotated[bool, typer.Option(help="Load the valid records and report the rest.")] = False,
+    timings: Annotated[
+        bool, typer.Option(help="Print the seconds each phase took (JSON, on stderr).")
+    ] = False,
 ) -> None:
     """Load files; each replaces its graph, all or nothing unless --skip-invalid."""
     if graph is not None and len(files) > 1:
@@ -112,6 +115,8 @@ def load(
                         store, file, graph, skip_invalid=skip_invalid, on_skip=skipped, progress=advance
                     )
                 typer.echo(report.summary())
+                if timings:
+                    typer.echo(json.dumps(report.seconds), err=True)
     except InvalidInput as error:
         for line in error.errors:
             typer.echo(str(line), err=True)

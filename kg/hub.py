@@ -233,7 +233,11 @@ def _representatives(
     wanted = {role.iri.value for role in role_order}
     best_of_role: dict[str, CitingPaper] = {}
     fill: list[CitingPaper] = []
+    seen: set[str] = set()  # a paper several sources describe comes once per description
     for row in queries.iterate(store, "hub-representatives", {"paper": node}):
+        if row["citing"] in seen:
+            continue
+        seen.add(row["citing"])
         role = row["role"]
         if role in wanted and role not in best_of_role:
             best_of_role[role] = _citing_paper(row, "role", "polarity")

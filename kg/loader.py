@@ -94,7 +94,7 @@ def load(
     with tempfile.TemporaryDirectory(prefix="load-", dir=scratch_parent) as folder:
         scratch = _Scratch(Path(folder))
         with report.timed("map"):
-            errors = _map_file(
+            errors, links_ids = _map_file(
                 store, name, graph_iri, source, scratch, report, skip_invalid, on_skip, progress
             )
         if errors:
@@ -103,7 +103,7 @@ def load(
         with scratch.quads.open("a", encoding="utf-8") as quads, report.timed("consensus of new citations"):
             _provenance(quads, graph_iri, source)
             consensus.write_new(scratch.judgements, quads, store.consensus_graph)
-        _apply(store, graph_iri, scratch, report)
+        _apply(store, graph_iri, scratch, report, links_ids)
     return report
 
 
@@ -134,7 +134,9 @@ def _map_file(
     skip_invalid: bool,
     on_skip: Callable[[RecordError], None] | None,
     progress: Progress | None,
-) -> list[RecordError]:
+) -> tuple[list[RecordError], bool]:
+    """Validate and map the file into the scratch files; return the errors, and whether any record
+    linked several ids of one paper (only then can papers need merging)."""
     resolve = (lambda paper_id: None) if store.is_empty() else (lambda paper_id: _known(store, paper_id))
     mapper = Mapper(store.minter, graph.value, resolve, source=name)
     write_quads, write_judgement, write_shared = (file.write for file in scratch.files)
@@ -167,7 +169,7 @@ def _map_file(
             )
         else:
             write_judgement(consensus.judgement_rows(citation))
-    return errors
+    return errors, mapper.links_ids
 
 
 def _known(store: Store, paper_id: PaperId) -> str | None:
@@ -194,7 +196,7 @@ def _provenance(out: IO[str], graph: ox.NamedNode, source: Path) -> None:
     out.write(f"{g} {PROV['generatedAtTime']} {literal(loaded, XSD['dateTime'])} {g} .\n")
 
 
-def _apply(store: Store, graph: ox.NamedNode, scratch: _Scratch, report: LoadReport) -> None:
+def _apply(store: Store, graph: ox.NamedNode, scratch: _Scratch, report: LoadReport, links_ids: bool) -> None:
     store.record_base()
     store.mark_loading(graph)
     report.replaced = store.has_graph(graph)
@@ -202,7 +204,7 @@ def _apply(store: Store, graph: ox.NamedNode, scratch: _Scratch, report: LoadRep
         with report.timed("bulk load"):
             store.bulk_load_nquads(scratch.quads)
         with report.timed("merge papers"):
-            renamed = identity.canonicalise(store, graph)
+            renamed = identity.canonicalise(store, graph) if links_ids else []
         with report.timed("consensus of shared citations"), scratch.shared.open(encoding="utf-8") as shared:
             consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in shared))
             consensus.refresh(store, previous_citations)

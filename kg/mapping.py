@@ -195,6 +195,7 @@ class Mapper:
         self._papers: OrderedDict[PaperId, tuple[str, bool]] = OrderedDict()
         self._remembered = remembered
         self._annotators: set[str] = set()
+        self.links_ids = False  # a paper record named a paper by several ids: papers may need merging
 
     def map(self, record: Paper | Citation | Annotation) -> Mapped:
         """The record's quads, and the citation it names (for the consensus), if any."""
@@ -243,6 +244,7 @@ class Mapper:
 
     def _paper(self, paper: Paper) -> Iterator[str]:
         ids = paper.all_ids
+        self.links_ids = self.links_ids or len(ids) > 1
         # A paper the store knows under any of its ids keeps that node; identity.py later renames
         # it to the IRI of its best id, so the result does not depend on the order of loading.
         stored = next((found for found in map(self._resolve, ids) if found), None)
