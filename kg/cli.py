@@ -87,6 +87,7 @@ def load(
     timings: Annotated[
         bool, typer.Option(help="Print the seconds each phase took (JSON, on stderr).")
     ] = False,
+    output: FormatOption = Output.text,
 ) -> None:
     """Load files; each replaces its graph, all or nothing unless --skip-invalid."""
     if graph is not None and len(files) > 1:
@@ -114,7 +115,10 @@ def load(
                     report = load_file(
                         store, file, graph, skip_invalid=skip_invalid, on_skip=skipped, progress=advance
                     )
-                typer.echo(report.summary())
+                if output is Output.json:
+                    emit_json(report.to_json())
+                else:
+                    typer.echo(report.summary())
                 if timings:
                     typer.echo(json.dumps(report.seconds), err=True)
     except InvalidInput as error:

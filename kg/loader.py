@@ -46,6 +46,17 @@ class LoadReport:
     replaced: bool = False
     seconds: dict[str, float] = field(default_factory=dict)  # by phase, for the curious and the benchmarks
 
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "graph": self.graph,
+            "papers": self.counts["paper"],
+            "citations": self.counts["citation"],
+            "annotations": self.counts["annotation"],
+            "replaced": self.replaced,
+            "skipped": [str(error) for error in self.skipped],
+        }
+
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:
         start = time.perf_counter()

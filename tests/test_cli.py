@@ -40,6 +40,23 @@ def test_load_says_what_it_loaded(tmp_path: Path) -> None:
     assert "(replaced the graph's previous contents)" in again.stdout
 
 
+def test_load_json_and_timings(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["--store", str(tmp_path / "s"), "load", "--format", "json", "--timings", str(EXAMPLE)]
+    )
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {
+        "file": str(EXAMPLE),
+        "graph": "https://w3id.org/citekg/data/graph/hub",
+        "papers": 26,
+        "citations": 24,
+        "annotations": 33,
+        "replaced": False,
+        "skipped": [],
+    }
+    assert set(json.loads(result.stderr)) >= {"map", "bulk load", "consensus of new citations"}
+
+
 def test_bad_input_is_reported_on_stderr_and_loads_nothing(store_path: Path, tmp_path: Path) -> None:
     bad = write_jsonl(
         tmp_path / "bad.jsonl", '{"type":"paper","id":"doi:10.1/a"}', '{"type":"paper","id":"x"}'
