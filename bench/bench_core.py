@@ -194,6 +194,12 @@ if __name__ == "__main__":
         "python": platform.python_version(),
     }
     results = [run(n, min(args.hub, n // 2), args.work, args.repeats) for n in args.citations]
-    (HERE / "results-core.json").write_text(json.dumps({"machine": machine, "results": results}, indent=2))
+    saved = HERE / "results-core.json"  # keep the figures of sizes this run did not measure
+    earlier = json.loads(saved.read_text())["results"] if saved.exists() else []
+    measured_now = {r["citations"] for r in results}
+    results = sorted(
+        [r for r in earlier if r["citations"] not in measured_now] + results, key=lambda r: r["citations"]
+    )
+    saved.write_text(json.dumps({"machine": machine, "results": results}, indent=2))
     print(json.dumps(machine))
     print(markdown(results))

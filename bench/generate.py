@@ -38,7 +38,8 @@ def records(
     annotated: float = 0.7,
     reviewed: float = 0.1,
 ) -> Iterator[dict]:
-    """Yield paper, citation and annotation records: ``citations`` citations in all."""
+    """Yield paper, citation and annotation records: ``citations`` citations, or a few more when the
+    hub's citing papers come after the budget is spent."""
     rng = random.Random(seed)
     papers = max(citations // references + 1, hub_citations + 2)  # about this many; more if needed
     yield {
@@ -72,8 +73,8 @@ def records(
             pick = rng.choice(cited_pool) if cited_pool and rng.random() < 0.8 else rng.randrange(1, index)
             targets.add(f"doi:10.5555/bench.{pick}")
         for target in sorted(targets):
-            if emitted >= citations:
-                break
+            if emitted >= citations and target != HUB_ID:
+                break  # the hub's citations come on top of the budget, so it has exactly hub_citations
             emitted += 1
             if target != HUB_ID:
                 cited_pool.append(int(target.rsplit(".", 1)[1]))
