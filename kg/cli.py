@@ -14,6 +14,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kg import exporter as exporting
 from kg import hub as hubs
+from kg import importers
 from kg.errors import CitekgError, InvalidInput, RecordError
 from kg.loader import drop as drop_graph
 from kg.loader import load as load_file
@@ -87,7 +88,11 @@ def load(
     timings: Annotated[
         bool, typer.Option(help="Print the seconds each phase took (JSON, on stderr).")
     ] = False,
-    output: FormatOption = Output.text,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-f", help="The files' format (see kg formats); by default detected."),
+    ] = None,
+    report_as: Annotated[Output, typer.Option("--report", help="text, or json for programs.")] = Output.text,
 ) -> None:
     """Load files; each replaces its graph, all or nothing unless --skip-invalid."""
     if graph is not None and len(files) > 1:
@@ -113,9 +118,15 @@ def load(
                         progress.update(task, description=f"reading {file}: {count:,} records")
 
                     report = load_file(
-                        store, file, graph, skip_invalid=skip_invalid, on_skip=skipped, progress=advance
+                        store,
+                        file,
+                        graph,
+                        fmt=fmt,
+                        skip_invalid=skip_invalid,
+                        on_skip=skipped,
+                        progress=advance,
                     )
-                if output is Output.json:
+                if report_as is Output.json:
                     emit_json(report.to_json())
                 else:
                     typer.echo(report.summary())
@@ -132,6 +143,17 @@ def load(
         raise typer.Exit(error.exit_code) from None
     except CitekgError as error:
         fail(error)
+
+
+@app.command()
+def formats(output: FormatOption = Output.text) -> None:
+    """The formats kg load reads, each with an example line."""
+    known = importers.formats().values()
+    if output is Output.json:
+        emit_json([{"name": f.name, "description": f.description, "example": f.example} for f in known])
+        return
+    for found in known:
+        typer.echo(f"{found.name}: {found.description}\n    {found.example}")
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 - ``CitekgError``: the base of them all; the CLI prints its message and exits non-zero.
 - ``InvalidInput``: a file had records that do not fit their format (one ``RecordError`` each).
+- ``UnknownFormat``: a file is in no format citekg reads.
 - ``UnknownPaper``: no paper in the store has the id asked for.
 - ``StoreBusy``: another process holds the store.
 - ``QueryError``: a saved query is unknown, or a parameter is missing, unknown or of the wrong type.
@@ -39,6 +40,10 @@ class InvalidInput(CitekgError):
     def __init__(self, errors: list[RecordError]) -> None:
         self.errors = errors
         super().__init__("\n".join(map(str, errors)))
+
+
+class UnknownFormat(CitekgError):
+    exit_code = 2
 
 
 class UnknownPaper(CitekgError):

@@ -76,7 +76,7 @@ class LoadReport:
 def graph_name_for(path: Path) -> str:
     """The default graph name of a file: its name without compression and format extensions."""
     name = path.name
-    for suffix in (".gz", ".jsonl", ".ndjson", ".json"):
+    for suffix in (".gz", ".jsonl", ".ndjson", ".json", ".csv"):
         name = name.removesuffix(suffix)
     return name
 
@@ -86,12 +86,14 @@ def load(
     path: str | os.PathLike[str],
     graph: str | None = None,
     *,
+    fmt: str | None = None,
     skip_invalid: bool = False,
     on_skip: Callable[[RecordError], None] | None = None,
     progress: Progress | None = None,
 ) -> LoadReport:
     """Load one file into its graph (replacing what the graph held); raise InvalidInput if it has errors.
 
+    ``fmt`` names the file's format (``kg.importers.formats()``); by default its content tells.
     With ``skip_invalid`` the valid records are loaded, and every invalid one is passed to ``on_skip``
     and listed in the report.
     """
@@ -106,7 +108,15 @@ def load(
         scratch = _Scratch(Path(folder))
         with report.timed("map"):
             errors, links_ids = _map_file(
-                store, name, graph_iri, source, scratch, report, skip_invalid, on_skip, progress
+                store,
+                name,
+                graph_iri,
+                importers.read(source, fmt),
+                scratch,
+                report,
+                skip_invalid,
+                on_skip,
+                progress,
             )
         if errors:
             raise InvalidInput(errors)
@@ -139,7 +149,7 @@ def _map_file(
     store: Store,
     name: str,
     graph: ox.NamedNode,
-    source: Path,
+    items: Iterator[importers.Item],
     scratch: _Scratch,
     report: LoadReport,
     skip_invalid: bool,
@@ -152,7 +162,7 @@ def _map_file(
     mapper = Mapper(store.minter, graph.value, resolve, source=name)
     write_quads, write_judgement, write_shared = (file.write for file in scratch.files)
     errors: list[RecordError] = []
-    for item in _with_progress(importers.read(source), progress):
+    for item in _with_progress(items, progress):
         if isinstance(item, RecordError):
             if skip_invalid:
                 report.skipped.append(item)

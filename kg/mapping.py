@@ -60,9 +60,10 @@ _SCHEME_IRI = {
     "s2": CKG["s2"],
     "corpusid": CKG["corpusid"],
     "orcid": DATACITE["orcid"],
+    "oci": DATACITE["oci"],
 }
 _DATE_TYPES = {4: XSD["gYear"], 7: XSD["gYearMonth"], 10: XSD["date"]}
-_GYEAR, _DOUBLE, _DATETIME = XSD["gYear"], XSD["double"], XSD["dateTime"]
+_GYEAR, _DOUBLE, _DATETIME, _DURATION = XSD["gYear"], XSD["double"], XSD["dateTime"], XSD["duration"]
 
 
 def _iri(node: object) -> str:
@@ -94,6 +95,9 @@ _T = {
         "cited": CITO["hasCitedEntity"],
         "created": DCTERMS["created"],
         "citationDate": CITO["hasCitationCreationDate"],
+        "timeSpan": CITO["hasCitationTimeSpan"],
+        "AuthorSelfCitation": CITO["AuthorSelfCitation"],
+        "JournalSelfCitation": CITO["JournalSelfCitation"],
         "context": CKG["context"],
         "Annotation": OA["Annotation"],
         "motivatedBy": OA["motivatedBy"],
@@ -304,6 +308,14 @@ class Mapper:
             yield f"{citation} {_T['citationDate']} {date} {self.graph} .\n"
         for context in record.contexts:
             yield f"{citation} {_T['context']} {literal(context)} {self.graph} .\n"
+        if record.timespan is not None:
+            yield f"{citation} {_T['timeSpan']} {literal(record.timespan, _DURATION)} {self.graph} .\n"
+        if record.author_self_citation:
+            yield f"{citation} {A} {_T['AuthorSelfCitation']} {self.graph} .\n"
+        if record.journal_self_citation:
+            yield f"{citation} {A} {_T['JournalSelfCitation']} {self.graph} .\n"
+        if record.oci is not None:
+            yield from self._identifier_quads(iri, "oci", record.oci)
 
     def annotation_iri(self, record: Annotation) -> str:
         """An annotation's IRI: the same record in the same graph always gets the same one."""

@@ -27,6 +27,8 @@ from kg.vocab import POLARITY_SYNONYMS, ROLE_SYNONYMS, AnnotatorKind, Polarity, 
 
 _PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 _ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
+_OCI = re.compile(r"^\d+-\d+$")
+_DURATION = re.compile(r"^-?P(?=\d)(\d+Y)?(\d+M)?(\d+D)?$")
 
 
 def _paper_id(value: Any) -> PaperId:
@@ -55,6 +57,19 @@ def _partial_date(value: str) -> str:
     return value
 
 
+def _oci(value: str) -> str:
+    bare = value.strip().removeprefix("oci:")
+    if not _OCI.match(bare):
+        raise ValueError(f"{value!r} is not an Open Citation Identifier; expected digits-digits")
+    return bare
+
+
+def _duration(value: str) -> str:
+    if not _DURATION.match(value):
+        raise ValueError(f"{value!r} is not a duration; expected an ISO 8601 duration such as P2Y9M")
+    return value
+
+
 def _non_blank(value: str) -> str:
     value = value.strip()
     if not value:
@@ -67,6 +82,8 @@ RoleLabel = Annotated[Role, PlainValidator(_role)]
 PolarityLabel = Annotated[Polarity, PlainValidator(_polarity)]
 PartialDate = Annotated[str, AfterValidator(_partial_date)]
 Text = Annotated[str, AfterValidator(_non_blank)]
+OCI = Annotated[str, AfterValidator(_oci)]
+Duration = Annotated[str, AfterValidator(_duration)]
 
 
 class _Record(BaseModel):
@@ -134,6 +151,10 @@ class Citation(_Record):
     cited: PaperRef
     date: PartialDate | None = None
     contexts: list[Text] = Field(default_factory=list)
+    oci: OCI | None = None
+    timespan: Duration | None = None
+    author_self_citation: bool = False
+    journal_self_citation: bool = False
 
 
 class Annotator(_Record):

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from kg.cli import app
 from kg.store import Store
 
-from .conftest import EXAMPLE, write_jsonl
+from .conftest import DATA, EXAMPLE, write_jsonl
 
 runner = CliRunner()
 
@@ -42,7 +42,7 @@ def test_load_says_what_it_loaded(tmp_path: Path) -> None:
 
 def test_load_json_and_timings(tmp_path: Path) -> None:
     result = runner.invoke(
-        app, ["--store", str(tmp_path / "s"), "load", "--format", "json", "--timings", str(EXAMPLE)]
+        app, ["--store", str(tmp_path / "s"), "load", "--report", "json", "--timings", str(EXAMPLE)]
     )
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {
@@ -184,3 +184,17 @@ def test_a_busy_store_is_a_clear_message(store_path: Path) -> None:
     assert busy.returncode == 4
     assert busy.stderr.startswith(f"error: the store {store_path} is in use by another process")
     assert "RocksDB" not in busy.stderr and "Traceback" not in busy.stderr
+
+
+def test_formats_and_a_forced_format(tmp_path: Path) -> None:
+    listed = json.loads(runner.invoke(app, ["formats", "--format", "json"]).stdout)
+    assert [f["name"] for f in listed] == ["opencitations-index", "native"]
+    assert all(f["example"] for f in listed)
+    csv = tmp_path / "rows.txt"
+    csv.write_text((DATA / "index-coci.csv").read_text())
+    loaded = runner.invoke(
+        app, ["--store", str(tmp_path / "s"), "load", "--format", "opencitations-index", str(csv)]
+    )
+    assert loaded.exit_code == 0 and "3 citations" in loaded.stdout
+    wrong = runner.invoke(app, ["--store", str(tmp_path / "s"), "load", "--format", "native", str(csv)])
+    assert wrong.exit_code == 2 and ":1: json: not a JSON object" in wrong.stderr

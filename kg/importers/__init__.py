@@ -8,11 +8,12 @@ stops the load or is skipped and reported.
 from __future__ import annotations
 
 import gzip
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from kg.errors import RecordError
+from kg.errors import RecordError, UnknownFormat
 from kg.records import Annotation, Citation, Paper
 
 Item = tuple[int, Paper | Citation | Annotation] | RecordError
@@ -46,8 +47,44 @@ def decode_lines(path: Path) -> Iterator[tuple[int, str] | RecordError]:
                 )
 
 
-def read(path: Path) -> Iterator[Item]:
-    """Read a file in the native format (the only one so far)."""
-    from kg.importers.native import read_native
+@dataclass(frozen=True)
+class Format:
+    """A format citekg reads: how to recognise it from a file's first line, and how to read it."""
 
-    return read_native(path)
+    name: str
+    description: str
+    example: str
+    recognises: Callable[[str], bool]
+    read: Callable[[Path], Iterator[Item]]
+
+
+def first_line(path: Path) -> str:
+    with open_binary(path) as lines:
+        return lines.readline(65_536).removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace").strip()
+
+
+def formats() -> dict[str, Format]:
+    """Every format ``kg load`` reads, by name, in the order they are tried."""
+    from kg.importers import native, opencitations
+
+    return {f.name: f for f in (*opencitations.FORMATS, native.FORMAT)}
+
+
+def detect(path: Path) -> Format:
+    """The format of a file, from its first line; UnknownFormat names the formats tried."""
+    line = first_line(path)
+    for candidate in formats().values():
+        if candidate.recognises(line):
+            return candidate
+    raise UnknownFormat(
+        f"{path}: not a format citekg reads (tried {', '.join(formats())}); its first line is {line[:80]!r}"
+    )
+
+
+def read(path: Path, fmt: str | None = None) -> Iterator[Item]:
+    """Read a file in the given format, or in the one its content shows."""
+    if fmt is None:
+        return detect(path).read(path)
+    if fmt not in formats():
+        raise UnknownFormat(f"unknown format {fmt!r}; expected one of {', '.join(formats())}")
+    return formats()[fmt].read(path)

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from kg.errors import RecordError
-from kg.importers import Item, decode_lines
+from kg.importers import Format, Item, decode_lines
 from kg.records import parse_record
 
 _TAGS = {"paper", "citation", "annotation"}
+
+
+def _recognises(line: str) -> bool:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(record, dict) and record.get("type") in _TAGS
 
 
 def read_native(path: Path) -> Iterator[Item]:
@@ -54,3 +63,12 @@ def record_errors(file: str, line: int, error: ValidationError) -> Iterator[Reco
 def _short(value: object, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+FORMAT = Format(
+    name="native",
+    description="citekg's own JSON Lines: paper, citation and annotation records",
+    example='{"type":"citation","citing":"doi:10.5555/x1","cited":"arxiv:2402.13929","date":"2025-03-01"}',
+    recognises=_recognises,
+    read=read_native,
+)
