@@ -67,18 +67,18 @@ def median_ms(run, repeats: int) -> dict[str, float]:
     }
 
 
-def hub_figures(store_path: Path, repeats: int) -> dict[str, object]:
+def hub_figures(store_path: Path, repeats: int, fmt: str = "native") -> dict[str, object]:
     from kg import hub, queries
+    from kg.ids import parse_id
     from kg.store import Store
 
     figures: dict[str, object] = {}
     with Store(store_path) as store:
-        node = store.paper(generate.parse_hub())
+        hub_id = generate.hub_id(fmt)
+        node = store.paper(parse_id(hub_id))
         assert node is not None
-        figures["hub_summary"] = median_ms(lambda: hub.summary(store, generate.HUB_ID), repeats)
-        figures["explorer_page"] = median_ms(
-            lambda: hub.citing(store, generate.HUB_ID, role="method"), repeats
-        )
+        figures["hub_summary"] = median_ms(lambda: hub.summary(store, hub_id), repeats)
+        figures["explorer_page"] = median_ms(lambda: hub.citing(store, hub_id, role="method"), repeats)
         per_query = {}
         for name in ("paper", "paper-ids", "hub-distribution", "hub-representatives", "hub-citing"):
             sparql = queries.bound_sparql(store, queries.get(name), {"paper": node})
@@ -98,16 +98,16 @@ def hub_figures(store_path: Path, repeats: int) -> dict[str, object]:
         start = time.perf_counter()
         store.optimize()
         figures["optimize_s"] = round(time.perf_counter() - start, 1)
-        figures["hub_summary_optimized"] = median_ms(lambda: hub.summary(store, generate.HUB_ID), repeats)
-        figures["citing_papers"] = hub.summary(store, generate.HUB_ID).citing_papers
+        figures["hub_summary_optimized"] = median_ms(lambda: hub.summary(store, hub_id), repeats)
+        figures["citing_papers"] = hub.summary(store, hub_id).citing_papers
     return figures
 
 
-def run(citations: int, hub_citations: int, work: Path, repeats: int) -> dict[str, object]:
+def run(citations: int, hub_citations: int, work: Path, repeats: int, fmt: str) -> dict[str, object]:
     work.mkdir(parents=True, exist_ok=True)
-    source = work / f"native-{citations}.jsonl"
+    source = work / (f"native-{citations}.jsonl" if fmt == "native" else f"index-{citations}.csv")
     if not source.exists():
-        generate.write(source, citations, hub_citations)
+        generate.write(source, citations, hub_citations, fmt=fmt)
     citekg_store, raw_store, nquads = work / "citekg.store", work / "raw.store", work / "export.nq"
     for path in (citekg_store, raw_store):
         shutil.rmtree(path, ignore_errors=True)
@@ -130,6 +130,7 @@ def run(citations: int, hub_citations: int, work: Path, repeats: int) -> dict[st
     quads = sum(1 for _ in nquads.open("rb"))
     raw_s, raw_mib, _ = measured([sys.executable, "-c", RAW_LOAD, str(raw_store), str(nquads)])
     result = {
+        "format": fmt,
         "citations": citations,
         "hub_citing_papers": hub_citations,
         "quads": quads,
@@ -147,7 +148,7 @@ def run(citations: int, hub_citations: int, work: Path, repeats: int) -> dict[st
         },
     }
     print(json.dumps(result), flush=True)  # the load figures, before the longer hub measurements
-    result["hub"] = hub_figures(citekg_store, repeats)
+    result["hub"] = hub_figures(citekg_store, repeats, fmt)
     nquads.unlink()
     shutil.rmtree(raw_store, ignore_errors=True)
     return result
@@ -155,27 +156,28 @@ def run(citations: int, hub_citations: int, work: Path, repeats: int) -> dict[st
 
 def markdown(results: list[dict]) -> str:
     lines = [
-        "| citations | quads | kg load (s) | raw bulk_load (s) | throughput ratio | kg peak MiB "
+        "| input | citations | quads | kg load (s) | raw bulk_load (s) | throughput ratio | kg peak MiB "
         "| raw peak MiB | memory ratio | hub median ms | hub after optimize ms |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         load, hub = r["load"], r["hub"]
         lines.append(
-            f"| {r['citations']:,} | {r['quads']:,} | {load['citekg_s']} | {load['raw_bulk_load_s']} | "
+            f"| {r.get('format', 'native')} | {r['citations']:,} | {r['quads']:,} | {load['citekg_s']} | "
+            f"{load['raw_bulk_load_s']} | "
             f"{load['throughput_ratio']} | {load['citekg_peak_mib']} | {load['raw_peak_mib']} | "
             f"{load['peak_memory_ratio']} | {hub['hub_summary']['median_ms']} | "
             f"{hub['hub_summary_optimized']['median_ms']} |"
         )
     lines += [
         "",
-        "| citations | query | citekg median ms | pyoxigraph median ms | ratio |",
-        "|---:|---|---:|---:|---:|",
+        "| input | citations | query | citekg median ms | pyoxigraph median ms | ratio |",
+        "|---|---:|---|---:|---:|---:|",
     ]
     for r in results:
         for name, q in r["hub"]["queries"].items():
             lines.append(
-                f"| {r['citations']:,} | {name} | {q['citekg']['median_ms']} | "
+                f"| {r.get('format', 'native')} | {r['citations']:,} | {name} | {q['citekg']['median_ms']} | "
                 f"{q['pyoxigraph']['median_ms']} | {q['ratio']} |"
             )
     return "\n".join(lines)
@@ -187,19 +189,21 @@ if __name__ == "__main__":
     parser.add_argument("--hub", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument(
+        "--input", choices=generate.FORMATS, default="native", help="format of the loaded file"
+    )
     args = parser.parse_args()
     machine = {
         "cores": os.cpu_count(),
         "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "python": platform.python_version(),
     }
-    results = [run(n, min(args.hub, n // 2), args.work, args.repeats) for n in args.citations]
-    saved = HERE / "results-core.json"  # keep the figures of sizes this run did not measure
+    results = [run(n, min(args.hub, n // 2), args.work, args.repeats, args.input) for n in args.citations]
+    saved = HERE / "results-core.json"  # keep the figures of sizes and formats this run did not measure
     earlier = json.loads(saved.read_text())["results"] if saved.exists() else []
-    measured_now = {r["citations"] for r in results}
-    results = sorted(
-        [r for r in earlier if r["citations"] not in measured_now] + results, key=lambda r: r["citations"]
-    )
+    measured_now = {(r["format"], r["citations"]) for r in results}
+    kept = [r for r in earlier if (r.get("format", "native"), r["citations"]) not in measured_now]
+    results = sorted(kept + results, key=lambda r: (r.get("format", "native"), r["citations"]))
     saved.write_text(json.dumps({"machine": machine, "results": results}, indent=2))
     print(json.dumps(machine))
     print(markdown(results))

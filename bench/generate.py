@@ -105,18 +105,41 @@ def records(
                     }
 
 
-def parse_hub():
-    """The designated hub's id, parsed."""
-    from kg.ids import parse_id
-
-    return parse_id(HUB_ID)
+HUB_OMID = "omid:br/060"
+FORMATS = ("native", "opencitations-index")
 
 
-def write(path: Path, citations: int, hub_citations: int, seed: int = 42) -> Path:
+def hub_id(fmt: str = "native") -> str:
+    """The designated hub's id in a generated file of this format."""
+    return HUB_ID if fmt == "native" else HUB_OMID
+
+
+def _omid(paper: str) -> str:
+    return HUB_OMID if paper == HUB_ID else f"omid:br/06{paper.rsplit('.', 1)[1]}0"
+
+
+def index_rows(citations: int, hub_citations: int, seed: int = 42) -> Iterator[str]:
+    """The same citations as OpenCitations Index CSV rows (current form, omid ids), header first."""
+    rng = random.Random(seed + 1)
+    yield "id,citing,cited,creation,timespan,journal_sc,author_sc\n"
+    for record in records(citations, hub_citations, seed):
+        if record["type"] != "citation":
+            continue
+        citing, cited = _omid(record["citing"]), _omid(record["cited"])
+        oci = f"oci:{citing[9:]}-{cited[9:]}"
+        span = f"P{rng.randrange(0, 30)}Y{rng.randrange(0, 12)}M"
+        flags = ["yes" if rng.random() < 0.05 else "no" for _ in range(2)]
+        yield f"{oci},{citing},{cited},{record['date']},{span},{flags[0]},{flags[1]}\n"
+
+
+def write(path: Path, citations: int, hub_citations: int, seed: int = 42, fmt: str = "native") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as out:
-        for record in records(citations, hub_citations, seed):
-            out.write(json.dumps(record, separators=(",", ":")) + "\n")
+        if fmt == "opencitations-index":
+            out.writelines(index_rows(citations, hub_citations, seed))
+        else:
+            for record in records(citations, hub_citations, seed):
+                out.write(json.dumps(record, separators=(",", ":")) + "\n")
     return path
 
 
@@ -125,7 +148,8 @@ if __name__ == "__main__":
     parser.add_argument("--citations", type=int, default=1_000_000)
     parser.add_argument("--hub", type=int, default=10_000, help="citing papers of the designated hub")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--format", choices=FORMATS, default="native")
     parser.add_argument("-o", "--output", type=Path, required=True)
     args = parser.parse_args()
-    write(args.output, args.citations, args.hub, args.seed)
+    write(args.output, args.citations, args.hub, args.seed, args.format)
     print(args.output)
