@@ -117,11 +117,6 @@ def headline(
     return "mixed", f"Mixed citation behavior. Most common role is {label} ({percent(share)}%)."
 
 
-def paper_info(store: Store, paper: str) -> PaperInfo:
-    """Title, year, abstract, summary and ids of a paper given by any of its ids."""
-    return _paper_info(store, _node(store, paper))
-
-
 def _paper_info(store: Store, node: ox.NamedNode) -> PaperInfo:
     row = queries.run_query(store, "paper", {"paper": node}).rows[0]
     ids: dict[str, list[str]] = {}
