@@ -28,14 +28,10 @@ def test_loaded_example_conforms_to_the_shapes(example_store: Store) -> None:
 
 def test_shapes_catch_a_second_characterization(example_store: Store) -> None:
     data = union_graph(example_store)
-    citation = next(s for s in data.subjects(URIRef("http://purl.org/spar/cito/hasCitationCharacterization")))
-    data.add(
-        (
-            citation,
-            URIRef("http://purl.org/spar/cito/hasCitationCharacterization"),
-            URIRef("http://purl.org/spar/cito/extends"),
-        )
-    )
+    characterization = URIRef("http://purl.org/spar/cito/hasCitationCharacterization")
+    citation, existing = next(iter(data.subject_objects(characterization)))
+    other = next(URIRef(role.cito.value) for role in Role if URIRef(role.cito.value) != existing)
+    data.add((citation, characterization, other))
     conforms, _, _ = validate(data, shacl_graph=SHAPES)
     assert not conforms
 
