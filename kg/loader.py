@@ -26,7 +26,7 @@ from kg import consensus, identity, importers
 from kg.errors import CitekgError, InvalidInput, RecordError
 from kg.ids import PaperId
 from kg.mapping import A, Mapper, literal
-from kg.records import Annotation
+from kg.records import Annotation, Unplaced
 from kg.store import Store
 from kg.vocab import DCTERMS, PROV, XSD, AnnotatorKind
 
@@ -44,6 +44,7 @@ class LoadReport:
     counts: Counter[str] = field(default_factory=Counter)
     skipped: list[RecordError] = field(default_factory=list)
     replaced: bool = False
+    unplaced: int = 0  # rows naming a citation whose cited work has no id
     seconds: dict[str, float] = field(default_factory=dict)  # by phase, for the curious and the benchmarks
 
     def to_json(self) -> dict[str, object]:
@@ -54,6 +55,7 @@ class LoadReport:
             "citations": self.counts["citation"],
             "annotations": self.counts["annotation"],
             "replaced": self.replaced,
+            "unplaced": self.unplaced,
             "skipped": [str(error) for error in self.skipped],
         }
 
@@ -70,6 +72,8 @@ class LoadReport:
             text += " (replaced the graph's previous contents)"
         if self.skipped:
             text += f"; skipped {len(self.skipped)} invalid records"
+        if self.unplaced:
+            text += f"; {self.unplaced} rows named a cited work without an id and were not loaded"
         return text
 
 
@@ -174,6 +178,9 @@ def _map_file(
         if errors:
             continue  # keep reading only to report every error in the file
         _, record = item
+        if isinstance(record, Unplaced):
+            report.unplaced += 1
+            continue
         report.counts[record.type] += 1
         mapped = mapper.map(record)
         write_quads(mapped.quads)

@@ -64,6 +64,7 @@ _SCHEME_IRI = {
 }
 _DATE_TYPES = {4: XSD["gYear"], 7: XSD["gYearMonth"], 10: XSD["date"]}
 _GYEAR, _DOUBLE, _DATETIME, _DURATION = XSD["gYear"], XSD["double"], XSD["dateTime"], XSD["duration"]
+_BOOLEAN = XSD["boolean"]
 
 
 def _iri(node: object) -> str:
@@ -96,6 +97,7 @@ _T = {
         "created": DCTERMS["created"],
         "citationDate": CITO["hasCitationCreationDate"],
         "timeSpan": CITO["hasCitationTimeSpan"],
+        "influential": CKG["isInfluential"],
         "AuthorSelfCitation": CITO["AuthorSelfCitation"],
         "JournalSelfCitation": CITO["JournalSelfCitation"],
         "context": CKG["context"],
@@ -314,6 +316,9 @@ class Mapper:
             yield f"{citation} {A} {_T['AuthorSelfCitation']} {self.graph} .\n"
         if record.journal_self_citation:
             yield f"{citation} {A} {_T['JournalSelfCitation']} {self.graph} .\n"
+        if record.influential is not None:
+            flag = "true" if record.influential else "false"
+            yield f"{citation} {_T['influential']} {literal(flag, _BOOLEAN)} {self.graph} .\n"
         if record.oci is not None:
             yield from self._identifier_quads(iri, "oci", record.oci)
 

@@ -7,6 +7,7 @@ anything reaches the store. ``parse_record`` reads one line of the native JSON L
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -155,6 +156,7 @@ class Citation(_Record):
     timespan: Duration | None = None
     author_self_citation: bool = False
     journal_self_citation: bool = False
+    influential: bool | None = None  # Semantic Scholar's judgement that the citation matters
 
 
 class Annotator(_Record):
@@ -180,6 +182,15 @@ class Annotation(_Record):
         if self.role is None and self.polarity is None:
             raise ValueError("an annotation needs a role, a polarity or both")
         return self
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    """A source row that names a citation citekg cannot place (its cited work has no id): counted, not
+    loaded."""
+
+    reason: str
+    type: str = "unplaced"
 
 
 Record = Annotated[Paper | Citation | Annotation, Field(discriminator="type")]

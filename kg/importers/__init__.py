@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import IO
 
 from kg.errors import RecordError, UnknownFormat
-from kg.records import Annotation, Citation, Paper
+from kg.records import Annotation, Citation, Paper, Unplaced
 
-Item = tuple[int, Paper | Citation | Annotation] | RecordError
+Item = tuple[int, Paper | Citation | Annotation | Unplaced] | RecordError
 
 
 def open_binary(path: Path) -> IO[bytes]:
@@ -65,9 +65,11 @@ def first_line(path: Path) -> str:
 
 def formats() -> dict[str, Format]:
     """Every format ``kg load`` reads, by name, in the order they are tried."""
-    from kg.importers import native, opencitations
+    from kg.importers import native, opencitations, scicite, semanticscholar
 
-    return {f.name: f for f in (*opencitations.FORMATS, native.FORMAT)}
+    return {
+        f.name: f for f in (*opencitations.FORMATS, *semanticscholar.FORMATS, *scicite.FORMATS, native.FORMAT)
+    }
 
 
 def detect(path: Path) -> Format:
