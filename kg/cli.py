@@ -92,6 +92,9 @@ def load(
         str | None,
         typer.Option("--format", "-f", help="The files' format (see kg formats); by default detected."),
     ] = None,
+    paper: Annotated[
+        str | None, typer.Option(help="The paper a Semantic Scholar citations/references page is about.")
+    ] = None,
     report_as: Annotated[Output, typer.Option("--report", help="text, or json for programs.")] = Output.text,
 ) -> None:
     """Load files; each replaces its graph, all or nothing unless --skip-invalid."""
@@ -122,6 +125,7 @@ def load(
                         file,
                         graph,
                         fmt=fmt,
+                        paper=paper,
                         skip_invalid=skip_invalid,
                         on_skip=skipped,
                         progress=advance,

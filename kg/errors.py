@@ -24,7 +24,7 @@ class RecordError:
     """One thing wrong with one record, located as FILE:LINE: FIELD."""
 
     file: str
-    line: int
+    line: int | str  # a line number, or a JSON path in a JSON document
     field: str
     message: str
 

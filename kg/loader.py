@@ -91,13 +91,15 @@ def load(
     graph: str | None = None,
     *,
     fmt: str | None = None,
+    paper: str | None = None,
     skip_invalid: bool = False,
     on_skip: Callable[[RecordError], None] | None = None,
     progress: Progress | None = None,
 ) -> LoadReport:
     """Load one file into its graph (replacing what the graph held); raise InvalidInput if it has errors.
 
-    ``fmt`` names the file's format (``kg.importers.formats()``); by default its content tells.
+    ``fmt`` names the file's format (``kg.importers.formats()``); by default its content tells. ``paper``
+    is the paper a Semantic Scholar citations or references page lists the citations or references of.
     With ``skip_invalid`` the valid records are loaded, and every invalid one is passed to ``on_skip``
     and listed in the report.
     """
@@ -115,7 +117,7 @@ def load(
                 store,
                 name,
                 graph_iri,
-                importers.read(source, fmt),
+                importers.read(source, fmt, paper),
                 scratch,
                 report,
                 skip_invalid,

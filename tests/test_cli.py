@@ -189,7 +189,13 @@ def test_a_busy_store_is_a_clear_message(store_path: Path) -> None:
 
 def test_formats_and_a_forced_format(tmp_path: Path) -> None:
     listed = json.loads(runner.invoke(app, ["formats", "--format", "json"]).stdout)
-    assert [f["name"] for f in listed] == ["opencitations-index", "s2-citations", "scicite", "native"]
+    assert [f["name"] for f in listed] == [
+        "opencitations-index",
+        "s2-citations",
+        "s2-api",
+        "scicite",
+        "native",
+    ]
     assert all(f["example"] for f in listed)
     csv = tmp_path / "rows.txt"
     csv.write_text((DATA / "index-coci.csv").read_text())

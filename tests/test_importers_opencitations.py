@@ -66,7 +66,9 @@ def test_formats_are_detected_from_content(tmp_path: Path) -> None:
     assert detect(DATA / "mapping-input.jsonl").name == "native"
     other = tmp_path / "other.csv"
     other.write_text("a,b,c\n1,2,3\n")
-    with pytest.raises(UnknownFormat, match=r"tried opencitations-index, s2-citations, scicite, native"):
+    with pytest.raises(
+        UnknownFormat, match=r"tried opencitations-index, s2-citations, s2-api, scicite, native"
+    ):
         detect(other)
     with pytest.raises(UnknownFormat, match="unknown format 'marc'"):
         read(other, "marc")

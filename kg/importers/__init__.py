@@ -49,44 +49,58 @@ def decode_lines(path: Path) -> Iterator[tuple[int, str] | RecordError]:
 
 @dataclass(frozen=True)
 class Format:
-    """A format citekg reads: how to recognise it from a file's first line, and how to read it."""
+    """A format citekg reads: how to recognise it from the start of a file, and how to read it.
+
+    ``read`` takes the file and, for sources whose files leave it out, the paper they are about (the
+    paper of a Semantic Scholar citations page).
+    """
 
     name: str
     description: str
     example: str
-    recognises: Callable[[str], bool]
-    read: Callable[[Path], Iterator[Item]]
+    recognises: Callable[[str], bool]  # given the file's first 64 KiB
+    read: Callable[[Path, str | None], Iterator[Item]]
 
 
-def first_line(path: Path) -> str:
-    with open_binary(path) as lines:
-        return lines.readline(65_536).removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace").strip()
+def head(path: Path) -> str:
+    with open_binary(path) as data:
+        return data.read(65_536).removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+
+
+def first_line(text: str) -> str:
+    return text.split("\n", 1)[0].strip()
 
 
 def formats() -> dict[str, Format]:
     """Every format ``kg load`` reads, by name, in the order they are tried."""
-    from kg.importers import native, opencitations, scicite, semanticscholar
+    from kg.importers import native, opencitations, s2api, scicite, semanticscholar
 
-    return {
-        f.name: f for f in (*opencitations.FORMATS, *semanticscholar.FORMATS, *scicite.FORMATS, native.FORMAT)
-    }
+    found = (
+        *opencitations.FORMATS,
+        *semanticscholar.FORMATS,
+        *s2api.FORMATS,
+        *scicite.FORMATS,
+        native.FORMAT,
+    )
+    return {f.name: f for f in found}
 
 
 def detect(path: Path) -> Format:
     """The format of a file, from its first line; UnknownFormat names the formats tried."""
-    line = first_line(path)
+    start = head(path)
     for candidate in formats().values():
-        if candidate.recognises(line):
+        if candidate.recognises(start):
             return candidate
+    tried = ", ".join(formats())
     raise UnknownFormat(
-        f"{path}: not a format citekg reads (tried {', '.join(formats())}); its first line is {line[:80]!r}"
+        f"{path}: not a format citekg reads (tried {tried}); it starts {first_line(start)[:80]!r}"
     )
 
 
-def read(path: Path, fmt: str | None = None) -> Iterator[Item]:
+def read(path: Path, fmt: str | None = None, paper: str | None = None) -> Iterator[Item]:
     """Read a file in the given format, or in the one its content shows."""
     if fmt is None:
-        return detect(path).read(path)
+        return detect(path).read(path, paper)
     if fmt not in formats():
         raise UnknownFormat(f"unknown format {fmt!r}; expected one of {', '.join(formats())}")
-    return formats()[fmt].read(path)
+    return formats()[fmt].read(path, paper)

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from kg.errors import RecordError
-from kg.importers import Format, Item, decode_lines
+from kg.importers import Format, Item, decode_lines, first_line
 from kg.records import parse_record
 
 _TAGS = {"paper", "citation", "annotation"}
@@ -69,6 +69,6 @@ FORMAT = Format(
     name="native",
     description="citekg's own JSON Lines: paper, citation and annotation records",
     example='{"type":"citation","citing":"doi:10.5555/x1","cited":"arxiv:2402.13929","date":"2025-03-01"}',
-    recognises=_recognises,
-    read=read_native,
+    recognises=lambda start: _recognises(first_line(start)),
+    read=lambda path, _paper: read_native(path),
 )

@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from kg.errors import RecordError
-from kg.importers import Format, Item, decode_lines
+from kg.importers import Format, Item, decode_lines, first_line
 from kg.records import Citation
 
 COLUMNS = ("citing", "cited", "creation", "timespan", "journal_sc", "author_sc")
@@ -91,7 +91,7 @@ FORMATS = (
         name="opencitations-index",
         description="OpenCitations Index CSV: current (id,citing,cited,…) or legacy COCI (oci,…)",
         example="oci:06801597168-062402843420,omid:br/06801597168,omid:br/062402843420,2018-06-29,P124Y7M,no,no",
-        recognises=lambda line: _header(line) in (CURRENT, LEGACY),
-        read=read_index_csv,
+        recognises=lambda start: _header(first_line(start)) in (CURRENT, LEGACY),
+        read=lambda path, _paper: read_index_csv(path),
     ),
 )

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kg.importers import Format, Item
+from kg.importers import Format, Item, first_line
 from kg.importers.jsonl import keys_of, read_rows
 from kg.records import Annotation, Annotator, Citation, Unplaced
 from kg.vocab import AnnotatorKind
@@ -57,7 +57,7 @@ FORMATS = (
         description="SciCite citation-intent dataset (JSON Lines)",
         example='{"string":"…as in [4].","label":"method","label_confidence":0.9,"citingPaperId":"8f1f…",'
         '"citedPaperId":"5e41…"}',
-        recognises=lambda line: keys_of(line) >= _KEYS,
-        read=read_scicite,
+        recognises=lambda start: keys_of(first_line(start)) >= _KEYS,
+        read=lambda path, _paper: read_scicite(path),
     ),
 )

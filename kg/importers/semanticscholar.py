@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kg.importers import Format, Item
+from kg.importers import Format, Item, first_line
 from kg.importers.jsonl import keys_of, read_rows
 from kg.records import Annotation, Annotator, Citation, Unplaced
 from kg.vocab import AnnotatorKind
@@ -64,7 +64,7 @@ FORMATS = (
         description="Semantic Scholar Academic Graph bulk citations dataset (JSON Lines)",
         example='{"citingcorpusid":"20187272","citedcorpusid":"85219962","isinfluential":false,'
         '"contexts":null,"intents":null}',
-        recognises=lambda line: keys_of(line) >= _BULK_KEYS,
-        read=read_bulk,
+        recognises=lambda start: keys_of(first_line(start)) >= _BULK_KEYS,
+        read=lambda path, _paper: read_bulk(path),
     ),
 )
