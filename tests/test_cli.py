@@ -193,6 +193,7 @@ def test_formats_and_a_forced_format(tmp_path: Path) -> None:
         "opencitations-index",
         "s2-citations",
         "s2-api",
+        "openalex",
         "scicite",
         "native",
     ]

@@ -73,12 +73,13 @@ def first_line(text: str) -> str:
 
 def formats() -> dict[str, Format]:
     """Every format ``kg load`` reads, by name, in the order they are tried."""
-    from kg.importers import native, opencitations, s2api, scicite, semanticscholar
+    from kg.importers import native, openalex, opencitations, s2api, scicite, semanticscholar
 
     found = (
         *opencitations.FORMATS,
         *semanticscholar.FORMATS,
         *s2api.FORMATS,
+        *openalex.FORMATS,
         *scicite.FORMATS,
         native.FORMAT,
     )
@@ -86,7 +87,7 @@ def formats() -> dict[str, Format]:
 
 
 def detect(path: Path) -> Format:
-    """The format of a file, from its first line; UnknownFormat names the formats tried."""
+    """The format of a file, from its start; UnknownFormat names the formats tried."""
     start = head(path)
     for candidate in formats().values():
         if candidate.recognises(start):
