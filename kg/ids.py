@@ -1,8 +1,8 @@
 """Paper identifiers: parsing, normalisation and the order in which they name a paper.
 
 A paper reference is a prefixed id (``doi:10.1/x``, ``arxiv:2402.13929``, ``s2:<paperId>``,
-``corpusid:123``, ``openalex:W1``, ``pmid:1``, ``pmcid:PMC1``, ``omid:br/061``). Ids are normalised
-so that every spelling a source uses for one id compares equal:
+``corpusid:123``, ``openalex:W1``, ``pmid:1``, ``pmcid:PMC1``, ``omid:br/061``, ``acl:J11-3003``).
+Ids are normalised so that every spelling a source uses for one id compares equal:
 
 >>> parse_id("https://doi.org/10.48550/arXiv.2402.13929")
 PaperId(scheme='doi', value='10.48550/arxiv.2402.13929')
@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 # Precedence for minting a paper's IRI: the first scheme a paper has names it.
-SCHEMES: tuple[str, ...] = ("doi", "arxiv", "pmid", "pmcid", "openalex", "s2", "corpusid", "omid")
+SCHEMES: tuple[str, ...] = ("doi", "arxiv", "pmid", "pmcid", "openalex", "s2", "corpusid", "omid", "acl")
 SCHEME_RANK: dict[str, int] = {scheme: rank for rank, scheme in enumerate(SCHEMES)}
 
 _URL_PREFIXES: tuple[tuple[str, str], ...] = (
@@ -47,6 +47,7 @@ _SCHEME_ALIASES = {
     "s2": "s2",
     "corpusid": "corpusid",
     "omid": "omid",
+    "acl": "acl",
 }
 
 _ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
@@ -54,6 +55,7 @@ _ARXIV_OLD = re.compile(r"^([a-z-]+(?:\.[A-Za-z-]+)?/\d{7})(v\d+)?$", re.IGNOREC
 _S2 = re.compile(r"^[0-9a-f]{40}$")
 _OMID = re.compile(r"^(br|ra|id|re|ar)/0[0-9]+$")
 _SPACE = re.compile(r"\s")
+_ACL = re.compile(r"^([A-Z]\d{2}-\d{4}|\d{4}\.[a-z0-9]+(-[a-z0-9]+)*\.\d+)$", re.IGNORECASE)
 
 
 class PaperId(NamedTuple):
@@ -152,6 +154,12 @@ def _omid(value: str) -> str | None:
     return value if _OMID.match(value) else None
 
 
+def _acl(value: str) -> str | None:
+    if not _ACL.match(value):
+        return None
+    return value.upper() if "." not in value else value.lower()
+
+
 _NORMALISERS = {
     "doi": _doi,
     "arxiv": _arxiv,
@@ -161,6 +169,7 @@ _NORMALISERS = {
     "s2": _s2,
     "corpusid": _digits,
     "omid": _omid,
+    "acl": _acl,
 }
 _EXPECTED = {
     "doi": "10.<registrant>/<suffix> without spaces",
@@ -171,6 +180,7 @@ _EXPECTED = {
     "s2": "a 40-character hexadecimal Semantic Scholar paperId",
     "corpusid": "digits",
     "omid": "an OpenCitations Meta id such as br/061202127149",
+    "acl": "an ACL Anthology id such as J11-3003 or 2020.acl-main.1",
 }
 
 

@@ -59,6 +59,7 @@ _SCHEME_IRI = {
     "omid": DATACITE["omid"],
     "s2": CKG["s2"],
     "corpusid": CKG["corpusid"],
+    "acl": CKG["acl"],
     "orcid": DATACITE["orcid"],
     "oci": DATACITE["oci"],
 }

@@ -73,7 +73,7 @@ def first_line(text: str) -> str:
 
 def formats() -> dict[str, Format]:
     """Every format ``kg load`` reads, by name, in the order they are tried."""
-    from kg.importers import native, openalex, opencitations, s2api, scicite, semanticscholar
+    from kg.importers import aclarc, native, openalex, opencitations, s2api, scicite, semanticscholar
 
     found = (
         *opencitations.FORMATS,
@@ -81,6 +81,7 @@ def formats() -> dict[str, Format]:
         *s2api.FORMATS,
         *openalex.FORMATS,
         *scicite.FORMATS,
+        *aclarc.FORMATS,
         native.FORMAT,
     )
     return {f.name: f for f in found}
