@@ -1,7 +1,8 @@
 """Paper identifiers: parsing, normalisation and the order in which they name a paper.
 
 A paper reference is a prefixed id (``doi:10.1/x``, ``arxiv:2402.13929``, ``s2:<paperId>``,
-``corpusid:123``, ``openalex:W1``, ``pmid:1``, ``pmcid:PMC1``, ``omid:br/061``, ``acl:J11-3003``).
+``corpusid:123``, ``openalex:W1``, ``pmid:1``, ``pmcid:PMC1``, ``omid:br/061``, ``acl:J11-3003``, and
+``ref:10.1/x#ref5`` for a reference entry that has no id of its own).
 Ids are normalised so that every spelling a source uses for one id compares equal:
 
 >>> parse_id("https://doi.org/10.48550/arXiv.2402.13929")
@@ -19,7 +20,18 @@ from functools import lru_cache
 from typing import NamedTuple
 
 # Precedence for minting a paper's IRI: the first scheme a paper has names it.
-SCHEMES: tuple[str, ...] = ("doi", "arxiv", "pmid", "pmcid", "openalex", "s2", "corpusid", "omid", "acl")
+SCHEMES: tuple[str, ...] = (
+    "doi",
+    "arxiv",
+    "pmid",
+    "pmcid",
+    "openalex",
+    "s2",
+    "corpusid",
+    "omid",
+    "acl",
+    "ref",
+)
 SCHEME_RANK: dict[str, int] = {scheme: rank for rank, scheme in enumerate(SCHEMES)}
 
 _URL_PREFIXES: tuple[tuple[str, str], ...] = (
@@ -48,6 +60,7 @@ _SCHEME_ALIASES = {
     "corpusid": "corpusid",
     "omid": "omid",
     "acl": "acl",
+    "ref": "ref",
 }
 
 _ARXIV_NEW = re.compile(r"^(\d{4}\.\d{4,5})(v\d+)?$")
@@ -154,6 +167,13 @@ def _omid(value: str) -> str | None:
     return value if _OMID.match(value) else None
 
 
+def _ref(value: str) -> str | None:
+    """A reference entry without a DOI, named by the DOI of the work whose list it is in and its key."""
+    doi, hash_sign, key = value.rpartition("#")
+    citing = _doi(doi)
+    return f"{citing}#{key}" if hash_sign and citing and key and not _SPACE.search(key) else None
+
+
 def _acl(value: str) -> str | None:
     if not _ACL.match(value):
         return None
@@ -170,6 +190,7 @@ _NORMALISERS = {
     "corpusid": _digits,
     "omid": _omid,
     "acl": _acl,
+    "ref": _ref,
 }
 _EXPECTED = {
     "doi": "10.<registrant>/<suffix> without spaces",
@@ -181,6 +202,7 @@ _EXPECTED = {
     "corpusid": "digits",
     "omid": "an OpenCitations Meta id such as br/061202127149",
     "acl": "an ACL Anthology id such as J11-3003 or 2020.acl-main.1",
+    "ref": "the citing work's DOI, #, and the reference's key, such as 10.1371/x#ref5",
 }
 
 

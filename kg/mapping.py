@@ -60,6 +60,7 @@ _SCHEME_IRI = {
     "s2": CKG["s2"],
     "corpusid": CKG["corpusid"],
     "acl": CKG["acl"],
+    "ref": CKG["ref"],
     "orcid": DATACITE["orcid"],
     "oci": DATACITE["oci"],
 }

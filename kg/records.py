@@ -100,7 +100,9 @@ class Author(_Record):
     def _orcid(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        bare = value.strip().removeprefix("https://orcid.org/").removeprefix("orcid:")
+        bare = value.strip()
+        for prefix in ("https://orcid.org/", "http://orcid.org/", "orcid:"):
+            bare = bare.removeprefix(prefix)
         if not _ORCID.match(bare):
             raise ValueError(f"{value!r} is not an ORCID; expected 0000-0000-0000-000X")
         return bare

@@ -67,7 +67,7 @@ def test_bad_input_is_reported_on_stderr_and_loads_nothing(store_path: Path, tmp
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
         f"{bad}:2: id: 'x' has no known id prefix; expected one of doi:, arxiv:, pmid:, pmcid:, openalex:, "
-        "s2:, corpusid:, omid:, acl:",
+        "s2:, corpusid:, omid:, acl:, ref:",
         f"error: nothing of {bad} was loaded; fix the records above or pass --skip-invalid",
     ]
     stats = json.loads(kg(store_path, "stats", "--format", "json").stdout)
@@ -194,6 +194,7 @@ def test_formats_and_a_forced_format(tmp_path: Path) -> None:
         "s2-citations",
         "s2-api",
         "openalex",
+        "crossref",
         "scicite",
         "acl-arc",
         "native",

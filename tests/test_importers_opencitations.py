@@ -53,7 +53,7 @@ def test_bad_rows_name_line_and_column() -> None:
     assert errors == [
         f"{path}:3: row: expected 7 columns, got 4",
         f"{path}:4: cited: 'isbn:123' has no known id prefix; expected one of doi:, arxiv:, pmid:, pmcid:, "
-        "openalex:, s2:, corpusid:, omid:, acl:",
+        "openalex:, s2:, corpusid:, omid:, acl:, ref:",
         f"{path}:5: creation: '2018-13' is not a date; expected YYYY, YYYY-MM or YYYY-MM-DD",
         f"{path}:6: timespan: '5 years' is not a duration; expected an ISO 8601 duration such as P2Y9M",
         f"{path}:7: journal_sc: expected yes or no, got 'maybe'",
@@ -68,7 +68,7 @@ def test_formats_are_detected_from_content(tmp_path: Path) -> None:
     other.write_text("a,b,c\n1,2,3\n")
     with pytest.raises(
         UnknownFormat,
-        match=r"tried opencitations-index, s2-citations, s2-api, openalex, scicite, acl-arc, native",
+        match=r"tried opencitations-index, s2-citations, s2-api, openalex, crossref, .*, native",
     ):
         detect(other)
     with pytest.raises(UnknownFormat, match="unknown format 'marc'"):

@@ -73,13 +73,23 @@ def first_line(text: str) -> str:
 
 def formats() -> dict[str, Format]:
     """Every format ``kg load`` reads, by name, in the order they are tried."""
-    from kg.importers import aclarc, native, openalex, opencitations, s2api, scicite, semanticscholar
+    from kg.importers import (
+        aclarc,
+        crossref,
+        native,
+        openalex,
+        opencitations,
+        s2api,
+        scicite,
+        semanticscholar,
+    )
 
     found = (
         *opencitations.FORMATS,
         *semanticscholar.FORMATS,
         *s2api.FORMATS,
         *openalex.FORMATS,
+        *crossref.FORMATS,
         *scicite.FORMATS,
         *aclarc.FORMATS,
         native.FORMAT,
