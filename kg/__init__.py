@@ -22,7 +22,7 @@ from kg.ids import PaperId, parse_id
 from kg.loader import LoadReport, drop, load
 from kg.queries import run_query
 from kg.records import Annotation, Citation, Paper
-from kg.stats import Stats, store_stats
+from kg.stats import Source, Stats, sources, store_stats
 from kg.store import Store
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "PaperId",
     "QueryError",
     "RecordError",
+    "Source",
     "Stats",
     "Store",
     "StoreBusy",
@@ -47,5 +48,6 @@ __all__ = [
     "load",
     "parse_id",
     "run_query",
+    "sources",
     "store_stats",
 ]

@@ -18,6 +18,7 @@ from kg import importers
 from kg.errors import CitekgError, InvalidInput, RecordError
 from kg.loader import drop as drop_graph
 from kg.loader import load as load_file
+from kg.stats import sources as loaded_sources
 from kg.stats import store_stats
 from kg.store import DEFAULT_STORE, Store
 
@@ -266,6 +267,24 @@ def stats(ctx: typer.Context, output: FormatOption = Output.text) -> None:
     )
     for graph in numbers.graphs:
         typer.echo(f"  {graph}")
+
+
+@app.command()
+def sources(ctx: typer.Context, output: FormatOption = Output.text) -> None:
+    """The loaded sources, with their files, formats, load times and record counts."""
+    try:
+        with ctx.obj.open() as store:
+            found = loaded_sources(store)
+    except CitekgError as error:
+        fail(error)
+    if output is Output.json:
+        emit_json([vars(source) for source in found])
+        return
+    for source in found:
+        typer.echo(
+            f"{source.graph}\n  {source.file} ({source.format}), loaded {source.loaded}: "
+            f"{source.papers} papers, {source.citations} citations, {source.annotations} annotations"
+        )
 
 
 @app.command()

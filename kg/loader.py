@@ -28,7 +28,7 @@ from kg.ids import PaperId
 from kg.mapping import A, Mapper, literal
 from kg.records import Annotation, Unplaced
 from kg.store import Store
-from kg.vocab import DCTERMS, PROV, XSD, AnnotatorKind
+from kg.vocab import CITO, DCTERMS, FABIO, OA, PROV, VOID, XSD, AnnotatorKind
 
 _REPORTED_ERRORS = 1000
 
@@ -107,6 +107,7 @@ def load(
     if not source.is_file():
         raise CitekgError(f"{source}: no such file")
     name = graph or graph_name_for(source)
+    format_name = fmt or importers.detect(source).name
     graph_iri = ox.NamedNode(store.minter.graph(name))
     report = LoadReport(str(source), graph_iri.value)
     scratch_parent = store.path if store.path is not None else None
@@ -117,7 +118,7 @@ def load(
                 store,
                 name,
                 graph_iri,
-                importers.read(source, fmt, paper),
+                importers.read(source, format_name, paper),
                 scratch,
                 report,
                 skip_invalid,
@@ -128,7 +129,7 @@ def load(
             raise InvalidInput(errors)
         scratch.close_mapping()
         with scratch.quads.open("a", encoding="utf-8") as quads, report.timed("consensus of new citations"):
-            _provenance(quads, graph_iri, source)
+            _provenance(quads, graph_iri, source, format_name, report)
             consensus.write_new(scratch.judgements, quads, store.consensus_graph)
         _apply(store, graph_iri, scratch, report, links_ids)
     return report
@@ -217,13 +218,28 @@ def _with_progress(items: Iterator[importers.Item], progress: Progress | None) -
             progress(count)
 
 
-def _provenance(out: IO[str], graph: ox.NamedNode, source: Path) -> None:
-    """Say in the graph itself where its triples came from and when, so they leave together."""
+_PARTITIONS = {"paper": FABIO["Expression"], "citation": CITO["Citation"], "annotation": OA["Annotation"]}
+
+
+def _provenance(
+    out: IO[str], graph: ox.NamedNode, source: Path, format_name: str, report: LoadReport
+) -> None:
+    """Say in the graph itself where its triples came from, when, in what format and how many records of
+    each kind, so that all of it leaves with the graph (PROV-O, and VoID class partitions)."""
     g = str(graph)
     loaded = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     out.write(f"{g} {A} {PROV['Entity']} {g} .\n")
+    out.write(f"{g} {A} {VOID['Dataset']} {g} .\n")
     out.write(f"{g} {DCTERMS['source']} {literal(source.name)} {g} .\n")
+    out.write(f"{g} {DCTERMS['format']} {literal(format_name)} {g} .\n")
     out.write(f"{g} {PROV['generatedAtTime']} {literal(loaded, XSD['dateTime'])} {g} .\n")
+    for kind, cls in _PARTITIONS.items():
+        partition = f"<{graph.value}#{kind}s>"
+        out.write(f"{g} {VOID['classPartition']} {partition} {g} .\n")
+        out.write(f"{partition} {VOID['class']} {cls} {g} .\n")
+        out.write(
+            f"{partition} {VOID['entities']} {literal(str(report.counts[kind]), XSD['integer'])} {g} .\n"
+        )
 
 
 def _apply(store: Store, graph: ox.NamedNode, scratch: _Scratch, report: LoadReport, links_ids: bool) -> None:

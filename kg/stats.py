@@ -1,4 +1,4 @@
-"""What a store holds, in numbers."""
+"""What a store holds: counts, and the sources loaded into it."""
 
 from __future__ import annotations
 
@@ -28,3 +28,19 @@ def store_stats(store: Store) -> Stats:
     """Counts of papers, citations and annotations over all graphs, and the graphs' IRIs."""
     row = queries.run_query(store, "stats").rows[0]
     return Stats(row["papers"], row["citations"], row["annotations"], [g.value for g in store.graphs()])
+
+
+@dataclass
+class Source:
+    graph: str
+    file: str
+    format: str | None
+    loaded: str
+    papers: int | None
+    citations: int | None
+    annotations: int | None
+
+
+def sources(store: Store) -> list[Source]:
+    """The loaded sources: graph, file, format, load time and the records of each kind they brought."""
+    return [Source(**row) for row in queries.run_query(store, "sources").rows]

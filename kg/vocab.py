@@ -37,6 +37,7 @@ FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
 RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+VOID = Namespace("http://rdfs.org/ns/void#")
 
 PREFIXES: dict[str, str] = {
     "ckg": str(CKG),
@@ -53,6 +54,7 @@ PREFIXES: dict[str, str] = {
     "rdf": str(RDF),
     "rdfs": str(RDFS),
     "xsd": str(XSD),
+    "void": str(VOID),
 }
 
 

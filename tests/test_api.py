@@ -15,6 +15,7 @@ def test_public_api() -> None:
         "PaperId",
         "QueryError",
         "RecordError",
+        "Source",
         "Stats",
         "Store",
         "StoreBusy",
@@ -26,6 +27,7 @@ def test_public_api() -> None:
         "load",
         "parse_id",
         "run_query",
+        "sources",
         "store_stats",
     ]
     for name in kg.__all__:

@@ -208,3 +208,16 @@ def test_formats_and_a_forced_format(tmp_path: Path) -> None:
     assert loaded.exit_code == 0 and "3 citations" in loaded.stdout
     wrong = runner.invoke(app, ["--store", str(tmp_path / "s"), "load", "--format", "native", str(csv)])
     assert wrong.exit_code == 2 and ":1: json: not a JSON object" in wrong.stderr
+
+
+def test_sources(store_path: Path) -> None:
+    listed = json.loads(kg(store_path, "sources", "--format", "json").stdout)
+    assert len(listed) == 1
+    source = listed[0]
+    assert (source["graph"], source["file"], source["format"]) == (
+        "https://w3id.org/citekg/data/graph/hub",
+        "hub.jsonl",
+        "native",
+    )
+    assert (source["papers"], source["citations"], source["annotations"]) == (26, 24, 33)
+    assert source["loaded"].endswith("Z")

@@ -66,3 +66,17 @@ def test_a_record_naming_two_stored_nodes_merges_them(tmp_path: Path) -> None:
         )
     }
     assert len(papers) == 1
+
+
+def test_when_sources_disagree_the_smallest_title_and_year_are_shown_whatever_the_order(
+    tmp_path: Path,
+) -> None:
+    one = ("one", ['{"type":"paper","id":"doi:10.1/p","title":"Zebra title","year":2021}'])
+    two = (
+        "two",
+        ['{"type":"paper","id":"arxiv:2101.00001","ids":{"doi":"10.1/P"},"title":"Alpha title","year":2020}'],
+    )
+    for order in ([one, two], [two, one]):
+        hub = summary(loaded(tmp_path, order), "doi:10.1/p")
+        assert (hub.paper.title, hub.paper.year) == ("Alpha title", 2020)
+        assert hub.paper.ids == {"doi": ["10.1/p"], "arxiv": ["2101.00001"]}
