@@ -73,7 +73,7 @@ class LoadReport:
         if self.skipped:
             text += f"; skipped {len(self.skipped)} invalid records"
         if self.unplaced:
-            text += f"; {self.unplaced} rows named a cited work without an id and were not loaded"
+            text += f"; {self.unplaced} rows named a work without an id citekg knows and were not loaded"
         return text
 
 

@@ -191,6 +191,7 @@ def test_formats_and_a_forced_format(tmp_path: Path) -> None:
     listed = json.loads(runner.invoke(app, ["formats", "--format", "json"]).stdout)
     assert [f["name"] for f in listed] == [
         "opencitations-index",
+        "opencitations-meta",
         "s2-citations",
         "s2-api",
         "openalex",

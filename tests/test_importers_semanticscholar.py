@@ -39,7 +39,7 @@ def test_bulk_rows_become_citations_and_intent_annotations() -> None:
 
 def test_a_hub_from_bulk_citations_shows_the_roles_of_the_intents(store: Store) -> None:
     report = load(store, DATA / "s2-citations.jsonl")
-    assert report.unplaced == 1 and "1 rows named a cited work without an id" in report.summary()
+    assert report.unplaced == 1 and "1 rows named a work without an id citekg knows" in report.summary()
     hub = summary(store, "corpusid:202")
     assert (hub.citing_papers, hub.annotated, hub.unclassified) == (3, 2, 1)
     assert [(s.label, s.count) for s in hub.roles] == [

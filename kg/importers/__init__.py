@@ -79,6 +79,7 @@ def formats() -> dict[str, Format]:
         native,
         openalex,
         opencitations,
+        opencitations_meta,
         s2api,
         scicite,
         semanticscholar,
@@ -86,6 +87,7 @@ def formats() -> dict[str, Format]:
 
     found = (
         *opencitations.FORMATS,
+        *opencitations_meta.FORMATS,
         *semanticscholar.FORMATS,
         *s2api.FORMATS,
         *openalex.FORMATS,
