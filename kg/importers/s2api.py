@@ -25,7 +25,7 @@ from pydantic import ValidationError
 
 from kg.errors import RecordError
 from kg.importers import Format, Item, open_binary
-from kg.importers.semanticscholar import ANNOTATOR, _intents
+from kg.importers.semanticscholar import ANNOTATOR, intent_labels
 from kg.records import Annotation, Author, Citation, Paper, Unplaced
 
 _EXTERNAL = {
@@ -79,7 +79,7 @@ def _item_records(
     citing, cited = (str(record.id), paper) if citing_side else (paper, str(record.id))
     contexts = [c for c in item.get("contexts") or [] if c and c.strip()]
     yield Citation(citing=citing, cited=cited, contexts=contexts, influential=item.get("isInfluential"))
-    for intent in _intents(item.get("intents")):
+    for intent in intent_labels(item.get("intents")):
         yield Annotation(citing=citing, cited=cited, role=intent, annotator=ANNOTATOR)
 
 

@@ -29,7 +29,7 @@ _FIELDS = {
 }
 
 
-def _intents(value: Any) -> list[str]:
+def intent_labels(value: Any) -> list[str]:
     """Intents come flat (``["background"]``) or per context (``[["background"], []]``)."""
     found: list[str] = []
     for intent in value or []:
@@ -50,7 +50,7 @@ def bulk_row(row: dict[str, Any]) -> Iterator[Citation | Annotation | Unplaced]:
         contexts=[c for c in row.get("contexts") or [] if c.strip()],
         influential=row.get("isinfluential"),
     )
-    for intent in _intents(row.get("intents")):
+    for intent in intent_labels(row.get("intents")):
         yield Annotation(citing=citing, cited=cited, role=intent, annotator=ANNOTATOR)
 
 
