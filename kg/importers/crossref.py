@@ -16,10 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from kg.errors import RecordError
 from kg.importers import Format, Item, open_binary
+from kg.importers.jsonl import records_of
 from kg.records import Author, Citation, Paper
 
 _TAG = re.compile(r"<[^>]+>")
@@ -97,18 +96,7 @@ def read_crossref(path: Path, _paper: str | None = None) -> Iterator[Item]:
         if not isinstance(work, dict):
             yield RecordError(str(path), location, "work", "expected a Crossref work object")
             continue
-        try:
-            records = list(work_records(work))
-        except ValidationError as error:
-            for detail in error.errors(include_url=False):
-                field = ".".join(str(part) for part in detail["loc"]) or "work"
-                yield RecordError(str(path), location, field, detail["msg"].removeprefix("Value error, "))
-            continue
-        except KeyError as error:
-            yield RecordError(str(path), location, str(error).strip("'"), "missing")
-            continue
-        for record in records:
-            yield location, record
+        yield from records_of(str(path), location, lambda work=work: work_records(work))
 
 
 def _recognises(start: str) -> bool:

@@ -1,9 +1,10 @@
-"""Shared reading of JSON Lines sources whose rows become several records each."""
+"""Shared reading of JSON sources whose objects (lines of a JSON Lines file, or items of a document)
+become several records each."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,20 +38,33 @@ def read_rows(path: Path, to_records: RowMapper, field_names: dict[str, str]) ->
         if not isinstance(row, dict):
             yield RecordError(str(path), number, "json", "expected a JSON object")
             continue
-        try:
-            records = list(to_records(row))
-        except ValidationError as error:
-            for detail in error.errors(include_url=False):
-                name = str(detail["loc"][0]) if detail["loc"] else "row"
-                message = detail["msg"].removeprefix("Value error, ")
-                yield RecordError(str(path), number, field_names.get(name, name), message)
-            continue
-        except (KeyError, TypeError, ValueError) as error:
-            field, _, message = str(error).strip("'\"").partition(": ")
-            yield RecordError(str(path), number, field, message or "missing")
-            continue
-        for record in records:
-            yield number, record
+        yield from records_of(str(path), number, lambda row=row: to_records(row), field_names)
+
+
+def records_of(
+    file: str,
+    location: int | str,
+    make: Callable[[], Iterable[Any]],
+    field_names: dict[str, str] | None = None,
+) -> Iterator[Item]:
+    """The records ``make`` returns, all validated before the first is yielded, or the RecordErrors that
+    say what was wrong, at ``location`` (a line, or a JSON path)."""
+    try:
+        records = list(make())
+    except ValidationError as error:
+        for detail in error.errors(include_url=False):
+            location_parts = [str(part) for part in detail["loc"]]
+            if location_parts and field_names:
+                location_parts[0] = field_names.get(location_parts[0], location_parts[0])
+            field = ".".join(location_parts) or "record"
+            yield RecordError(file, location, field, detail["msg"].removeprefix("Value error, "))
+        return
+    except (KeyError, TypeError, ValueError) as error:
+        field, _, message = str(error).strip("'\"").partition(": ")
+        yield RecordError(file, location, field, message or "missing")
+        return
+    for record in records:
+        yield location, record
 
 
 def keys_of(line: str) -> set[str]:

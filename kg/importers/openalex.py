@@ -12,11 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from kg.errors import RecordError
 from kg.importers import Format, Item, first_line, open_binary
-from kg.importers.jsonl import keys_of, read_rows
+from kg.importers.jsonl import keys_of, read_rows, records_of
 from kg.records import Author, Citation, Paper
 
 _WORK_KEYS = {"id", "referenced_works"}
@@ -96,18 +94,7 @@ def _read_document(path: Path) -> Iterator[Item]:
     works = data if isinstance(data, list) else data.get("results", [data]) if isinstance(data, dict) else []
     for index, work in enumerate(works):
         location = f"[{index}]" if works is not data or isinstance(data, list) else "$"
-        try:
-            records = list(work_records(work))
-        except ValidationError as error:
-            for detail in error.errors(include_url=False):
-                field = ".".join(str(part) for part in detail["loc"]) or "work"
-                yield RecordError(str(path), location, field, detail["msg"].removeprefix("Value error, "))
-            continue
-        except (KeyError, TypeError, AttributeError) as error:
-            yield RecordError(str(path), location, "id", f"missing ({error})")
-            continue
-        for record in records:
-            yield location, record
+        yield from records_of(str(path), location, lambda work=work: work_records(work))
 
 
 def _recognises(start: str) -> bool:

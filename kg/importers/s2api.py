@@ -21,10 +21,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from kg.errors import RecordError
 from kg.importers import Format, Item, open_binary
+from kg.importers.jsonl import records_of
 from kg.importers.semanticscholar import ANNOTATOR, intent_labels
 from kg.records import Annotation, Author, Citation, Paper, Unplaced
 
@@ -112,19 +111,12 @@ def read_api(path: Path, paper: str | None = None) -> Iterator[Item]:
         if not isinstance(obj, dict):
             yield RecordError(str(path), location, "json", "expected a paper object")
             continue
-        try:
-            records = [paper_record(obj)] if kind == "paper" else list(_item_records(obj, paper))
-        except ValidationError as error:
-            for detail in error.errors(include_url=False):
-                field = ".".join(str(part) for part in detail["loc"]) or "paper"
-                yield RecordError(str(path), location, field, detail["msg"].removeprefix("Value error, "))
-            continue
-        except (KeyError, ValueError) as error:
-            field, _, message = str(error).strip("'\"").partition(": ")
-            yield RecordError(str(path), location, field, message or "missing")
-            continue
-        for record in records:
-            yield location, record
+        make = (
+            (lambda obj=obj: [paper_record(obj)])
+            if kind == "paper"
+            else (lambda obj=obj: _item_records(obj, paper))
+        )
+        yield from records_of(str(path), location, make)
 
 
 def _recognises(start: str) -> bool:
