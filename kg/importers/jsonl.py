@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from kg.errors import RecordError
-from kg.importers import Item, decode_lines
+from kg.importers import Item, decode_lines, open_binary
 
 RowMapper = Callable[[dict[str, Any]], Iterator[Any]]
 
@@ -65,6 +65,16 @@ def records_of(
         return
     for record in records:
         yield location, record
+
+
+def read_document(path: Path, what: str) -> Any:
+    """A whole JSON document (a saved API response, bounded by the API's page size); a file that is not
+    one raises ValueError naming ``what`` was expected."""
+    try:
+        with open_binary(path) as raw:
+            return json.loads(raw.read().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ValueError(f"not {what} ({error})") from None
 
 
 def keys_of(line: str) -> set[str]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from kg.errors import RecordError
 from kg.importers import Format, Item, first_line, open_binary
-from kg.importers.jsonl import keys_of, read_rows, records_of
+from kg.importers.jsonl import keys_of, read_document, read_rows, records_of
 from kg.records import Author, Citation, Paper
 
 _WORK_KEYS = {"id", "referenced_works"}
@@ -86,10 +86,9 @@ def _is_jsonl(path: Path) -> bool:
 
 def _read_document(path: Path) -> Iterator[Item]:
     try:
-        with open_binary(path) as raw:
-            data = json.loads(raw.read().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        yield RecordError(str(path), 1, "json", f"not an OpenAlex work ({error})")
+        data = read_document(path, "an OpenAlex work")
+    except ValueError as error:
+        yield RecordError(str(path), 1, "json", str(error))
         return
     works = data if isinstance(data, list) else data.get("results", [data]) if isinstance(data, dict) else []
     for index, work in enumerate(works):

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import RecordError
-from kg.importers import Format, Item, open_binary
-from kg.importers.jsonl import records_of
+from kg.importers import Format, Item
+from kg.importers.jsonl import read_document, records_of
 from kg.importers.semanticscholar import ANNOTATOR, intent_labels
 from kg.records import Annotation, Author, Citation, Paper, Unplaced
 
@@ -99,10 +99,9 @@ def _documents(data: Any) -> Iterator[tuple[str, Any, str]]:
 def read_api(path: Path, paper: str | None = None) -> Iterator[Item]:
     """Yield the records of a saved Graph API response, or a RecordError at the item's JSON path."""
     try:
-        with open_binary(path) as raw:
-            data = json.loads(raw.read().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        yield RecordError(str(path), 1, "json", f"not a Semantic Scholar API response ({error})")
+        data = read_document(path, "a Semantic Scholar API response")
+    except ValueError as error:
+        yield RecordError(str(path), 1, "json", str(error))
         return
     for location, obj, kind in _documents(data):
         if obj is None:
