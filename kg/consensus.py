@@ -192,6 +192,9 @@ def rebuild(store: Store) -> None:
 
 
 def citations_in(store: Store, graph: ox.NamedNode) -> Iterator[ox.NamedNode]:
-    """The citations a source graph holds, streamed from the store's index."""
+    """The citations citekg minted in a source graph (not those a source's own RDF describes), streamed
+    from the store's index."""
+    ours = store.minter.base + "citation/"
     for quad in store.oxigraph.quads_for_pattern(None, RDF["type"], CITO["Citation"], graph):
-        yield quad.subject
+        if quad.subject.value.startswith(ours):
+            yield quad.subject

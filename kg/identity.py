@@ -51,7 +51,10 @@ def canonicalise(store: Store, graph: ox.NamedNode) -> list[ox.NamedNode]:
 
 
 def _identifiers(store: Store, node: ox.NamedNode) -> set[str]:
-    return {q.object.value for q in store.oxigraph.quads_for_pattern(node, DATACITE["hasIdentifier"], None)}
+    """citekg's identifiers of a node (a source's own RDF may attach identifiers of its own)."""
+    ours = store.minter.base + "id/"
+    found = store.oxigraph.quads_for_pattern(node, DATACITE["hasIdentifier"], None)
+    return {q.object.value for q in found if q.object.value.startswith(ours)}
 
 
 def _cluster(store: Store, start: ox.NamedNode) -> tuple[set[str], set[str]]:

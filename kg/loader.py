@@ -26,7 +26,7 @@ from kg import consensus, identity, importers
 from kg.errors import CitekgError, InvalidInput, RecordError
 from kg.ids import PaperId
 from kg.mapping import A, Mapper, literal
-from kg.records import Annotation, Unplaced
+from kg.records import Annotation, Raw, Unplaced
 from kg.store import Store
 from kg.vocab import CITO, DCTERMS, FABIO, OA, PROV, VOID, XSD, AnnotatorKind
 
@@ -80,7 +80,7 @@ class LoadReport:
 def graph_name_for(path: Path) -> str:
     """The default graph name of a file: its name without compression and format extensions."""
     name = path.name
-    for suffix in (".gz", ".jsonl", ".ndjson", ".json", ".csv"):
+    for suffix in (".gz", ".jsonl", ".ndjson", ".json", ".csv", ".nt", ".nq", ".ttl", ".trig", ".jsonld"):
         name = name.removesuffix(suffix)
     return name
 
@@ -183,6 +183,9 @@ def _map_file(
         _, record = item
         if isinstance(record, Unplaced):
             report.unplaced += 1
+            continue
+        if isinstance(record, Raw):
+            write_quads("".join(f"{triple} {graph} .\n" for triple in record.triples))
             continue
         report.counts[record.type] += 1
         mapped = mapper.map(record)

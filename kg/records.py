@@ -187,6 +187,14 @@ class Annotation(_Record):
 
 
 @dataclass(frozen=True)
+class Raw:
+    """Triples a source publishes in RDF, kept as they are (N-Triples terms, without the final dot)."""
+
+    triples: tuple[str, ...]
+    type: str = "raw"
+
+
+@dataclass(frozen=True)
 class Unplaced:
     """A source row that names a citation citekg cannot place (its cited work has no id): counted, not
     loaded."""

@@ -192,6 +192,7 @@ def test_formats_and_a_forced_format(tmp_path: Path) -> None:
     assert [f["name"] for f in listed] == [
         "opencitations-index",
         "opencitations-meta",
+        "opencitations-rdf",
         "s2-citations",
         "s2-api",
         "openalex",

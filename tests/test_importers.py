@@ -17,6 +17,7 @@ FIXTURES = {
     "native": "mapping-input.jsonl",
     "opencitations-index": "index-current.csv",
     "opencitations-meta": "meta-dump.csv",
+    "opencitations-rdf": "oc-meta.nq",
     "s2-citations": "s2-citations.jsonl",
     "s2-api": "s2-batch.json",
     "openalex": "openalex-works.jsonl",

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import IO
 
 from kg.errors import RecordError, UnknownFormat
-from kg.records import Annotation, Citation, Paper, Unplaced
+from kg.records import Annotation, Citation, Paper, Raw, Unplaced
 
-Item = tuple[int, Paper | Citation | Annotation | Unplaced] | RecordError
+Item = tuple[int | str, Paper | Citation | Annotation | Raw | Unplaced] | RecordError
 
 
 def open_binary(path: Path) -> IO[bytes]:
@@ -80,6 +80,7 @@ def formats() -> dict[str, Format]:
         openalex,
         opencitations,
         opencitations_meta,
+        opencitations_rdf,
         s2api,
         scicite,
         semanticscholar,
@@ -88,6 +89,7 @@ def formats() -> dict[str, Format]:
     found = (
         *opencitations.FORMATS,
         *opencitations_meta.FORMATS,
+        *opencitations_rdf.FORMATS,
         *semanticscholar.FORMATS,
         *s2api.FORMATS,
         *openalex.FORMATS,
