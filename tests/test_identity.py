@@ -80,3 +80,32 @@ def test_when_sources_disagree_the_smallest_title_and_year_are_shown_whatever_th
         hub = summary(loaded(tmp_path, order), "doi:10.1/p")
         assert (hub.paper.title, hub.paper.year) == ("Alpha title", 2020)
         assert hub.paper.ids == {"doi": ["10.1/p"], "arxiv": ["2101.00001"]}
+
+
+def test_the_same_paper_from_three_sources_is_one_node(tmp_path: Path) -> None:
+    from kg.stats import store_stats
+
+    store = Store(None, base=TEST_BASE)
+    index = tmp_path / "index.csv"
+    index.write_text(
+        "oci,citing,cited,creation,timespan,journal_sc,author_sc\n"
+        "0200100-0200200,10.5555/three.citer,10.5555/THREE.PAPER,2020,P1Y,no,no\n"
+    )
+    s2 = tmp_path / "s2.json"
+    s2.write_text(
+        '{"paperId": "' + "f" * 40 + '", "externalIds": {"DOI": "10.5555/Three.Paper", "CorpusId": 7}, '
+        '"title": "Three", "tldr": {"text": "One line."}}'
+    )
+    openalex = tmp_path / "openalex.json"
+    openalex.write_text(
+        '{"id": "https://openalex.org/W77", "doi": "https://doi.org/10.5555/three.paper", '
+        '"publication_year": 2019, "referenced_works": []}'
+    )
+    for path in (index, s2, openalex):
+        load(store, path)
+    hub = summary(store, "openalex:W77")
+    assert hub.paper.iri == TEST_BASE + "paper/doi/10.5555/three.paper"
+    assert set(hub.paper.ids) == {"doi", "s2", "corpusid", "openalex"}
+    assert (hub.paper.title, hub.paper.year, hub.citing_papers) == ("Three", 2019, 1)
+    assert summary(store, "s2:" + "f" * 40).paper.iri == hub.paper.iri
+    assert store_stats(store).papers == 2

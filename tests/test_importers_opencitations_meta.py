@@ -74,3 +74,16 @@ def test_shared_meta_samples_load_with_their_counts(store: Store, sample: str) -
         assert [e.field for e in report.skipped] == ["author"]
     else:
         assert not report.skipped
+
+
+def test_fields_longer_than_the_default_csv_limit(tmp_path) -> None:
+    authors = "; ".join(f"Family{i}, Given{i} [omid:ra/06{i}]" for i in range(8000))
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "id,title,author,issue,volume,venue,page,pub_date,type,publisher,editor\n"
+        f'doi:10.5555/long,Long,"{authors}",,,,,2020,journal article,,\n',
+        encoding="utf-8",
+    )
+    assert len(authors) > 131_072
+    ((_, paper),) = list(read_meta(path))
+    assert len(paper.authors) == 8000

@@ -10,15 +10,14 @@ or ``unstructured``), not dropped.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from kg.errors import RecordError
-from kg.importers import Format, Item, open_binary
-from kg.importers.jsonl import records_of
+from kg.importers import Format, Item
+from kg.importers.jsonl import is_json_lines, read_document, read_rows, records_of
 from kg.records import Author, Citation, Paper
 
 _TAG = re.compile(r"<[^>]+>")
@@ -82,16 +81,15 @@ def _works(data: Any) -> list[tuple[str, Any]]:
 
 
 def read_crossref(path: Path, _paper: str | None = None) -> Iterator[Item]:
-    with open_binary(path) as raw:
-        text = raw.read().decode("utf-8", errors="strict")
+    """A JSON document is read whole (an API response is bounded by its page size); JSON Lines stream."""
+    if is_json_lines(path):
+        yield from read_rows(path, work_records, {})
+        return
     try:
-        documents = _works(json.loads(text))
-    except ValueError:  # JSON Lines: one work a line
-        documents = [
-            (str(number), json.loads(line))
-            for number, line in enumerate(text.splitlines(), 1)
-            if line.strip()
-        ]
+        documents = _works(read_document(path, "a Crossref work"))
+    except ValueError as error:
+        yield RecordError(str(path), 1, "json", str(error))
+        return
     for location, work in documents:
         if not isinstance(work, dict):
             yield RecordError(str(path), location, "work", "expected a Crossref work object")

@@ -77,6 +77,17 @@ def read_document(path: Path, what: str) -> Any:
         raise ValueError(f"not {what} ({error})") from None
 
 
+def is_json_lines(path: Path) -> bool:
+    """Whether a file holds several JSON objects, one a line (a one-line file is read as a document)."""
+    with open_binary(path) as raw:
+        try:
+            if not isinstance(json.loads(raw.readline()), dict):
+                return False
+        except ValueError:
+            return False
+        return any(line.strip() for line in iter(raw.readline, b""))
+
+
 def keys_of(line: str) -> set[str]:
     """The keys of a JSON object line, or nothing."""
     try:

@@ -7,14 +7,13 @@ every entry of ``referenced_works`` becomes a citation from it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from kg.errors import RecordError
-from kg.importers import Format, Item, first_line, open_binary
-from kg.importers.jsonl import keys_of, read_document, read_rows, records_of
+from kg.importers import Format, Item, first_line
+from kg.importers.jsonl import is_json_lines, keys_of, read_document, read_rows, records_of
 from kg.records import Author, Citation, Paper
 
 _WORK_KEYS = {"id", "referenced_works"}
@@ -66,22 +65,11 @@ def work_records(work: dict[str, Any]) -> Iterator[Paper | Citation]:
 
 
 def read_works(path: Path, _paper: str | None = None) -> Iterator[Item]:
-    with open_binary(path) as raw:
-        start = raw.read(1).lstrip()
-    if start == b"[" or not _is_jsonl(path):
-        yield from _read_document(path)
-    else:
+    """A JSON document is read whole (an API response is bounded by its page size); JSON Lines stream."""
+    if is_json_lines(path):
         yield from read_rows(path, work_records, {"id": "id"})
-
-
-def _is_jsonl(path: Path) -> bool:
-    with open_binary(path) as raw:
-        line = raw.readline()
-    try:
-        json.loads(line)
-    except ValueError:
-        return False
-    return True
+    else:
+        yield from _read_document(path)
 
 
 def _read_document(path: Path) -> Iterator[Item]:
