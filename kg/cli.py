@@ -96,6 +96,9 @@ def load(
     paper: Annotated[
         str | None, typer.Option(help="The paper a Semantic Scholar citations/references page is about.")
     ] = None,
+    replace: Annotated[
+        bool, typer.Option(help="Replace a graph loaded before (--no-replace refuses).")
+    ] = True,
     report_as: Annotated[Output, typer.Option("--report", help="text, or json for programs.")] = Output.text,
 ) -> None:
     """Load files; each replaces its graph, all or nothing unless --skip-invalid."""
@@ -127,6 +130,7 @@ def load(
                         graph,
                         fmt=fmt,
                         paper=paper,
+                        replace=replace,
                         skip_invalid=skip_invalid,
                         on_skip=skipped,
                         progress=advance,

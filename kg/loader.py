@@ -92,6 +92,7 @@ def load(
     *,
     fmt: str | None = None,
     paper: str | None = None,
+    replace: bool = True,
     skip_invalid: bool = False,
     on_skip: Callable[[RecordError], None] | None = None,
     progress: Progress | None = None,
@@ -100,6 +101,7 @@ def load(
 
     ``fmt`` names the file's format (``kg.importers.formats()``); by default its content tells. ``paper``
     is the paper a Semantic Scholar citations or references page lists the citations or references of.
+    A graph that exists is replaced, unless ``replace`` is false: then the load is refused.
     With ``skip_invalid`` the valid records are loaded, and every invalid one is passed to ``on_skip``
     and listed in the report.
     """
@@ -109,6 +111,8 @@ def load(
     name = graph or graph_name_for(source)
     format_name = fmt or importers.detect(source).name
     graph_iri = ox.NamedNode(store.minter.graph(name))
+    if not replace and store.has_graph(graph_iri):
+        raise CitekgError(f"the graph <{graph_iri.value}> is loaded already; replace it with --replace")
     report = LoadReport(str(source), graph_iri.value)
     scratch_parent = store.path if store.path is not None else None
     with tempfile.TemporaryDirectory(prefix="load-", dir=scratch_parent) as folder:

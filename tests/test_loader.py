@@ -110,3 +110,11 @@ def test_missing_file(store: Store, tmp_path: Path) -> None:
 def test_graph_names_come_from_file_names() -> None:
     assert graph_name_for(Path("dir/hub.jsonl.gz")) == "hub"
     assert graph_name_for(Path("s2-citations.json")) == "s2-citations"
+
+
+def test_no_replace_refuses_to_touch_a_loaded_graph(store: Store) -> None:
+    load(store, EXAMPLE)
+    before = store_dataset(store)
+    with pytest.raises(CitekgError, match="is loaded already; replace it with --replace"):
+        load(store, EXAMPLE, replace=False)
+    assert_same_dataset(store_dataset(store), before)
