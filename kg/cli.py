@@ -8,16 +8,18 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
+import pyoxigraph as ox
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kg import exporter as exporting
 from kg import hub as hubs
-from kg import importers
-from kg.errors import CitekgError, InvalidInput, RecordError
+from kg import importers, queries
+from kg.errors import CitekgError, InvalidInput, QueryError, RecordError
 from kg.loader import drop as drop_graph
 from kg.loader import load as load_file
+from kg.results import ROW_FORMATS, W3C_FORMATS, write_rows
 from kg.stats import sources as loaded_sources
 from kg.stats import store_stats
 from kg.store import DEFAULT_STORE, Store
@@ -152,6 +154,130 @@ def load(
         raise typer.Exit(error.exit_code) from None
     except CitekgError as error:
         fail(error)
+
+
+query_app = typer.Typer(help="Saved queries: list, show and run them by name.", no_args_is_help=True)
+app.add_typer(query_app, name="query")
+RowFormat = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table, json, ndjson, csv, tsv, or sparql-json, sparql-xml, sparql-csv, sparql-tsv.",
+    ),
+]
+
+
+@query_app.command("list")
+def query_list(output: FormatOption = Output.text) -> None:
+    """Every saved query with its title and parameters."""
+    found = queries.catalogue().values()
+    if output is Output.json:
+        emit_json(
+            [
+                {
+                    "name": q.name,
+                    "title": q.title,
+                    "description": q.description,
+                    "params": [
+                        {"name": p.name, "type": p.type, "required": p.required, "default": p.default}
+                        for p in q.params
+                    ],
+                }
+                for q in found
+            ]
+        )
+        return
+    for query in found:
+        typer.echo(f"{query.name}: {query.title}\n    {query.signature()}")
+
+
+@query_app.command("docs")
+def query_docs() -> None:
+    """The catalogue of saved queries as Markdown (queries/README.md)."""
+    typer.echo(queries.catalogue_markdown())
+
+
+@query_app.command("show")
+def query_show(name: Annotated[str, typer.Argument(help="The saved query.")]) -> None:
+    """A saved query's description, parameters and SPARQL."""
+    try:
+        query = queries.get(name)
+    except CitekgError as error:
+        fail(error)
+    typer.echo(f"{query.title}\n\n{query.description}\n\nParameters:")
+    for param in query.params:
+        state = "required" if param.required else f"default {param.default}" if param.default else "optional"
+        typer.echo(f"  {param.name} ({param.type}, {state}): {param.description}")
+    typer.echo(f"\n{query.sparql}")
+
+
+@query_app.command("run")
+def query_run(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The saved query.")],
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE, repeatable.")] = None,
+    fmt: RowFormat = "table",
+    limit: Annotated[
+        int, typer.Option(min=1, help="At most this many rows (the JSON says truncated).")
+    ] = 10_000,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+) -> None:
+    """Run a saved query with typed parameters."""
+    values = {}
+    for pair in param or []:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            fail(CitekgError(f"--param takes NAME=VALUE, got {pair!r}"))
+        values[key.strip()] = value
+    try:
+        with ctx.obj.open() as store:
+            if fmt in W3C_FORMATS:
+                solutions = store.query(queries.bound_sparql(store, queries.get(name), values))
+                solutions.serialize(sys.stdout.buffer, W3C_FORMATS[fmt])
+                return
+            result = queries.run_query(store, name, values, offset=offset, limit=limit)
+    except CitekgError as error:
+        fail(error)
+    _write_rows(result, fmt)
+
+
+@app.command()
+def sparql(
+    ctx: typer.Context,
+    query: Annotated[str | None, typer.Argument(help="The query; or --file, or standard input.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the query from this file.")] = None,
+    fmt: RowFormat = "table",
+    limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 10_000,
+) -> None:
+    """Run an ad-hoc SPARQL query over all graphs (CONSTRUCT and DESCRIBE print Turtle, or --format)."""
+    text = query if query is not None else file.read_text(encoding="utf-8") if file else sys.stdin.read()
+    try:
+        with ctx.obj.open() as store:
+            answer = queries.run_sparql(store, text)
+            if isinstance(answer, ox.QueryBoolean):
+                typer.echo(
+                    json.dumps({"boolean": bool(answer)}) if fmt != "table" else str(bool(answer)).lower()
+                )
+            elif isinstance(answer, ox.QueryTriples):
+                rdf = exporting.FORMATS.get(fmt) or ox.RdfFormat.TURTLE
+                answer.serialize(sys.stdout.buffer, rdf)
+            elif fmt in W3C_FORMATS:
+                answer.serialize(sys.stdout.buffer, W3C_FORMATS[fmt])
+            else:
+                _write_rows(queries.collect(answer, limit=limit), fmt)
+    except CitekgError as error:
+        fail(error)
+
+
+def _write_rows(result: queries.Result, fmt: str) -> None:
+    if fmt not in ROW_FORMATS:
+        fail(
+            QueryError(
+                f"unknown output format {fmt!r}; expected one of {', '.join((*ROW_FORMATS, *W3C_FORMATS))}"
+            )
+        )
+    write_rows(result, fmt, sys.stdout)
 
 
 @app.command()

@@ -129,6 +129,28 @@ def catalogue() -> dict[str, SavedQuery]:
     }
 
 
+def catalogue_markdown() -> str:
+    """queries/README.md, made from the query headers (``kg query docs`` writes it; a test keeps it fresh)."""
+    lines = [
+        "# Saved queries",
+        "",
+        "Made from the headers of the `.rq` files by `kg query docs > queries/README.md`; do not edit.",
+        "Run one with `kg query run NAME -p param=value`, or `kg.run_query(store, NAME, {...})`.",
+        "",
+    ]
+    for query in catalogue().values():
+        lines += [f"## `{query.name}`: {query.title}", "", query.description, ""]
+        if query.params:
+            lines += ["| parameter | type | required | default | meaning |", "|---|---|---|---|---|"]
+            lines += [
+                f"| `{p.name}` | `{p.type}` | {'yes' if p.required else 'no'} | {p.default or ''} | "
+                f"{p.description} |"
+                for p in query.params
+            ]
+            lines.append("")
+    return "\n".join(lines)
+
+
 def get(name: str) -> SavedQuery:
     try:
         return catalogue()[name]
@@ -227,6 +249,19 @@ def run_query(
     solutions = store.query(bound_sparql(store, query, params or {}))
     if not isinstance(solutions, ox.QuerySolutions):
         raise QueryError(f"{name} is not a SELECT query")
+    return collect(solutions, offset=offset, limit=limit)
+
+
+def run_sparql(store: Store, sparql: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """Run an ad-hoc query (``kg sparql``); a syntax error is a QueryError that says where."""
+    try:
+        return store.query(sparql)
+    except SyntaxError as error:
+        raise QueryError(f"the query is not valid SPARQL: {error}") from None
+
+
+def collect(solutions: ox.QuerySolutions, *, offset: int = 0, limit: int | None = None) -> Result:
+    """One page of solutions as typed rows, with the total count and whether rows were cut."""
     result = Result([variable.value for variable in solutions.variables])
     end = None if limit is None else offset + limit
     for index, solution in enumerate(solutions):

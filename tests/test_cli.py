@@ -223,3 +223,74 @@ def test_sources(store_path: Path) -> None:
     )
     assert (source["papers"], source["citations"], source["annotations"]) == (26, 24, 33)
     assert source["loaded"].endswith("Z")
+
+
+def test_query_commands(store_path: Path) -> None:
+    listed = json.loads(kg(store_path, "query", "list", "--format", "json").stdout)
+    hub_citing = next(q for q in listed if q["name"] == "hub-citing")
+    assert hub_citing["params"][0] == {"name": "paper", "type": "paper", "required": True, "default": None}
+    shown = kg(store_path, "query", "show", "citations-per-year").stdout
+    assert shown.startswith("Citations per year") and "SELECT" in shown
+    run = kg(
+        store_path, "query", "run", "citations-per-year", "-p", "paper=arxiv:2402.13929", "--format", "json"
+    )
+    assert json.loads(run.stdout) == {
+        "columns": ["year", "citations"],
+        "truncated": False,
+        "rows": [
+            {"year": 2024, "citations": 8},
+            {"year": 2025, "citations": 8},
+            {"year": 2026, "citations": 8},
+        ],
+    }
+    cut = json.loads(
+        kg(
+            store_path,
+            "query",
+            "run",
+            "citations-per-year",
+            "-p",
+            "paper=arxiv:2402.13929",
+            "--format",
+            "json",
+            "--limit",
+            "1",
+        ).stdout
+    )
+    assert cut["truncated"] and len(cut["rows"]) == 1
+    w3c = json.loads(
+        kg(
+            store_path,
+            "query",
+            "run",
+            "citations-per-year",
+            "-p",
+            "paper=arxiv:2402.13929",
+            "--format",
+            "sparql-json",
+        ).stdout
+    )
+    assert w3c["head"]["vars"] == ["year", "citations"] and len(w3c["results"]["bindings"]) == 3
+    missing = kg(store_path, "query", "run", "citations-per-year")
+    assert missing.exit_code == 2 and "missing parameter paper" in missing.stderr
+
+
+def test_sparql_command(store_path: Path) -> None:
+    count = kg(
+        store_path,
+        "sparql",
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH data:consensus { ?c a cito:Citation } }",
+        "--format",
+        "json",
+    )
+    assert json.loads(count.stdout)["rows"] == [{"n": 34}]
+    constructed = kg(
+        store_path,
+        "sparql",
+        "CONSTRUCT { ?s a cito:Citation } WHERE { GRAPH data:consensus { ?s a cito:Citation } }",
+    )
+    from rdflib import Graph
+
+    assert len(Graph().parse(data=constructed.stdout, format="turtle")) == 34
+    bad = kg(store_path, "sparql", "SELECT WHERE {")
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: the query is not valid SPARQL")

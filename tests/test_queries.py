@@ -128,3 +128,76 @@ def test_to_python() -> None:
         == 2024
     )
     assert queries.to_python(None) is None
+
+
+def test_the_catalogue_in_queries_readme_is_current() -> None:
+    from kg.queries import catalogue_markdown
+
+    from .conftest import ROOT
+
+    assert (ROOT / "queries" / "README.md").read_text(encoding="utf-8") == catalogue_markdown() + "\n"
+
+
+def test_every_saved_query_is_run_by_some_test() -> None:
+    from .conftest import ROOT
+
+    tests = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "tests").glob("test_*.py"))
+    tests += "".join(path.read_text(encoding="utf-8") for path in (ROOT / "kg").glob("*.py"))
+    untested = [name for name in catalogue() if f'"{name}"' not in tests]
+    assert not untested, f"saved queries that no test or library code runs: {untested}"
+
+
+HUB = "arxiv:2402.13929"
+
+
+def test_citations_per_year(example_store: Store) -> None:
+    rows = run_query(example_store, "citations-per-year", {"paper": HUB}).rows
+    assert rows == [
+        {"year": 2024, "citations": 8},
+        {"year": 2025, "citations": 8},
+        {"year": 2026, "citations": 8},
+    ]
+
+
+def test_references(example_store: Store) -> None:
+    rows = run_query(example_store, "references", {"paper": "doi:10.5555/example.citer01"}).rows
+    assert [(row["title"], row["year"]) for row in rows] == [
+        ("An Example Benchmark for Few-Step Generators", 2023),
+        ("SDXL-Lightning: Progressive Adversarial Diffusion Distillation", 2024),
+    ]
+
+
+def test_role_over_time_adds_up_to_the_role_summary(example_store: Store) -> None:
+    from kg.hub import summary
+    from kg.vocab import ROLE_BY_IRI
+
+    rows = run_query(example_store, "role-over-time", {"paper": HUB}).rows
+    by_role: dict[str, int] = {}
+    for row in rows:
+        role = ROLE_BY_IRI[row["role"]].value
+        by_role[role] = by_role.get(role, 0) + row["citations"]
+    assert by_role == {s.label: s.count for s in summary(example_store, HUB).roles}
+    assert [row["year"] for row in rows] == sorted(row["year"] for row in rows)
+
+
+def test_contexts_for_one_role(example_store: Store) -> None:
+    rows = run_query(example_store, "contexts", {"paper": HUB, "role": "extension"}).rows
+    assert [row["context"] for row in rows] == ["We build on the approach of [19] for image editing."]
+    assert len(run_query(example_store, "contexts", {"paper": HUB}).rows) == 24
+
+
+def test_co_citation(example_store: Store) -> None:
+    rows = run_query(example_store, "co-citation", {"paper": HUB}).rows
+    assert rows == [{"other": "https://w3id.org/citekg/data/paper/doi/10.5555/example.bench", "together": 10}]
+
+
+def test_self_citations(store: Store) -> None:
+    from kg.loader import load
+
+    from .conftest import DATA
+
+    load(store, DATA / "index-coci.csv")
+    rows = run_query(store, "self-citations", {"paper": "doi:10.5555/coci.(c)"}).rows
+    assert rows == [{"citations": 1, "author_self_citations": 1, "journal_self_citations": 1}]
+    rows = run_query(store, "self-citations", {"paper": "doi:10.5555/coci.b"}).rows
+    assert rows == [{"citations": 2, "author_self_citations": 0, "journal_self_citations": 0}]
