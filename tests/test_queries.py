@@ -201,3 +201,35 @@ def test_self_citations(store: Store) -> None:
     assert rows == [{"citations": 1, "author_self_citations": 1, "journal_self_citations": 1}]
     rows = run_query(store, "self-citations", {"paper": "doi:10.5555/coci.b"}).rows
     assert rows == [{"citations": 2, "author_self_citations": 0, "journal_self_citations": 0}]
+
+
+def test_hub_typology_agrees_with_the_hub_summaries(example_store: Store) -> None:
+    from kg.hub import summary
+    from kg.vocab import ROLE_BY_IRI
+
+    rows = run_query(example_store, "hub-typology").rows
+    assert [row["citing_papers"] for row in rows] == sorted(
+        (row["citing_papers"] for row in rows), reverse=True
+    )
+    for row in rows[:2]:
+        hub = summary(example_store, row["paper"])
+        assert (row["citing_papers"], row["annotated"], row["behavior"]) == (
+            hub.citing_papers,
+            hub.annotated,
+            hub.behavior,
+        )
+        assert ROLE_BY_IRI[row["dominant_role"]].value == hub.roles[0].label
+        assert row["top_share"] == hub.roles[0].share
+    methods = run_query(example_store, "hub-typology", {"role": "method"}).rows
+    assert [row["paper"] for row in methods] == [
+        "https://w3id.org/citekg/data/paper/doi/10.5555/example.bench"
+    ]
+    contested = run_query(example_store, "hub-typology", {"min_negative_share": 0.05}).rows
+    assert [row["negative_share"] for row in contested] == [2 / 24]
+    assert run_query(example_store, "hub-typology", {"min_citing": 11}).total == 1
+    assert (
+        run_query(example_store, "hub-typology", {"dominant_share": 0.9, "role": "method"}).rows[0][
+            "behavior"
+        ]
+        == "mixed"
+    )
