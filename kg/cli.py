@@ -16,6 +16,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from kg import exporter as exporting
 from kg import hub as hubs
 from kg import importers, queries
+from kg.agreement import agreements
 from kg.errors import CitekgError, InvalidInput, QueryError, RecordError
 from kg.loader import drop as drop_graph
 from kg.loader import load as load_file
@@ -278,6 +279,24 @@ def _write_rows(result: queries.Result, fmt: str) -> None:
             )
         )
     write_rows(result, fmt, sys.stdout)
+
+
+@app.command()
+def agreement(ctx: typer.Context, output: FormatOption = Output.text) -> None:
+    """How far annotators agree on roles: share of equal roles and Cohen's kappa, per pair."""
+    try:
+        with ctx.obj.open() as store:
+            found = agreements(store)
+    except CitekgError as error:
+        fail(error)
+    if output is Output.json:
+        emit_json([vars(pair) for pair in found])
+        return
+    for pair in found:
+        typer.echo(
+            f"{pair.first} ~ {pair.second}: {pair.citations} citations, "
+            f"{pair.agreement:.0%} the same role, kappa {pair.kappa:.2f}"
+        )
 
 
 @app.command()

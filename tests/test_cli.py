@@ -294,3 +294,8 @@ def test_sparql_command(store_path: Path) -> None:
     assert len(Graph().parse(data=constructed.stdout, format="turtle")) == 34
     bad = kg(store_path, "sparql", "SELECT WHERE {")
     assert bad.exit_code == 2 and bad.stderr.startswith("error: the query is not valid SPARQL")
+
+
+def test_agreement_command(store_path: Path) -> None:
+    (pair,) = json.loads(kg(store_path, "agreement", "--format", "json").stdout)
+    assert pair["citations"] == 3 and pair["agreement"] == 0.0 and round(pair["kappa"], 3) == -0.8

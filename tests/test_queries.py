@@ -233,3 +233,26 @@ def test_hub_typology_agrees_with_the_hub_summaries(example_store: Store) -> Non
         ]
         == "mixed"
     )
+
+
+def test_bibliographic_coupling(example_store: Store) -> None:
+    rows = run_query(example_store, "coupling", {"paper": "doi:10.5555/example.citer01"}).rows
+    assert [row["shared_references"] for row in rows] == [2] * 9 + [1] * 14
+    assert rows[0]["other"].endswith("example.citer02")
+
+
+def test_annotators_and_their_agreement(example_store: Store) -> None:
+    from kg.agreement import agreements
+
+    rows = {row["name"]: row for row in run_query(example_store, "annotators").rows}
+    assert (rows["citerole-llm@1"]["kind"], rows["citerole-llm@1"]["annotations"]) == ("model", 30)
+    assert (
+        rows["reviewer:ada"]["kind"],
+        rows["reviewer:ada"]["with_roles"],
+        rows["reviewer:ada"]["with_polarities"],
+    ) == ("human", 3, 0)
+    confusion = run_query(example_store, "annotator-confusion").rows
+    assert sum(row["citations"] for row in confusion) == 3  # the three citations the reviewer overruled
+    (pair,) = agreements(example_store)
+    assert (pair.citations, pair.agreement) == (3, 0.0)
+    assert pair.kappa == pytest.approx(-0.8)
