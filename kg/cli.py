@@ -223,6 +223,7 @@ def query_run(
         int, typer.Option(min=1, help="At most this many rows (the JSON says truncated).")
     ] = 10_000,
     offset: Annotated[int, typer.Option(min=0)] = 0,
+    timeout: Annotated[float, typer.Option(min=0.001, help="Give up after this many seconds.")] = 60.0,
 ) -> None:
     """Run a saved query with typed parameters."""
     values = {}
@@ -237,7 +238,7 @@ def query_run(
                 solutions = store.query(queries.bound_sparql(store, queries.get(name), values))
                 solutions.serialize(sys.stdout.buffer, W3C_FORMATS[fmt])
                 return
-            result = queries.run_query(store, name, values, offset=offset, limit=limit)
+            result = queries.run_query(store, name, values, offset=offset, limit=limit, timeout=timeout)
     except CitekgError as error:
         fail(error)
     _write_rows(result, fmt)

@@ -21,10 +21,11 @@ graph.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
@@ -34,6 +35,7 @@ from kg.resources import folder
 from kg.store import Store
 from kg.vocab import POLARITY_SYNONYMS, ROLE_SYNONYMS, XSD
 
+T = TypeVar("T")
 _PARAM = re.compile(
     r"^param (?P<name>[a-z_][a-z0-9_]*) \((?P<type>\w+(?:\[[^\]]*\])?)"
     r"(?:, (?P<required>required)|, default (?P<default>[^)]*))?\): (?P<description>.+)$"
@@ -243,13 +245,44 @@ def run_query(
     *,
     offset: int = 0,
     limit: int | None = None,
+    timeout: float | None = None,
 ) -> Result:
-    """Run a saved query by name; ``offset`` and ``limit`` page the rows, ``total`` counts them all."""
+    """Run a saved query by name; ``offset`` and ``limit`` page the rows, ``total`` counts them all, and
+    past ``timeout`` seconds a QueryError says the query took too long."""
     query = get(name)
-    solutions = store.query(bound_sparql(store, query, params or {}))
-    if not isinstance(solutions, ox.QuerySolutions):
-        raise QueryError(f"{name} is not a SELECT query")
-    return collect(solutions, offset=offset, limit=limit)
+    sparql = bound_sparql(store, query, params or {})
+
+    def answer() -> Result:
+        solutions = store.query(sparql)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise QueryError(f"{name} is not a SELECT query")
+        return collect(solutions, offset=offset, limit=limit)
+
+    return answer() if timeout is None else within(timeout, answer)
+
+
+def within(seconds: float, work: Callable[[], T]) -> T:
+    """Run ``work`` in a worker thread and give up waiting after ``seconds``.
+
+    Oxigraph cannot cancel a query it has started, so a query past its limit runs on in the background
+    until it ends (the ``kg`` command exits and takes it along); the caller gets a clear error at once.
+    """
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as error:  # handed to the caller's thread
+            outcome["error"] = error
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise QueryError(f"the query ran past its time limit of {seconds:g} s; raise it with --timeout")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def run_sparql(store: Store, sparql: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:

@@ -256,3 +256,16 @@ def test_annotators_and_their_agreement(example_store: Store) -> None:
     (pair,) = agreements(example_store)
     assert (pair.citations, pair.agreement) == (3, 0.0)
     assert pair.kappa == pytest.approx(-0.8)
+
+
+def test_a_query_past_its_time_limit_is_a_clear_error(example_store: Store) -> None:
+    import time
+
+    from kg.queries import within
+
+    with pytest.raises(QueryError, match=r"ran past its time limit of 0\.05 s"):
+        within(0.05, lambda: time.sleep(1))
+    assert within(5, lambda: 42) == 42
+    with pytest.raises(UnknownPaper):
+        run_query(example_store, "hub-citing", {"paper": "doi:10.9/none"}, timeout=5)
+    assert run_query(example_store, "hub-citing", {"paper": "arxiv:2402.13929"}, timeout=30).total == 24
