@@ -269,3 +269,33 @@ def test_a_query_past_its_time_limit_is_a_clear_error(example_store: Store) -> N
     with pytest.raises(UnknownPaper):
         run_query(example_store, "hub-citing", {"paper": "doi:10.9/none"}, timeout=5)
     assert run_query(example_store, "hub-citing", {"paper": "arxiv:2402.13929"}, timeout=30).total == 24
+
+
+def test_citing_venues(store: Store, tmp_path) -> None:
+    from kg.loader import load
+
+    from .conftest import write_jsonl
+
+    load(
+        store,
+        write_jsonl(
+            tmp_path / "venues.jsonl",
+            '{"type":"paper","id":"doi:10.1/a","venue":"Journal A"}',
+            '{"type":"paper","id":"doi:10.1/b","venue":"Journal A"}',
+            '{"type":"paper","id":"doi:10.1/c","venue":"Journal B"}',
+            *[f'{{"type":"citation","citing":"doi:10.1/{x}","cited":"doi:10.1/hub"}}' for x in "abcd"],
+        ),
+    )
+    rows = run_query(store, "citing-venues", {"paper": "doi:10.1/hub"}).rows
+    assert rows == [{"venue": "Journal A", "citing_papers": 2}, {"venue": "Journal B", "citing_papers": 1}]
+
+
+def test_polarity_over_time_adds_up_to_the_polarity_summary(example_store: Store) -> None:
+    from kg.hub import summary
+    from kg.vocab import POLARITY_BY_IRI
+
+    totals: dict[str, int] = {}
+    for row in run_query(example_store, "polarity-over-time", {"paper": HUB}).rows:
+        label = POLARITY_BY_IRI[row["polarity"]].value
+        totals[label] = totals.get(label, 0) + row["citations"]
+    assert totals == {s.label: s.count for s in summary(example_store, HUB).polarities}
