@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import pyoxigraph as ox
 import typer
@@ -25,6 +26,7 @@ from kg.stats import sources as loaded_sources
 from kg.stats import store_stats
 from kg.store import DEFAULT_STORE, Store
 
+T = TypeVar("T")
 app = typer.Typer(
     help="citekg: a citation knowledge graph as linked data.",
     no_args_is_help=True,
@@ -77,6 +79,15 @@ def main(
 def fail(error: CitekgError) -> NoReturn:
     typer.echo(f"error: {error}", err=True)
     raise typer.Exit(error.exit_code)
+
+
+def using_store(ctx: typer.Context, work: Callable[[Store], T]) -> T:
+    """Open the store, do the work, close it; a citekg error becomes a message and an exit code."""
+    try:
+        with ctx.obj.open() as store:
+            return work(store)
+    except CitekgError as error:
+        fail(error)
 
 
 def emit_json(value: Any) -> None:
@@ -285,11 +296,7 @@ def _write_rows(result: queries.Result, fmt: str) -> None:
 @app.command()
 def agreement(ctx: typer.Context, output: FormatOption = Output.text) -> None:
     """How far annotators agree on roles: share of equal roles and Cohen's kappa, per pair."""
-    try:
-        with ctx.obj.open() as store:
-            found = agreements(store)
-    except CitekgError as error:
-        fail(error)
+    found = using_store(ctx, agreements)
     if output is Output.json:
         emit_json([vars(pair) for pair in found])
         return
@@ -403,11 +410,7 @@ def export(
 @app.command()
 def stats(ctx: typer.Context, output: FormatOption = Output.text) -> None:
     """Papers, citations, annotations and graphs in the store."""
-    try:
-        with ctx.obj.open() as store:
-            numbers = store_stats(store)
-    except CitekgError as error:
-        fail(error)
+    numbers = using_store(ctx, store_stats)
     if output is Output.json:
         emit_json(numbers.to_json())
         return
@@ -422,11 +425,7 @@ def stats(ctx: typer.Context, output: FormatOption = Output.text) -> None:
 @app.command()
 def sources(ctx: typer.Context, output: FormatOption = Output.text) -> None:
     """The loaded sources, with their files, formats, load times and record counts."""
-    try:
-        with ctx.obj.open() as store:
-            found = loaded_sources(store)
-    except CitekgError as error:
-        fail(error)
+    found = using_store(ctx, loaded_sources)
     if output is Output.json:
         emit_json([vars(source) for source in found])
         return
