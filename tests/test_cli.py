@@ -231,9 +231,8 @@ def test_query_commands(store_path: Path) -> None:
     assert hub_citing["params"][0] == {"name": "paper", "type": "paper", "required": True, "default": None}
     shown = kg(store_path, "query", "show", "citations-per-year").stdout
     assert shown.startswith("Citations per year") and "SELECT" in shown
-    run = kg(
-        store_path, "query", "run", "citations-per-year", "-p", "paper=arxiv:2402.13929", "--format", "json"
-    )
+    per_year = ["query", "run", "citations-per-year", "-p", "paper=arxiv:2402.13929"]
+    run = kg(store_path, *per_year, "--format", "json")
     assert json.loads(run.stdout) == {
         "columns": ["year", "citations"],
         "truncated": False,
@@ -243,33 +242,9 @@ def test_query_commands(store_path: Path) -> None:
             {"year": 2026, "citations": 8},
         ],
     }
-    cut = json.loads(
-        kg(
-            store_path,
-            "query",
-            "run",
-            "citations-per-year",
-            "-p",
-            "paper=arxiv:2402.13929",
-            "--format",
-            "json",
-            "--limit",
-            "1",
-        ).stdout
-    )
+    cut = json.loads(kg(store_path, *per_year, "--format", "json", "--limit", "1").stdout)
     assert cut["truncated"] and len(cut["rows"]) == 1
-    w3c = json.loads(
-        kg(
-            store_path,
-            "query",
-            "run",
-            "citations-per-year",
-            "-p",
-            "paper=arxiv:2402.13929",
-            "--format",
-            "sparql-json",
-        ).stdout
-    )
+    w3c = json.loads(kg(store_path, *per_year, "--format", "sparql-json").stdout)
     assert w3c["head"]["vars"] == ["year", "citations"] and len(w3c["results"]["bindings"]) == 3
     missing = kg(store_path, "query", "run", "citations-per-year")
     assert missing.exit_code == 2 and "missing parameter paper" in missing.stderr
