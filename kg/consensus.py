@@ -33,7 +33,9 @@ from typing import IO, Generic, TypeVar
 
 import pyoxigraph as ox
 
+from kg import representatives
 from kg.mapping import A, CitationRef, literal
+from kg.representatives import ranked_row
 from kg.spool import sorted_lines
 from kg.store import Store
 from kg.vocab import CITO, CKG, OA, POLARITY_BY_IRI, PROV, RDF, ROLE_BY_IRI, XSD, Polarity, Role
@@ -89,22 +91,26 @@ def decide(judgements: Iterable[Judgement], labels: type[Label]) -> Verdict[Labe
 
 
 def consensus_quads(
-    citation: str, citing: str, cited: str, judgements: Iterable[Judgement], graph: ox.NamedNode
+    citation: str,
+    citing: str,
+    cited: str,
+    role: Verdict[Role] | None,
+    polarity: Verdict[Polarity] | None,
+    graph: ox.NamedNode,
 ) -> Iterator[str]:
-    """The consensus graph's quads for one citation."""
+    """The consensus graph's quads for one citation, given its verdicts (``decide``)."""
     c, g, s, o = f"<{citation}>", str(graph), f"<{citing}>", f"<{cited}>"
     yield f"{c} {A} {CITO['Citation']} {g} .\n"
     yield f"{c} {CITO['hasCitingEntity']} {s} {g} .\n"
     yield f"{c} {CITO['hasCitedEntity']} {o} {g} .\n"
     yield f"{s} {CITO['cites']} {o} {g} .\n"
-    judgements = list(judgements)
-    if role := decide(judgements, Role):
+    if role:
         yield f"{c} {CITO['hasCitationCharacterization']} {role.label.cito} {g} .\n"
         yield f"{c} {CKG['primaryRole']} {role.label.iri} {g} .\n"
         yield f"{c} {CKG['roleSupport']} {literal(repr(round(role.support, 6)), _DOUBLE)} {g} .\n"
         yield f"{c} {CKG['decidedByHuman']} {literal(str(role.human).lower(), _BOOLEAN)} {g} .\n"
         yield f"{s} {role.label.cito} {o} {g} .\n"
-    if polarity := decide(judgements, Polarity):
+    if polarity:
         yield f"{c} {CKG['primaryPolarity']} {polarity.label.iri} {g} .\n"
         yield f"{s} {POLARITY_EDGE[polarity.label]} {o} {g} .\n"
 
@@ -126,8 +132,9 @@ def judgement_rows(
     return "".join(rows) or f"{head}\t\t\t0\n"
 
 
-def write_new(judgements: Path, out: IO[str], graph: ox.NamedNode) -> None:
-    """Write the consensus of every citation in a judgement spool, sorted in bounded memory."""
+def write_new(judgements: Path, out: IO[str], graph: ox.NamedNode, ranked: IO[str]) -> None:
+    """Write the consensus of every citation in a judgement spool, sorted in bounded memory, and a
+    line per citation to ``ranked`` for ranking representative citing papers."""
     rows = (line.rstrip("\n").split("\t") for line in sorted_lines(judgements))
     for citation, group in groupby(rows, key=lambda row: row[0]):
         found: dict[tuple[str, str], Judgement] = {}
@@ -137,7 +144,15 @@ def write_new(judgements: Path, out: IO[str], graph: ox.NamedNode) -> None:
             label = ROLE_BY_IRI.get(label_iri) or POLARITY_BY_IRI.get(label_iri)
             if label is not None:
                 found[(annotation, label_iri)] = Judgement(label, float(confidence or 1.0), human == "1")
-        out.writelines(consensus_quads(citation, citing, cited, found.values(), graph))
+        role, polarity = decide(found.values(), Role), decide(found.values(), Polarity)
+        out.writelines(consensus_quads(citation, citing, cited, role, polarity, graph))
+        ranked.write(
+            ranked_row(citation, citing, cited, role.label.iri.value if role else "", *_strength(role))
+        )
+
+
+def _strength(role: Verdict[Role] | None) -> tuple[bool, float]:
+    return (role.human, round(role.support, 6)) if role else (False, 0.0)
 
 
 # --- citations shared with other sources: from the store ----------------------------------------------
@@ -179,9 +194,9 @@ def _recomputed(store: Store, citation: ox.NamedNode, graph: ox.NamedNode) -> li
             if label is not None:
                 value = float(confidence.object.value) if confidence is not None else 1.0
                 found[(annotation.value, body.object.value)] = Judgement(label, value, human)
-    return list(
-        consensus_quads(citation.value, citing.object.value, cited.object.value, found.values(), graph)
-    )
+    role, polarity = decide(found.values(), Role), decide(found.values(), Polarity)
+    citing_iri, cited_iri = citing.object.value, cited.object.value
+    return list(consensus_quads(citation.value, citing_iri, cited_iri, role, polarity, graph))
 
 
 def rebuild(store: Store) -> None:
@@ -189,6 +204,7 @@ def rebuild(store: Store) -> None:
     store.oxigraph.remove_graph(store.consensus_graph)
     for graph in store.source_graphs():
         refresh(store, citations_in(store, graph))
+    representatives.refresh(store, representatives.cited_papers(store))
 
 
 def citations_in(store: Store, graph: ox.NamedNode) -> Iterator[ox.NamedNode]:

@@ -16,6 +16,7 @@ from kg import queries
 from kg.consensus import POLARITY_EDGE
 from kg.errors import UnknownPaper
 from kg.ids import SCHEME_RANK, parse_id
+from kg.representatives import MAX_SHOWN
 from kg.store import Store
 from kg.vocab import CITO, POLARITY_BY_IRI, ROLE_BY_IRI, Polarity, Role
 
@@ -134,6 +135,8 @@ def summary(
     dominant_share: float = DOMINANT_SHARE,
 ) -> HubSummary:
     """The hub summary of a paper given by any of its ids; UnknownPaper if the store has none."""
+    if not 0 <= representatives <= MAX_SHOWN:
+        raise ValueError(f"a hub summary shows 0 to {MAX_SHOWN} representative citing papers")
     node = _node(store, paper)
     info = _paper_info(store, node)
     role_counts: dict[Role, int] = {}

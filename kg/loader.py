@@ -3,8 +3,9 @@
 The file is read, validated and mapped to N-Quads in one streaming pass into a scratch file beside the
 store; only when every record is valid (or the caller chose to skip the invalid ones) does the store
 change: the old version of the graph goes, the scratch file is bulk-loaded, papers are merged
-(``identity``) and the consensus of the touched citations is refreshed (``consensus``). A load that is
-killed part way is undone when the store next opens (``Store.recover``).
+(``identity``), the consensus of the touched citations is refreshed (``consensus``) and the cited
+papers they touched are re-ranked (``representatives``). A load that is killed part way is undone when
+the store next opens (``Store.recover``).
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from kg import consensus, identity, importers
+from kg import consensus, identity, importers, representatives
 from kg.errors import CitekgError, InvalidInput, RecordError
 from kg.ids import PaperId
 from kg.mapping import A, Mapper, literal
 from kg.records import Annotation, Raw, Unplaced
+from kg.spool import sorted_lines
 from kg.store import Store
-from kg.vocab import CITO, DCTERMS, FABIO, OA, PROV, VOID, XSD, AnnotatorKind
+from kg.vocab import CITO, DCTERMS, FABIO, OA, PROV, RDF, VOID, XSD, AnnotatorKind
 
 _REPORTED_ERRORS = 1000
 
@@ -114,6 +116,7 @@ def load(
     if not replace and store.has_graph(graph_iri):
         raise CitekgError(f"the graph <{graph_iri.value}> is loaded already; replace it with --replace")
     report = LoadReport(str(source), graph_iri.value)
+    empty = store.is_empty()
     scratch_parent = store.path if store.path is not None else None
     with tempfile.TemporaryDirectory(prefix="load-", dir=scratch_parent) as folder:
         scratch = _Scratch(Path(folder))
@@ -132,24 +135,36 @@ def load(
         if errors:
             raise InvalidInput(errors)
         scratch.close_mapping()
-        with scratch.quads.open("a", encoding="utf-8") as quads, report.timed("consensus of new citations"):
-            _provenance(quads, graph_iri, source, format_name, report)
-            consensus.write_new(scratch.judgements, quads, store.consensus_graph)
-        _apply(store, graph_iri, scratch, report, links_ids)
+        # Into an empty store, every citation is new and every citing paper described here, if
+        # anywhere: the file alone ranks the representatives, before the bulk load.
+        from_file = empty and not links_ids
+        with scratch.quads.open("a", encoding="utf-8") as quads:
+            with report.timed("consensus of new citations"), scratch.ranked.open("w") as ranked:
+                _provenance(quads, graph_iri, source, format_name, report)
+                consensus.write_new(scratch.judgements, quads, store.consensus_graph, ranked)
+            if from_file:
+                with report.timed("representatives"):
+                    representatives.write_new(
+                        scratch.described, scratch.ranked, quads, store.consensus_graph, Path(folder)
+                    )
+        _apply(store, graph_iri, scratch, report, links_ids, rerank=not from_file)
     return report
 
 
 class _Scratch:
     """The files a load writes before it touches the store: its quads, the judgements of the citations
-    new to the store (for their consensus), and the citations it shares with the store."""
+    new to the store (for their consensus), the citations it shares with the store, the papers it
+    describes and the papers it cites (for ranking representatives), and the new citations ranked."""
 
     def __init__(self, folder: Path) -> None:
-        self.quads, self.judgements, self.shared = (
-            folder / "quads.nq",
-            folder / "judgements.tsv",
-            folder / "shared",
+        self.quads, self.judgements, self.shared, self.described, self.touched, self.ranked = (
+            folder / name
+            for name in ("quads.nq", "judgements.tsv", "shared", "described.tsv", "touched", "ranked.tsv")
         )
-        self.files = [path.open("w", encoding="utf-8") for path in (self.quads, self.judgements, self.shared)]
+        self.files = [
+            path.open("w", encoding="utf-8")
+            for path in (self.quads, self.judgements, self.shared, self.described, self.touched)
+        ]
 
     def close_mapping(self) -> None:
         for file in self.files:
@@ -171,7 +186,9 @@ def _map_file(
     linked several ids of one paper (only then can papers need merging)."""
     resolve = (lambda paper_id: None) if store.is_empty() else (lambda paper_id: _known(store, paper_id))
     mapper = Mapper(store.minter, graph.value, resolve, source=name)
-    write_quads, write_judgement, write_shared = (file.write for file in scratch.files)
+    write_quads, write_judgement, write_shared, write_described, write_touched = (
+        file.write for file in scratch.files
+    )
     errors: list[RecordError] = []
     for item in _with_progress(items, progress):
         if isinstance(item, RecordError):
@@ -194,9 +211,16 @@ def _map_file(
         report.counts[record.type] += 1
         mapped = mapper.map(record)
         write_quads(mapped.quads)
+        if mapped.paper is not None:
+            write_described(
+                representatives.described_row(
+                    mapped.paper, record.publication_year, record.title, record.summary is not None
+                )
+            )
         citation = mapped.citation
         if citation is None:
             continue
+        write_touched(citation.cited + "\n")
         if citation.maybe_stored and store.has_citation(citation.iri):
             write_shared(citation.iri + "\n")  # its consensus needs the other sources' annotations too
         elif isinstance(record, Annotation):
@@ -249,11 +273,16 @@ def _provenance(
         )
 
 
-def _apply(store: Store, graph: ox.NamedNode, scratch: _Scratch, report: LoadReport, links_ids: bool) -> None:
+def _apply(
+    store: Store, graph: ox.NamedNode, scratch: _Scratch, report: LoadReport, links_ids: bool, rerank: bool
+) -> None:
     store.record_base()
     store.mark_loading(graph)
     report.replaced = store.has_graph(graph)
-    with _removed(store, graph) if report.replaced else _nothing() as previous_citations:
+    with (
+        scratch.touched.open("a", encoding="utf-8") as touched,
+        _removed(store, graph, touched) if report.replaced else _nothing() as previous_citations,
+    ):
         with report.timed("bulk load"):
             store.bulk_load_nquads(scratch.quads)
         with report.timed("merge papers"):
@@ -262,16 +291,57 @@ def _apply(store: Store, graph: ox.NamedNode, scratch: _Scratch, report: LoadRep
             consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in shared))
             consensus.refresh(store, previous_citations)
             consensus.refresh(store, renamed)
+        if rerank:
+            with report.timed("representatives"):
+                _described_and_renamed(store, scratch.described, renamed, touched)
+                touched.close()
+                representatives.refresh(store, _unique_papers(scratch.touched))
     with report.timed("finish"):
         store.unmark_loading(graph)
 
 
+def _described_and_renamed(
+    store: Store, described: Path, renamed: list[ox.NamedNode], touched: IO[str]
+) -> None:
+    """Note the papers cited by the papers a file describes (their rank may change) and by the
+    citations that merging papers renamed."""
+    objects = _objects_in(store, store.consensus_graph)
+    with described.open(encoding="utf-8") as lines:
+        for line in lines:
+            touched.writelines(objects(ox.NamedNode(line.partition("\t")[0]), CITO["cites"]))
+    for citation in renamed:
+        touched.writelines(objects(citation, CITO["hasCitedEntity"]))
+
+
+def _objects_in(store: Store, graph: ox.NamedNode) -> Callable[[ox.NamedNode, ox.NamedNode], Iterator[str]]:
+    """A reader of the objects of a subject and predicate in one graph, as spool lines."""
+
+    def objects(subject: ox.NamedNode, predicate: ox.NamedNode) -> Iterator[str]:
+        for quad in store.oxigraph.quads_for_pattern(subject, predicate, None, graph):
+            yield quad.object.value + "\n"
+
+    return objects
+
+
+def _unique_papers(touched: Path) -> Iterator[ox.NamedNode]:
+    previous = None
+    for line in sorted_lines(touched):
+        if line != previous:
+            yield ox.NamedNode(line.rstrip("\n"))
+        previous = line
+
+
 @contextmanager
-def _removed(store: Store, graph: ox.NamedNode) -> Iterator[Iterator[ox.NamedNode]]:
-    """Remove a graph, yielding its citations (spooled to disk, not memory) for a consensus refresh."""
+def _removed(store: Store, graph: ox.NamedNode, touched: IO[str]) -> Iterator[Iterator[ox.NamedNode]]:
+    """Remove a graph, yielding its citations (spooled to disk, not memory) for a consensus refresh,
+    and noting in ``touched`` the papers whose representatives may change with it."""
+    in_graph, in_consensus = _objects_in(store, graph), _objects_in(store, store.consensus_graph)
     with tempfile.TemporaryFile("w+", encoding="utf-8", dir=store.path) as spool:
         for citation in consensus.citations_in(store, graph):
             spool.write(citation.value + "\n")
+            touched.writelines(in_graph(citation, CITO["hasCitedEntity"]))
+        for paper in store.oxigraph.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
+            touched.writelines(in_consensus(paper.subject, CITO["cites"]))
         store.remove_graph(graph)
         spool.seek(0)
         yield (ox.NamedNode(line.rstrip("\n")) for line in spool)
@@ -287,5 +357,8 @@ def drop(store: Store, graph: str) -> None:
     graph_iri = ox.NamedNode(store.minter.graph(graph))
     if graph_iri not in store.source_graphs():
         raise CitekgError(f"there is no loaded source graph <{graph_iri.value}>")
-    with _removed(store, graph_iri) as citations:
-        consensus.refresh(store, citations)
+    with tempfile.TemporaryDirectory(prefix="drop-", dir=store.path) as folder:
+        touched = Path(folder) / "touched"
+        with touched.open("w", encoding="utf-8") as papers, _removed(store, graph_iri, papers) as citations:
+            consensus.refresh(store, citations)
+        representatives.refresh(store, _unique_papers(touched))

@@ -174,6 +174,7 @@ class Mapped:
     quads: str
     citation: CitationRef | None = None
     annotation: str | None = None
+    paper: str | None = None  # the IRI of a paper record's paper
 
 
 Resolver = Callable[[PaperId], str | None]
@@ -208,7 +209,8 @@ class Mapper:
     def map(self, record: Paper | Citation | Annotation) -> Mapped:
         """The record's quads, and the citation it names (for the consensus), if any."""
         if isinstance(record, Paper):
-            return Mapped("".join(self._paper(record)))
+            iri = self._paper_node(record)
+            return Mapped("".join(self._paper(iri, record)), paper=iri)
         citation, quads = self._citation_quads(record.citing, record.cited)
         if isinstance(record, Citation):
             return Mapped("".join(quads) + "".join(self._citation(citation.iri, record)), citation)
@@ -250,17 +252,21 @@ class Mapper:
             f"{identifier} {_T['hasLiteralValue']} {literal(value)} {g} .\n",
         ]
 
-    def _paper(self, paper: Paper) -> Iterator[str]:
+    def _paper_node(self, paper: Paper) -> str:
         ids = paper.all_ids
         self.links_ids = self.links_ids or len(ids) > 1
         # A paper the store knows under any of its ids keeps that node; identity.py later renames
         # it to the IRI of its best id, so the result does not depend on the order of loading.
         stored = next((found for found in map(self._resolve, ids) if found), None)
         iri = stored or self.minter.paper(ids[0])
-        s, g = f"<{iri}>", self.graph
-        yield f"{s} {A} {_T['Expression']} {g} .\n"
         for paper_id in ids:
             self._remember(paper_id, iri, stored is not None)
+        return iri
+
+    def _paper(self, iri: str, paper: Paper) -> Iterator[str]:
+        s, g = f"<{iri}>", self.graph
+        yield f"{s} {A} {_T['Expression']} {g} .\n"
+        for paper_id in paper.all_ids:
             yield from self._identifier(iri, paper_id)
         for field, value in (
             ("title", paper.title),
@@ -270,8 +276,7 @@ class Mapper:
         ):
             if value is not None:
                 yield f"{s} {_T[field]} {literal(value)} {g} .\n"
-        year = paper.year or (int(paper.date[:4]) if paper.date else None)
-        if year is not None:
+        if (year := paper.publication_year) is not None:
             yield f"{s} {_T['year']} {literal(f'{year:04d}', _GYEAR)} {g} .\n"
         if paper.date is not None:
             yield f"{s} {_T['date']} {literal(paper.date, _DATE_TYPES[len(paper.date)])} {g} .\n"

@@ -145,6 +145,11 @@ class Paper(_Record):
     def best_id(self) -> PaperId:
         return best_id(self.all_ids)
 
+    @property
+    def publication_year(self) -> int | None:
+        """The year, or the year of the date when only a date is given."""
+        return self.year or (int(self.date[:4]) if self.date else None)
+
 
 class Citation(_Record):
     """The citing paper cites the cited paper."""

@@ -1,0 +1,179 @@
+"""Representative citing papers, chosen when citations are written, not when a hub page is read.
+
+Ranking a hub's citing papers reads each one's consensus, year and summary: one index seek each, some
+90 ms for 10,000 citing papers however the query is shaped. So the consensus graph keeps, for every
+cited paper, the few citations a hub page can show::
+
+    <paper> ckg:hasRepresentativeCitation <citation> .   <citation> ckg:representativeRank 3 .
+
+The kept citations are the best of each role and the best ``KEPT`` overall, among citations whose
+citing paper has a one-line summary. Best is: a human decided the role, then higher role support,
+then the newer citing paper, then its title, then its IRI. The rank is the position in that order.
+
+Like the consensus, this is derived data kept in step by every write, not a cache: a load into an
+empty store ranks its citations from the file itself (``write_new``, external sorts, bounded memory);
+any other change re-ranks the cited papers it touched from the store (``refresh``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
+from typing import IO
+
+import pyoxigraph as ox
+
+from kg import queries
+from kg.mapping import literal
+from kg.spool import sorted_lines
+from kg.store import Store
+from kg.vocab import CITO, CKG, XSD
+
+KEPT = 16  # enough to fill any hub summary of up to MAX_SHOWN after the best of each role
+MAX_SHOWN = 10
+HAS_REPRESENTATIVE, RANK = CKG["hasRepresentativeCitation"], CKG["representativeRank"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    citation: str
+    citing: str
+    role: str  # the primary role's IRI, or "" when the citation has none
+    human: bool
+    support: float
+    year: int | None
+    title: str
+
+    def key(self) -> tuple[bool, float, int, str, str]:
+        """Sorts best first."""
+        return (not self.human, -self.support, -(self.year or 0), self.title, self.citing)
+
+
+def choose(candidates: Iterable[Candidate]) -> list[tuple[int, Candidate]]:
+    """The kept candidates of one cited paper with their ranks: the best of each role, the best overall.
+
+    >>> rows = [Candidate(f"c{i}", f"p{i}", "method" if i >= 10 else "extension", False, 1.0, 2000 + i, "")
+    ...         for i in range(30)]
+    >>> kept = choose(rows)
+    >>> len(kept), [(rank, c.citation) for rank, c in kept[:2]], kept[-1][0], kept[-1][1].role
+    (17, [(1, 'c29'), (2, 'c28')], 21, 'extension')
+    """
+    ranked = sorted(candidates, key=Candidate.key)
+    best_of_role: set[str] = set()
+    kept = []
+    for rank, candidate in enumerate(ranked, 1):
+        if rank <= KEPT or (candidate.role and candidate.role not in best_of_role):
+            kept.append((rank, candidate))
+        best_of_role.add(candidate.role)
+    return kept
+
+
+def representative_quads(paper: str, kept: list[tuple[int, Candidate]], graph: ox.NamedNode) -> Iterator[str]:
+    g = str(graph)
+    for rank, candidate in kept:
+        c = f"<{candidate.citation}>"
+        yield f"<{paper}> {HAS_REPRESENTATIVE} {c} {g} .\n"
+        yield f"{c} {RANK} {literal(str(rank), XSD['integer'])} {g} .\n"
+
+
+# --- a load into an empty store: from the file itself -------------------------------------------------
+
+
+def described_row(paper: str, year: int | None, title: str | None, summary: bool) -> str:
+    """A spool line for a paper record: what ranking the citations it makes needs of it."""
+    return f"{paper}\t{'' if year is None else year}\t{_flat(title or '')}\t{int(summary)}\n"
+
+
+def ranked_row(citation: str, citing: str, cited: str, role: str, human: bool, support: float) -> str:
+    """A spool line for a citation and its consensus."""
+    return f"{citing}\t{cited}\t{citation}\t{role}\t{int(human)}\t{support!r}\n"
+
+
+def write_new(described: Path, ranked: Path, out: IO[str], graph: ox.NamedNode, scratch: Path) -> None:
+    """Write the representatives of every cited paper in a ranked spool, joining each citation with
+    the description of its citing paper (papers without a summary have none), sorted on disk."""
+    joined = scratch / "candidates.tsv"
+    with joined.open("w", encoding="utf-8") as candidates:
+        papers = _descriptions(sorted_lines(described))
+        paper = next(papers, None)
+        for line in sorted_lines(ranked):
+            citing, cited, citation, role, human, support = line.rstrip("\n").split("\t")
+            while paper is not None and paper[0] < citing:
+                paper = next(papers, None)
+            if paper is None or paper[0] != citing:
+                continue
+            _, year, title = paper
+            candidates.write(f"{cited}\t{citation}\t{citing}\t{role}\t{human}\t{support}\t{year}\t{title}\n")
+    rows = (line.rstrip("\n").split("\t") for line in sorted_lines(joined))
+    for cited, group in groupby(rows, key=lambda row: row[0]):
+        kept = choose(
+            Candidate(citation, citing, role, human == "1", float(support), _year(year), title)
+            for _, citation, citing, role, human, support, year, title in group
+        )
+        out.writelines(representative_quads(cited, kept, graph))
+
+
+def _descriptions(lines: Iterator[str]) -> Iterator[tuple[str, str, str]]:
+    """One description per paper with a summary, from sorted spool lines: the latest year and the
+    first title, as ``refresh`` reads them from the store."""
+    rows = (line.rstrip("\n").split("\t") for line in lines)
+    for paper, group in groupby(rows, key=lambda row: row[0]):
+        found = list(group)
+        if not any(summary == "1" for *_, summary in found):
+            continue
+        years = [int(year) for _, year, _, _ in found if year]
+        titles = [title for _, _, title, _ in found if title]
+        yield paper, str(max(years)) if years else "", min(titles, default="")
+
+
+def _year(text: str) -> int | None:
+    return int(text) if text else None
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- any other change: from the store ------------------------------------------------------------------
+
+
+def refresh(store: Store, papers: Iterable[ox.NamedNode]) -> None:
+    """Re-rank the citations of these cited papers from the store."""
+    graph = store.consensus_graph
+    for paper in papers:
+        for old in list(store.oxigraph.quads_for_pattern(paper, HAS_REPRESENTATIVE, None, graph)):
+            store.oxigraph.remove(old)
+            for rank in list(store.oxigraph.quads_for_pattern(old.object, RANK, None, graph)):
+                store.oxigraph.remove(rank)
+        kept = choose(_stored_candidates(store, paper))
+        if kept:
+            store.oxigraph.load("".join(representative_quads(paper.value, kept, graph)), ox.RdfFormat.N_QUADS)
+
+
+def _stored_candidates(store: Store, paper: ox.NamedNode) -> Iterator[Candidate]:
+    by_citation: dict[str, list[dict]] = {}  # one paper's citations: bounded by its citing papers
+    for row in queries.iterate(store, "representative-candidates", {"paper": paper}):
+        by_citation.setdefault(row["citation"], []).append(row)
+    for citation, found in by_citation.items():
+        first = found[0]
+        years = [row["year"] for row in found if row["year"] is not None]
+        yield Candidate(
+            citation=citation,
+            citing=first["citing"],
+            role=first["role"] or "",
+            human=bool(first["human"]),
+            support=float(first["support"] or 0.0),
+            year=max(years) if years else None,
+            title=min((_flat(row["title"]) for row in found if row["title"]), default=""),
+        )
+
+
+def cited_papers(store: Store) -> Iterator[ox.NamedNode]:
+    """Every paper the consensus graph says is cited, once each."""
+    graph, cites = store.consensus_graph, CITO["cites"]
+    for solution in store.oxigraph.query(
+        f"SELECT DISTINCT ?paper {{ GRAPH {graph} {{ ?citing {cites} ?paper }} }}"
+    ):
+        yield solution["paper"]
