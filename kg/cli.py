@@ -323,7 +323,9 @@ def hub(
     ctx: typer.Context,
     paper: Annotated[str, typer.Argument(help="The paper, by any id (doi:…, arxiv:…, s2:…).")],
     output: FormatOption = Output.text,
-    representatives: Annotated[int, typer.Option(min=0, max=10, help="How many representative citing papers.")] = 5,
+    representatives: Annotated[
+        int, typer.Option(min=0, max=10, help="How many representative citing papers.")
+    ] = 5,
     dominant_share: Annotated[
         float, typer.Option(min=0, max=1, help="Share that makes a role dominant.")
     ] = 0.6,
