@@ -1,0 +1,244 @@
+"""bench/RESULTS.md and bench/scaling.svg from bench/results.json (bench/run.py calls this at its end).
+
+python bench/report.py
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+NA = "n/a"
+TARGETS = {
+    "load_ratio": 0.5,  # of raw bulk_load throughput
+    "memory_ratio": 1.25,  # of raw bulk_load peak memory
+    "hub_ms": 50.0,  # hub summary median, 10,000 citing papers, 10^6 citations
+    "export_ratio": 0.8,  # of pyoxigraph's serialiser, Turtle and N-Quads
+    "jsonld_speedup": 10.0,  # over rdflib's JSON-LD serialiser
+}
+
+
+def spread(figure: dict[str, float]) -> str:
+    return f"{figure['median']} ({figure['min']}-{figure['max']})"
+
+
+def write(saved: dict) -> None:
+    results = dict(sorted(saved["results"].items(), key=lambda item: int(item[0])))
+    (HERE / "RESULTS.md").write_text(markdown(saved["machine"], results), encoding="utf-8")
+    plot(results, HERE / "scaling.svg")
+
+
+def markdown(machine: dict, results: dict[str, dict]) -> str:
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `python bench/run.py` (see its docstring for what each figure is); raw figures in",
+        "`bench/results.json`. Machine: "
+        + ", ".join(f"{key} {value}" for key, value in machine.items())
+        + ". Times in seconds unless marked ms; query times are medians (min-max) over repeated runs after",
+        "a warm-up; loads and exports ran once each, in a fresh process, peak memory (MiB) is that",
+        "process's own. Ratios: throughput ratio = reference time / citekg time (1 = as fast as the",
+        "engine); memory ratio = citekg peak / reference peak.",
+        "",
+        "## Load",
+        "",
+        "| citations | input | quads | kg load | raw bulk_load | ratio | rdflib parse | vs rdflib "
+        "| kg MiB | raw MiB | rdflib MiB | memory ratio |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, sections in results.items():
+        for section, load in sections.items():
+            if not section.startswith("load ") or section.endswith("_measured"):
+                continue
+            rdflib = load.get("rdflib_parse", {})
+            lines.append(
+                f"| {int(size):,} | {section[5:]} | {load['quads']:,} | {load['citekg']['s']} | "
+                f"{load['raw_bulk_load']['s']} | {load['throughput_ratio']} | {rdflib.get('s', NA)} | "
+                f"{_times(load.get('speedup_over_rdflib'))} | {load['citekg']['peak_mib']} | "
+                f"{load['raw_bulk_load']['peak_mib']} | {rdflib.get('peak_mib', NA)} | "
+                f"{load['memory_ratio']} |"
+            )
+    lines += [
+        "",
+        "Phases of `kg load` (seconds; the consensus runs during the bulk load, so they overlap):",
+        "",
+    ]
+    for size, sections in results.items():
+        for section, load in sections.items():
+            if section.startswith("load ") and not section.endswith("_measured"):
+                phases = ", ".join(f"{name} {s}" for name, s in load["phases_s"].items() if s)
+                lines.append(f"- {int(size):,} citations, {section[5:]}: {phases}")
+    lines += [
+        "",
+        "## Hub summary and saved queries (ms)",
+        "",
+        "citekg is the library call; pyoxigraph the same bound SPARQL run on the embedded store; server the",
+        "same SPARQL over HTTP to `oxigraph serve-read-only` on the same store files. The hub summary runs",
+        "four saved queries (paper, paper-ids, hub-distribution, hub-representatives) and phrases them.",
+        "",
+        "| citations | query | rows | citekg | pyoxigraph | server | citekg/pyoxigraph | citekg/server |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, sections in results.items():
+        queries = sections.get("queries", {})
+        ordered = sorted(queries, key=lambda name: (name != "hub summary", name))
+        for name in ordered:
+            q = queries[name]
+            lines.append(
+                f"| {int(size):,} | {name} | {q['rows']:,} | {spread(q['citekg_ms'])} | "
+                f"{spread(q['pyoxigraph_ms'])} | {spread(q['server_ms'])} | {q['ratio_to_pyoxigraph']} | "
+                f"{q['ratio_to_server']} |"
+            )
+    lines += [
+        "",
+        "## Export",
+        "",
+        "The reference is pyoxigraph's own serialiser of the same quads (`Store.dump`; for Turtle and",
+        "N-Triples, of the union of the graphs, as `kg export` writes them; JSON-LD expanded, where citekg",
+        "writes the compact form of its published context); rdflib is `serialize` alone, after a parse",
+        "that is not timed.",
+        "",
+        "| citations | format | MiB | kg export | pyoxigraph | ratio | rdflib | vs rdflib | kg MiB "
+        "| pyoxigraph MiB | rdflib MiB |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, sections in results.items():
+        for fmt, e in sections.get("export", {}).items():
+            rdflib = e.get("rdflib_serialize", {})
+            lines.append(
+                f"| {int(size):,} | {fmt} | {e['mib']} | {e['citekg']['s']} | {e['pyoxigraph']['s']} | "
+                f"{e['throughput_ratio']} | {rdflib.get('s', NA)} | "
+                f"{_times(e.get('speedup_over_rdflib'))} | "
+                f"{e['citekg']['peak_mib']} | {e['pyoxigraph']['peak_mib']} | {rdflib.get('peak_mib', NA)} |"
+            )
+    lines += ["", "## Against the targets (issue 5)", "", *targets(results), ""]
+    lines += ["![time against size](scaling.svg)", ""]
+    return "\n".join(lines)
+
+
+def _times(value: float | None) -> str:
+    return NA if value is None else f"{value}x"
+
+
+def targets(results: dict[str, dict]) -> list[str]:
+    found = []
+    loads = [
+        (size, section[5:], load)
+        for size, sections in results.items()
+        for section, load in sections.items()
+        if section.startswith("load ") and not section.endswith("_measured")
+    ]
+    worst = min(loads, key=lambda item: item[2]["throughput_ratio"], default=None)
+    if worst:
+        size, fmt, load = worst
+        found.append(
+            f"- Load throughput at least {TARGETS['load_ratio']} of raw bulk_load: "
+            f"{_verdict(load['throughput_ratio'] >= TARGETS['load_ratio'])} "
+            f"(lowest {load['throughput_ratio']}, "
+            f"{fmt} at {int(size):,} citations)."
+        )
+        heaviest = max(loads, key=lambda item: item[2]["memory_ratio"])
+        size, fmt, load = heaviest
+        found.append(
+            f"- Peak memory within {TARGETS['memory_ratio']}x of raw bulk_load: "
+            f"{_verdict(load['memory_ratio'] <= TARGETS['memory_ratio'])} (highest {load['memory_ratio']}, "
+            f"{fmt} at {int(size):,} citations)."
+        )
+        largest = max(int(size) for size, _, _ in loads)
+        found.append(f"- Largest load measured: {largest:,} citations.")
+    hub = results.get("1000000", {}).get("queries", {}).get("hub summary")
+    if hub:
+        median = hub["citekg_ms"]["median"]
+        found.append(
+            "- Hub summary of a 10,000-citing-paper hub in a 10^6-citation store "
+            f"at most {TARGETS['hub_ms']} ms: "
+            f"{_verdict(median <= TARGETS['hub_ms'])} ({median} ms median)."
+        )
+        growth = [
+            f"{int(size):,}: {sections['queries']['hub summary']['citekg_ms']['median']} ms"
+            for size, sections in results.items()
+            if "queries" in sections
+        ]
+        found.append(f"- Hub summary against store size: {', '.join(growth)}.")
+    for fmt in ("turtle", "nquads"):
+        ratios = [
+            s["export"][fmt]["throughput_ratio"] for s in results.values() if fmt in s.get("export", {})
+        ]
+        if ratios:
+            found.append(
+                f"- Export {fmt} at least {TARGETS['export_ratio']} of pyoxigraph's serialiser: "
+                f"{_verdict(min(ratios) >= TARGETS['export_ratio'])} (lowest {min(ratios)})."
+            )
+    speedups = [
+        s["export"]["jsonld"]["speedup_over_rdflib"]
+        for s in results.values()
+        if "speedup_over_rdflib" in s.get("export", {}).get("jsonld", {})
+    ]
+    if speedups:
+        found.append(
+            f"- JSON-LD export at least {TARGETS['jsonld_speedup']}x rdflib's serialiser: "
+            f"{_verdict(min(speedups) >= TARGETS['jsonld_speedup'])} (lowest {min(speedups)}x)."
+        )
+    memory = {
+        fmt: [s["export"][fmt]["citekg"]["peak_mib"] for s in results.values() if fmt in s.get("export", {})]
+        for fmt in ("nquads", "turtle", "jsonld")
+    }
+    if any(memory.values()):
+        found.append(
+            "- Export peak memory (MiB) from the smallest to the largest size: "
+            + "; ".join(f"{fmt} {' → '.join(map(str, peaks))}" for fmt, peaks in memory.items() if peaks)
+            + "."
+        )
+    return found
+
+
+def _verdict(met: bool) -> str:
+    return "**met**" if met else "**not met**"
+
+
+def plot(results: dict[str, dict], path: Path) -> None:
+    """Time against size, log-log, for each cost that grows with the data."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [int(size) for size in results]
+    series: dict[str, list[tuple[int, float]]] = {}
+
+    def add(name: str, size: int, seconds: float | None) -> None:
+        if seconds is not None:
+            series.setdefault(name, []).append((size, seconds))
+
+    for size, sections in zip(sizes, results.values(), strict=True):
+        load = sections.get("load native", {})
+        add("kg load (native)", size, load.get("citekg", {}).get("s"))
+        add("raw bulk_load", size, load.get("raw_bulk_load", {}).get("s"))
+        add("rdflib parse", size, load.get("rdflib_parse", {}).get("s"))
+        index = sections.get("load opencitations-index", {})
+        add("kg load (OpenCitations CSV)", size, index.get("citekg", {}).get("s"))
+        queries = sections.get("queries", {})
+        if "hub summary" in queries:
+            add("hub summary", size, queries["hub summary"]["citekg_ms"]["median"] / 1000)
+        export = sections.get("export", {}).get("nquads", {})
+        add("kg export N-Quads", size, export.get("citekg", {}).get("s"))
+        add("pyoxigraph dump N-Quads", size, export.get("pyoxigraph", {}).get("s"))
+    figure, axes = plt.subplots(figsize=(8, 5))
+    for name, points in series.items():
+        xs, ys = zip(*points, strict=True)
+        axes.plot(xs, ys, marker="o", label=name)
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("citations")
+    axes.set_ylabel("seconds")
+    axes.set_title("citekg: time against size")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize="small")
+    figure.tight_layout()
+    figure.savefig(path, format="svg", metadata={"Date": None})
+    plt.close(figure)
+
+
+if __name__ == "__main__":
+    write(json.loads((HERE / "results.json").read_text()))
