@@ -482,3 +482,32 @@ def render_hub(summary: hubs.HubSummary) -> str:
             )
             lines.append(f"    {rep.summary}")
     return "\n".join(lines)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str, typer.Option(help="The address to bind; only this machine by default.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port.")] = 8000,
+    update_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="KG_UPDATE_TOKEN", help="Allow SPARQL Update for requests that carry this token."
+        ),
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds a query may run.")] = 30.0,
+    max_mib: Annotated[int, typer.Option(help="The largest answer, in MiB.")] = 64,
+) -> None:
+    """Publish the store over HTTP: SPARQL 1.1 at /sparql, saved queries, hub pages (/docs lists all)."""
+    import uvicorn
+
+    from kg.serve import create_app
+
+    def run(store: Store) -> None:
+        app = create_app(store, update_token=update_token, timeout=timeout, max_bytes=max_mib * 2**20)
+        stderr.print(f"serving {ctx.obj.store_path} at http://{host}:{port}/ (SPARQL at /sparql)")
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+
+    using_store(ctx, run)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import threading
+import traceback
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -273,6 +274,9 @@ def within(seconds: float, work: Callable[[], T]) -> T:
         try:
             outcome["value"] = work()
         except BaseException as error:  # handed to the caller's thread
+            # pyoxigraph's result objects must be dropped on the thread that made them: clear the
+            # locals the traceback holds here, not in the caller's thread
+            traceback.clear_frames(error.__traceback__)
             outcome["error"] = error
 
     worker = threading.Thread(target=run, daemon=True)

@@ -1,0 +1,370 @@
+"""``kg serve``: one store over HTTP, as a SPARQL 1.1 Protocol endpoint, its saved queries and hub summaries.
+
+Built on FastAPI (routing, parameter checks and the OpenAPI description at ``/openapi.json``) and run by
+uvicorn. Handlers are plain functions, which FastAPI runs in a thread pool, so one slow query does not
+stall the others. Every query runs under a time limit and its serialised answer under a size limit;
+either one, when hit, is a clear error (503 and 413). The store is read-only over HTTP unless the server
+was started with an update token, and then SPARQL Update needs ``Authorization: Bearer TOKEN``.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from collections.abc import Callable
+from typing import Annotated, Any
+from urllib.parse import parse_qs, quote, urlencode
+
+import jinja2
+import pyoxigraph as ox
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+
+from kg import hub as hubs
+from kg import queries
+from kg.errors import CitekgError, QueryError, UnknownPaper
+from kg.ids import parse_id
+from kg.results import write_rows
+from kg.store import Store
+from kg.vocab import Polarity, Role
+
+RESULT_TYPES = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "application/xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+GRAPH_TYPES = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+}
+QUERY_TYPE, UPDATE_TYPE, FORM_TYPE = (
+    "application/sparql-query",
+    "application/sparql-update",
+    "application/x-www-form-urlencoded",
+)
+
+
+class HTTPProblem(Exception):
+    """An error with the status a client should see."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+class _Capped(io.RawIOBase):
+    """A byte sink that refuses to grow past a limit, so a huge answer stops being written at once."""
+
+    def __init__(self, limit: int) -> None:
+        self.buffer, self.limit = bytearray(), limit
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        if len(self.buffer) + len(data) > self.limit:
+            raise HTTPProblem(413, f"the answer is larger than the server's limit of {self.limit:,} bytes")
+        self.buffer += data
+        return len(data)
+
+
+def negotiate(accept: str, offered: dict[str, Any], default: str) -> str:
+    """The offered media type the Accept header prefers (by q value, then order); 406 if none fits."""
+    if not accept.strip():
+        return default
+    choices: list[tuple[float, int, str]] = []
+    for position, part in enumerate(accept.split(",")):
+        media, *options = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for option in options:
+            name, _, value = option.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        media = media.lower()
+        if quality <= 0:
+            continue
+        if media in offered:
+            choices.append((-quality, position, media))
+        elif media in ("*/*", "application/*") or (media.endswith("/*") and default.startswith(media[:-1])):
+            choices.append((-quality, position, default))
+    if not choices:
+        raise HTTPProblem(
+            406, f"none of the accepted types is offered; this answer comes as {', '.join(offered)}"
+        )
+    return min(choices)[2]
+
+
+def create_app(
+    store: Store,
+    *,
+    update_token: str | None = None,
+    timeout: float = 30.0,
+    max_bytes: int = 64 * 2**20,
+) -> FastAPI:
+    """The HTTP application for one open store."""
+    app = FastAPI(
+        title="citekg",
+        summary="A citation knowledge graph as linked data: SPARQL 1.1, saved queries and hub summaries.",
+        version="0.1",
+    )
+
+    @app.exception_handler(HTTPProblem)
+    def problem(request: Request, error: HTTPProblem) -> PlainTextResponse:
+        return PlainTextResponse(error.message + "\n", status_code=error.status, headers=error.headers)
+
+    @app.exception_handler(CitekgError)
+    def citekg_problem(request: Request, error: CitekgError) -> PlainTextResponse:
+        status = 404 if isinstance(error, UnknownPaper) else 400
+        return PlainTextResponse(str(error) + "\n", status_code=status)
+
+    def timed(work: Callable[[], Any]) -> Any:
+        try:
+            return queries.within(timeout, work)
+        except QueryError as error:
+            if "time limit" in str(error):
+                raise HTTPProblem(
+                    503, f"the query ran past the server's time limit of {timeout:g} s"
+                ) from None
+            raise
+
+    def answer(sparql: str, accept: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
+        options: dict[str, Any] = {"prefixes": store.prefixes}
+        if default_graphs:
+            options["default_graph"] = [ox.NamedNode(iri) for iri in default_graphs]
+        else:
+            options["use_default_graph_as_union"] = True
+        if named_graphs:
+            options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graphs]
+
+        def run() -> tuple[bytes, str]:
+            try:
+                result = store.oxigraph.query(sparql, **options)
+            except SyntaxError as error:
+                raise HTTPProblem(400, f"the query is not valid SPARQL: {error}") from None
+            sink = _Capped(max_bytes)
+            if isinstance(result, ox.QueryTriples):
+                media = negotiate(accept, GRAPH_TYPES, "text/turtle")
+                result.serialize(sink, GRAPH_TYPES[media])
+            else:
+                media = negotiate(accept, RESULT_TYPES, "application/sparql-results+json")
+                result.serialize(sink, RESULT_TYPES[media])
+            return bytes(sink.buffer), media
+
+        body, media = timed(run)
+        return Response(body, media_type=media)
+
+    def update(sparql: str, authorization: str | None) -> Response:
+        if update_token is None:
+            raise HTTPProblem(403, "this server is read-only; start it with --update-token to allow updates")
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPProblem(
+                401, "updates need Authorization: Bearer TOKEN", {"WWW-Authenticate": 'Bearer realm="citekg"'}
+            )
+        if not secrets.compare_digest(token.strip(), update_token):
+            raise HTTPProblem(403, "the update token is wrong")
+        try:
+            timed(lambda: store.update(sparql))
+        except SyntaxError as error:
+            raise HTTPProblem(400, f"the update is not valid SPARQL: {error}") from None
+        return Response(status_code=204)
+
+    @app.get("/sparql", summary="SPARQL 1.1 query (GET); without a query, the service description")
+    def sparql_get(
+        request: Request,
+        query: str | None = None,
+        default_graph_uri: Annotated[list[str], Query(alias="default-graph-uri")] = [],  # noqa: B006
+        named_graph_uri: Annotated[list[str], Query(alias="named-graph-uri")] = [],  # noqa: B006
+    ) -> Response:
+        accept = request.headers.get("accept", "")
+        if query is None:
+            return _description(request, accept)
+        return answer(query, accept, default_graph_uri, named_graph_uri)
+
+    @app.post("/sparql", summary="SPARQL 1.1 query or update (POST: form or direct body)")
+    async def sparql_post(request: Request) -> Response:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        accept = request.headers.get("accept", "")
+        body = await request.body()
+        if len(body) > 16 * 2**20:
+            raise HTTPProblem(413, "the request body is larger than 16 MiB")
+        parameters = request.query_params
+        if content_type == FORM_TYPE:
+            form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+            fields = {key: values[0] for key, values in form.items()}
+            default_graphs, named_graphs = form.get("default-graph-uri", []), form.get("named-graph-uri", [])
+        else:
+            fields, default_graphs, named_graphs = {}, parameters.getlist("default-graph-uri"), []
+            named_graphs = parameters.getlist("named-graph-uri")
+            text = body.decode("utf-8", errors="replace")
+            if content_type == QUERY_TYPE:
+                fields["query"] = text
+            elif content_type == UPDATE_TYPE:
+                fields["update"] = text
+            else:
+                raise HTTPProblem(415, f"POST takes {FORM_TYPE}, {QUERY_TYPE} or {UPDATE_TYPE}")
+        from starlette.concurrency import run_in_threadpool
+
+        if "update" in fields:
+            return await run_in_threadpool(update, fields["update"], request.headers.get("authorization"))
+        if "query" not in fields:
+            raise HTTPProblem(400, "give a query (or, with an update token, an update)")
+        return await run_in_threadpool(answer, fields["query"], accept, default_graphs, named_graphs)
+
+    def _description(request: Request, accept: str) -> Response:
+        endpoint = str(request.url_for("sparql_get"))
+        if "text/html" in accept:
+            return HTMLResponse(_query_page(endpoint))
+        media = negotiate(accept, GRAPH_TYPES, "text/turtle")
+        description = _service_description(endpoint, update_token is not None)
+        return Response(ox.serialize(description, format=GRAPH_TYPES[media]), media_type=media)
+
+    @app.get("/queries", summary="The saved queries, with their typed parameters")
+    def saved_queries() -> list[dict[str, Any]]:
+        return [
+            {
+                "name": q.name,
+                "title": q.title,
+                "description": q.description,
+                "parameters": [
+                    {"name": p.name, "type": p.type, "required": p.required, "default": p.default}
+                    for p in q.params
+                ],
+                "url": f"/queries/{q.name}",
+            }
+            for q in queries.catalogue().values()
+        ]
+
+    @app.get("/queries/{name}", summary="Run a saved query: parameters by name; .json or .csv, or by Accept")
+    def saved_query(request: Request, name: str, offset: int = 0, limit: int | None = None) -> Response:
+        name, _, extension = name.partition(".")
+        params = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit")}
+        media = {"json": "application/json", "csv": "text/csv"}.get(extension) or negotiate(
+            request.headers.get("accept", ""), {"application/json": 1, "text/csv": 1}, "application/json"
+        )
+        queries.get(name)  # an unknown name is a 400 before anything runs
+        result = timed(lambda: queries.run_query(store, name, params, offset=offset, limit=limit))
+        out = io.StringIO()
+        write_rows(result, "json" if media == "application/json" else "csv", out)
+        return Response(out.getvalue(), media_type=media)
+
+    @app.get(
+        "/hub/{paper:path}", summary="A paper's hub summary: an HTML page, or JSON when the id ends in .json"
+    )
+    def hub_page(
+        paper: str,
+        role: str | None = None,
+        polarity: str | None = None,
+        from_year: int | None = None,
+        to_year: int | None = None,
+        sort: str = "year",
+        page: int = 1,
+    ) -> Response:
+        if paper.endswith(".json"):
+            summary = timed(lambda: hubs.summary(store, paper.removesuffix(".json")))
+            return JSONResponse(summary.to_json())
+        summary = timed(lambda: hubs.summary(store, paper))
+        filters = {"role": role, "polarity": polarity, "from_year": from_year, "to_year": to_year}
+        total, rows = timed(
+            lambda: hubs.citing(store, paper, **filters, sort=sort, page=page, page_size=EXPLORER_PAGE)  # type: ignore[arg-type]
+        )
+        return HTMLResponse(hub_html(paper, summary, total, rows, {**filters, "sort": sort}, page))
+
+    @app.get("/search", summary="Find a paper by id (redirects to its hub page) or by title words")
+    def search(q: str = "") -> Response:
+        text = q.strip()
+        if not text:
+            raise HTTPProblem(400, "give an id (doi:..., arxiv:...) or words of a title")
+        try:
+            node = store.paper(parse_id(text))
+        except ValueError:
+            node = None
+        if node is not None:
+            return RedirectResponse(f"/hub/{quote(text, safe=':/')}", status_code=303)
+        found = timed(lambda: queries.run_query(store, "paper-search", {"words": text}))
+        papers = store.minter.base + "paper/"
+
+        def hub_link(iri: str) -> str:
+            scheme, _, value = iri.removeprefix(papers).partition("/")
+            return f"/hub/{scheme}:{value}"
+
+        page = _TEMPLATES.get_template("search.html").render(query=text, rows=found.rows, hub_link=hub_link)
+        return HTMLResponse(page)
+
+    return app
+
+
+EXPLORER_PAGE = 20
+SORTS = ("year", "year-asc", "title", "title-desc")
+
+
+def _service_description(endpoint: str, updates: bool) -> list[ox.Triple]:
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    node = ox.BlankNode()
+    triples = [
+        ox.Triple(
+            node,
+            ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            ox.NamedNode(sd + "Service"),
+        ),
+        ox.Triple(node, ox.NamedNode(sd + "endpoint"), ox.NamedNode(endpoint)),
+        ox.Triple(node, ox.NamedNode(sd + "supportedLanguage"), ox.NamedNode(sd + "SPARQL11Query")),
+        ox.Triple(node, ox.NamedNode(sd + "feature"), ox.NamedNode(sd + "UnionDefaultGraph")),
+    ]
+    if updates:
+        triples.append(
+            ox.Triple(node, ox.NamedNode(sd + "supportedLanguage"), ox.NamedNode(sd + "SPARQL11Update"))
+        )
+    for media in (*RESULT_TYPES, *GRAPH_TYPES):
+        triples.append(ox.Triple(node, ox.NamedNode(sd + "resultFormat"), ox.Literal(media)))
+    return triples
+
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("kg", "templates"), autoescape=True, trim_blocks=False
+)
+
+
+def _query_page(endpoint: str) -> str:
+    return _TEMPLATES.get_template("sparql.html").render(endpoint=endpoint)
+
+
+def hub_html(
+    paper: str,
+    summary: hubs.HubSummary,
+    total: int,
+    rows: list[hubs.CitingPaper],
+    filters: dict[str, Any],
+    page: int,
+) -> str:
+    """The hub page: what ``/hub/ID.json`` says, for people, with the citing-papers explorer."""
+
+    def link(**changes: Any) -> str:
+        merged = {**filters, "page": page, **changes}
+        return "?" + urlencode({k: v for k, v in merged.items() if v not in (None, "")})
+
+    return _TEMPLATES.get_template("hub.html").render(
+        paper=paper,
+        info=summary.paper,
+        summary=summary,
+        total=total,
+        rows=rows,
+        filters=filters,
+        page=page,
+        pages=max(1, -(-total // EXPLORER_PAGE)),
+        link=link,
+        percent=hubs.percent_text,
+        roles=[role.value for role in Role],
+        polarities=[polarity.value for polarity in Polarity],
+        sorts=SORTS,
+        json_url=f"/hub/{paper}.json",
+    )

@@ -1,0 +1,298 @@
+"""kg serve, over a real socket, with real clients (SPARQLWrapper, rdflib's SPARQLStore, urllib)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from rdflib import Graph
+from rdflib.compare import isomorphic
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import CSV, JSON, XML, SPARQLWrapper
+
+from kg import hub, queries
+from kg.loader import load
+from kg.serve import create_app, negotiate
+from kg.store import Store
+
+from .conftest import EXAMPLE
+
+PAPER = "arxiv:2402.13929"
+COUNT = (
+    "SELECT ?relation (COUNT(*) AS ?n) WHERE { GRAPH data:consensus { ?s ?relation ?o } } GROUP BY ?relation"
+)
+CONSTRUCT = "CONSTRUCT { ?s cito:cites ?o } WHERE { GRAPH data:consensus { ?s cito:cites ?o } }"
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """Run the app with uvicorn on a free loopback port; yield its address."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[str, Store]]:
+    store = Store(None)
+    load(store, EXAMPLE)
+    with serving(create_app(store, update_token="s3cret")) as url:
+        yield url, store
+
+
+def fetch(
+    url: str, *, accept: str | None = None, data: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(
+        url, data=data, headers={**({"Accept": accept} if accept else {}), **(headers or {})}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def sparql_url(base: str, query: str) -> str:
+    return f"{base}/sparql?{urllib.parse.urlencode({'query': query})}"
+
+
+def embedded_rows(store: Store, query: str) -> set[tuple[str, int]]:
+    return {(row["relation"].value, int(row["n"].value)) for row in store.query(query)}
+
+
+def test_sparqlwrapper_gets_what_the_embedded_store_answers(served: tuple[str, Store]) -> None:
+    url, store = served
+    expected = embedded_rows(store, COUNT)
+    for method in ("GET", "POST"):
+        client = SPARQLWrapper(f"{url}/sparql")
+        client.setMethod(method)
+        client.setQuery(COUNT)
+        client.setReturnFormat(JSON)
+        bindings = client.query().convert()["results"]["bindings"]
+        assert {(b["relation"]["value"], int(b["n"]["value"])) for b in bindings} == expected
+    for fmt in (XML, CSV):
+        client = SPARQLWrapper(f"{url}/sparql")
+        client.setQuery(COUNT)
+        client.setReturnFormat(fmt)
+        assert client.query().response.status == 200
+
+
+def test_rdflib_sparqlstore_reads_the_endpoint(served: tuple[str, Store]) -> None:
+    url, store = served
+    remote = Graph(SPARQLStore(f"{url}/sparql", returnFormat="json"))
+    query = "SELECT ?s ?o WHERE { ?s <http://purl.org/spar/cito/cites> ?o }"
+    remote_rows = {(str(s), str(o)) for s, o in remote.query(query)}
+    local_rows = {(row["s"].value, row["o"].value) for row in store.query(query)}
+    assert remote_rows == local_rows and len(local_rows) > 20
+
+
+def test_construct_answers_in_the_rdf_format_asked_for(served: tuple[str, Store]) -> None:
+    url, store = served
+    expected = Graph().parse(
+        data=store.query(CONSTRUCT).serialize(format=ox.RdfFormat.N_TRIPLES), format="nt"
+    )
+    for accept, rdflib_format in (
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/ld+json", "json-ld"),
+    ):
+        status, headers, body = fetch(sparql_url(url, CONSTRUCT), accept=accept)
+        assert status == 200 and headers["content-type"].startswith(accept)
+        assert isomorphic(Graph().parse(data=body, format=rdflib_format), expected)
+
+
+def test_content_negotiation(served: tuple[str, Store]) -> None:
+    url, _ = served
+    status, headers, body = fetch(sparql_url(url, COUNT), accept="text/tab-separated-values")
+    assert status == 200 and body.startswith(b"?relation\t?n")
+    status, headers, _ = fetch(sparql_url(url, COUNT), accept="text/html;q=0.9, text/csv")
+    assert headers["content-type"].startswith("text/csv")
+    status, _, body = fetch(sparql_url(url, COUNT), accept="image/png")
+    assert status == 406 and b"text/csv" in body
+    assert (
+        negotiate(
+            "application/*;q=0.5, text/csv;q=0.1", {"text/csv": 1, "application/json": 1}, "application/json"
+        )
+        == "application/json"
+    )
+
+
+def test_post_as_form_and_as_direct_body(served: tuple[str, Store]) -> None:
+    url, store = served
+    expected = embedded_rows(store, COUNT)
+    form = urllib.parse.urlencode({"query": COUNT}).encode()
+    for data, content_type in (
+        (form, "application/x-www-form-urlencoded"),
+        (COUNT.encode(), "application/sparql-query"),
+    ):
+        status, _, body = fetch(f"{url}/sparql", data=data, headers={"Content-Type": content_type})
+        assert status == 200
+        rows = json.loads(body)["results"]["bindings"]
+        assert {(b["relation"]["value"], int(b["n"]["value"])) for b in rows} == expected
+
+
+def test_without_a_query_the_endpoint_describes_itself(served: tuple[str, Store]) -> None:
+    url, _ = served
+    status, headers, body = fetch(f"{url}/sparql")
+    description = Graph().parse(data=body, format="turtle")
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    assert status == 200 and (None, sd_term(sd, "endpoint"), None) in description
+    status, headers, body = fetch(f"{url}/sparql", accept="text/html")
+    assert headers["content-type"].startswith("text/html") and b"<textarea" in body
+
+
+def sd_term(namespace: str, name: str):
+    from rdflib import URIRef
+
+    return URIRef(namespace + name)
+
+
+def test_bad_queries_are_clear_client_errors(served: tuple[str, Store]) -> None:
+    url, _ = served
+    status, _, body = fetch(sparql_url(url, "SELECT ?x WHERE { ?x"))
+    assert status == 400 and b"not valid SPARQL" in body
+    status, _, _ = fetch(f"{url}/sparql", data=b"x", headers={"Content-Type": "text/plain"})
+    assert status == 415
+
+
+def test_updates_need_the_token_and_change_nothing_without_it(served: tuple[str, Store]) -> None:
+    url, store = served
+    before = len(store.oxigraph)
+    update = "INSERT DATA { <http://example.org/a> <http://example.org/b> <http://example.org/c> }"
+    body = urllib.parse.urlencode({"update": update}).encode()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert fetch(f"{url}/sparql", data=body, headers=form)[0] == 401
+    assert fetch(f"{url}/sparql", data=body, headers={**form, "Authorization": "Bearer wrong"})[0] == 403
+    assert len(store.oxigraph) == before
+    assert fetch(f"{url}/sparql", data=body, headers={**form, "Authorization": "Bearer s3cret"})[0] == 204
+    assert len(store.oxigraph) == before + 1
+    store.oxigraph.remove(
+        ox.Quad(
+            ox.NamedNode("http://example.org/a"),
+            ox.NamedNode("http://example.org/b"),
+            ox.NamedNode("http://example.org/c"),
+        )
+    )
+
+
+def test_a_read_only_server_refuses_every_update() -> None:
+    store = Store(None)
+    with serving(create_app(store)) as url:
+        status, _, body = fetch(
+            f"{url}/sparql",
+            data=b"INSERT DATA { <x:a> <x:b> <x:c> }",
+            headers={"Content-Type": "application/sparql-update", "Authorization": "Bearer anything"},
+        )
+    assert status == 403 and b"read-only" in body and len(store.oxigraph) == 0
+
+
+def test_time_and_size_limits_are_clear_errors_and_a_slow_query_stalls_no_other() -> None:
+    store = Store(None)
+    load(store, EXAMPLE)
+    with serving(create_app(store, timeout=1.0, max_bytes=2_000)) as url:
+        slow: dict[str, int] = {}
+        worker = threading.Thread(target=lambda: slow.update(status=fetch(sparql_url(url, SLOW))[0]))
+        worker.start()
+        time.sleep(0.2)
+        start = time.perf_counter()
+        status, _, _ = fetch(sparql_url(url, "ASK { ?s ?p ?o }"))
+        assert status == 200 and time.perf_counter() - start < 0.5
+        worker.join()
+        assert slow["status"] == 503
+        status, _, body = fetch(sparql_url(url, "SELECT * WHERE { ?s ?p ?o }"))
+        assert status == 413 and b"2,000 bytes" in body
+
+
+def test_saved_queries_over_http_check_their_parameters(served: tuple[str, Store]) -> None:
+    url, store = served
+    _, _, body = fetch(f"{url}/queries")
+    listed = {q["name"]: q for q in json.loads(body)}
+    assert set(listed) == set(queries.catalogue())
+    assert listed["hub-citing"]["parameters"][0] == {
+        "name": "paper",
+        "type": "paper",
+        "required": True,
+        "default": None,
+    }
+    _, _, body = fetch(f"{url}/queries/hub-distribution.json?paper={PAPER}")
+    assert json.loads(body)["rows"] == queries.run_query(store, "hub-distribution", {"paper": PAPER}).rows
+    _, headers, body = fetch(f"{url}/queries/hub-distribution?paper={PAPER}", accept="text/csv")
+    assert headers["content-type"].startswith("text/csv") and body.startswith(b"relation,citations")
+    assert fetch(f"{url}/queries/hub-citing?paper={PAPER}&sort=sideways")[0] == 400
+    assert fetch(f"{url}/queries/hub-citing?paper=doi:10.1/nothing")[0] == 404
+    assert fetch(f"{url}/queries/no-such-query")[0] == 400
+
+
+def test_hub_json_is_the_hub_summary(served: tuple[str, Store]) -> None:
+    url, store = served
+    status, _, body = fetch(f"{url}/hub/{PAPER}.json")
+    assert status == 200 and json.loads(body) == hub.summary(store, PAPER).to_json()
+    assert fetch(f"{url}/hub/doi:10.1/nothing.json")[0] == 404
+
+
+def test_hub_page_shows_the_summary_and_filters_the_explorer(served: tuple[str, Store]) -> None:
+    url, store = served
+    summary = hub.summary(store, PAPER)
+    _, _, page = fetch(f"{url}/hub/{PAPER}")
+    text = page.decode()
+    assert summary.headline in text
+    assert text.count('class="bar" data-role=') == len(summary.roles)
+    total, _ = hub.citing(store, PAPER)
+    assert f"{total} citing papers match" in text
+    method_total, method_rows = hub.citing(store, PAPER, role="method")
+    _, _, filtered = fetch(f"{url}/hub/{PAPER}?role=method")
+    assert f"{method_total} citing papers match" in filtered.decode()
+    assert filtered.decode().count('<tr class="citing">') == len(method_rows) < total
+
+
+def test_search_finds_by_id_and_by_title_words(served: tuple[str, Store]) -> None:
+    url, _ = served
+    request = urllib.request.Request(f"{url}/search?q={PAPER}")
+    with urllib.request.urlopen(request) as response:
+        assert response.url.endswith(f"/hub/{PAPER}")
+    _, _, body = fetch(f"{url}/search?q=lightning")
+    assert b"SDXL-Lightning" in body and b'href="/hub/doi:10.48550/arxiv.2402.13929"' in body
+    assert fetch(f"{url}/search?q=")[0] == 400
+
+
+def test_the_api_is_described_by_openapi(served: tuple[str, Store]) -> None:
+    url, _ = served
+    _, _, body = fetch(f"{url}/openapi.json")
+    paths = json.loads(body)["paths"]
+    assert {"/sparql", "/queries", "/queries/{name}", "/hub/{paper}", "/search"} <= set(paths)
+
+
+def test_a_load_while_serving_is_told_the_store_is_busy(tmp_path: Path) -> None:
+    with Store(tmp_path / "store") as store, serving(create_app(store)):
+        done = subprocess.run(
+            [sys.executable, "-m", "kg", "--store", str(tmp_path / "store"), "load", str(EXAMPLE)],
+            capture_output=True,
+            text=True,
+        )
+    assert done.returncode == 4 and "in use" in done.stderr
