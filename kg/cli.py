@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import IO, Annotated, Any, NoReturn, TypeVar
 
 import pyoxigraph as ox
 import typer
@@ -16,7 +16,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kg import exporter as exporting
 from kg import hub as hubs
-from kg import importers, queries
+from kg import importers, linked_data, queries
 from kg.agreement import agreements
 from kg.errors import CitekgError, InvalidInput, QueryError, RecordError
 from kg.loader import drop as drop_graph
@@ -395,16 +395,28 @@ def export(
         Path | None, typer.Option("--output", "-o", help="File to write (default stdout).")
     ] = None,
     graph: Annotated[str | None, typer.Option(help="Only this named graph.")] = None,
+    void: Annotated[
+        bool, typer.Option("--void", help="The VoID/DCAT description of the dataset instead (Turtle).")
+    ] = False,
 ) -> None:
     """Export the store (or one graph) as linked data."""
+
+    def write(store: Store, out: IO[bytes]) -> None:
+        if void:
+            out.write(
+                ox.serialize(linked_data.void(store), format=ox.RdfFormat.TURTLE, prefixes=store.prefixes)
+            )
+        else:
+            exporting.export(store, out, fmt.value, graph)
+
     try:
         with ctx.obj.open() as store:
             if output is None:
-                exporting.export(store, sys.stdout.buffer, fmt.value, graph)
+                write(store, sys.stdout.buffer)
                 sys.stdout.buffer.flush()
             else:
                 with output.open("wb") as out:
-                    exporting.export(store, out, fmt.value, graph)
+                    write(store, out)
     except CitekgError as error:
         fail(error)
 

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 import io
 import secrets
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote, urlencode
 
 import jinja2
 import pyoxigraph as ox
 from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 
+from kg import exporter, linked_data, queries
 from kg import hub as hubs
-from kg import queries
 from kg.errors import CitekgError, QueryError, UnknownPaper
 from kg.ids import parse_id
 from kg.results import write_rows
@@ -279,6 +287,72 @@ def create_app(
         )
         return HTMLResponse(hub_html(paper, summary, total, rows, {**filters, "sort": sort}, page))
 
+    def rdf_answer(
+        triples: list[ox.Triple], accept: str, html_page: Callable[[], str] | None = None
+    ) -> Response:
+        if html_page is not None and "text/html" in accept:
+            return HTMLResponse(html_page())
+        media = negotiate(accept, GRAPH_TYPES, "text/turtle")
+        options = {"prefixes": store.prefixes} if GRAPH_TYPES[media] is ox.RdfFormat.TURTLE else {}
+        body = ox.serialize(triples, format=GRAPH_TYPES[media], **options)
+        return Response(body, media_type=media)
+
+    @app.get("/.well-known/void", summary="A VoID and DCAT description of the dataset")
+    def void_description(request: Request) -> Response:
+        base = str(request.base_url)
+        triples = timed(lambda: linked_data.void(store, endpoint=base + "sparql", dump=base + "dump.nq"))
+        return rdf_answer(triples, request.headers.get("accept", ""))
+
+    @app.get("/dump.nq", summary="Everything the store holds, as N-Quads")
+    def dump() -> Response:
+        def chunks() -> Iterator[bytes]:
+            with tempfile.TemporaryFile() as spool:  # on disk: constant memory whatever the store's size
+                exporter.export(store, spool, "nquads")
+                spool.seek(0)
+                while chunk := spool.read(1 << 20):
+                    yield chunk
+
+        return StreamingResponse(chunks(), media_type="application/n-quads")
+
+    @app.get("/ontology", summary="The citekg ontology: Turtle, or its documentation for browsers")
+    def ontology(request: Request) -> Response:
+        accept = request.headers.get("accept", "")
+        if "text/html" in accept:
+            return HTMLResponse(
+                _TEMPLATES.get_template("ontology.html").render(terms=linked_data.ontology_terms())
+            )
+        media = negotiate(accept, GRAPH_TYPES, "text/turtle")
+        if media == "text/turtle":
+            return Response(linked_data.ontology_turtle(), media_type=media)
+        triples = [q.triple for q in ox.parse(linked_data.ontology_turtle(), format=ox.RdfFormat.TURTLE)]
+        return Response(ox.serialize(triples, format=GRAPH_TYPES[media]), media_type=media)
+
+    def resource(request: Request, iri: str) -> Response:
+        triples = timed(lambda: linked_data.describe(store, iri))
+        if not triples:
+            raise HTTPProblem(404, f"the store says nothing about <{iri}>")
+        local = store.minter.base
+
+        def page() -> str:
+            def href(value: str) -> str | None:
+                if value.startswith(local):
+                    return (
+                        "/" + value.removeprefix(local)
+                        if local == str(request.base_url)
+                        else "/describe?" + urlencode({"iri": value})
+                    )
+                return None
+
+            return _TEMPLATES.get_template("resource.html").render(
+                iri=iri, rows=list(linked_data.rows(triples)), href=href
+            )
+
+        return rdf_answer(triples, request.headers.get("accept", ""), page)
+
+    @app.get("/describe", summary="The description of any resource the store holds, by its IRI")
+    def describe(request: Request, iri: str) -> Response:
+        return resource(request, iri)
+
     @app.get("/search", summary="Find a paper by id (redirects to its hub page) or by title words")
     def search(q: str = "") -> Response:
         text = q.strip()
@@ -299,6 +373,15 @@ def create_app(
 
         page = _TEMPLATES.get_template("search.html").render(query=text, rows=found.rows, hub_link=hub_link)
         return HTMLResponse(page)
+
+    @app.get("/{path:path}", summary="A resource this store minted, when its IRI base is this server")
+    def dereference(request: Request, path: str) -> Response:
+        iri = str(request.base_url) + path
+        if not iri.startswith(store.minter.base):
+            raise HTTPProblem(
+                404, f"nothing here; the store mints IRIs under {store.minter.base} (try /describe?iri=)"
+            )
+        return resource(request, iri)
 
     return app
 

@@ -19,15 +19,18 @@ import pyoxigraph as ox
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from rdflib import Graph
+from rdflib import RDFS, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, XML, SPARQLWrapper
 
 from kg import hub, queries
+from kg.ids import parse_id
+from kg.linked_data import describe, turtle
 from kg.loader import load
 from kg.serve import create_app, negotiate
 from kg.store import Store
+from kg.vocab import CITO, CKG, OA
 
 from .conftest import EXAMPLE
 
@@ -39,12 +42,16 @@ CONSTRUCT = "CONSTRUCT { ?s cito:cites ?o } WHERE { GRAPH data:consensus { ?s ci
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """Run the app with uvicorn on a free loopback port; yield its address."""
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def serving(app: FastAPI, port: int | None = None) -> Iterator[str]:
+    """Run the app with uvicorn on a loopback port (a free one by default); yield its address."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -296,3 +303,49 @@ def test_a_load_while_serving_is_told_the_store_is_busy(tmp_path: Path) -> None:
             text=True,
         )
     assert done.returncode == 4 and "in use" in done.stderr
+
+
+def test_minted_iris_dereference_when_the_base_is_the_server(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    store = Store(None, base=base)
+    load(store, EXAMPLE)
+    paper = store.paper(parse_id(PAPER)).value
+    citation = next(
+        store.oxigraph.quads_for_pattern(None, CITO["hasCitedEntity"], ox.NamedNode(paper))
+    ).subject.value
+    annotation = next(
+        store.oxigraph.quads_for_pattern(None, OA["hasTarget"], ox.NamedNode(citation))
+    ).subject.value
+    with serving(create_app(store), port) as url:
+        for iri in (paper, citation, annotation):
+            expected = Graph().parse(data=turtle(describe(store, iri)), format="turtle")
+            for accept, rdflib_format in (
+                ("text/turtle", "turtle"),
+                ("application/ld+json", "json-ld"),
+                ("application/n-triples", "nt"),
+            ):
+                status, _, body = fetch(iri, accept=accept)
+                assert status == 200 and isomorphic(Graph().parse(data=body, format=rdflib_format), expected)
+            _, headers, page = fetch(iri, accept="text/html")
+            assert headers["content-type"].startswith("text/html") and iri.encode() in page
+        assert fetch(base + "paper/doi/10.1/nothing")[0] == 404
+        status, _, body = fetch(f"{url}/describe?{urllib.parse.urlencode({'iri': paper})}")
+        assert status == 200 and (URIRef(paper), None, None) in Graph().parse(data=body, format="turtle")
+
+
+def test_the_ontology_and_the_dataset_describe_themselves(served: tuple[str, Store]) -> None:
+    url, store = served
+    _, _, body = fetch(f"{url}/ontology", accept="text/turtle")
+    ontology = Graph().parse(data=body, format="turtle")
+    assert (URIRef(CKG["primaryRole"].value), RDFS.label, None) in ontology
+    _, headers, page = fetch(f"{url}/ontology", accept="text/html")
+    assert headers["content-type"].startswith("text/html") and b'id="hasRepresentativeCitation"' in page
+    _, _, body = fetch(f"{url}/.well-known/void")
+    dataset = Graph().parse(data=body, format="turtle")
+    void = "http://rdfs.org/ns/void#"
+    assert (None, URIRef(void + "sparqlEndpoint"), URIRef(f"{url}/sparql")) in dataset
+    triples = next(dataset.objects(None, URIRef(void + "triples")))
+    assert int(triples) == len(store.oxigraph)
+    status, _, dump = fetch(f"{url}/dump.nq")
+    assert status == 200 and len(dump.splitlines()) == len(store.oxigraph)
