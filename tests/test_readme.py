@@ -5,7 +5,7 @@ from .conftest import ROOT
 
 def commands() -> list[str]:
     lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines[:20] if line.startswith("    python3 -m venv")]
+    return [line.strip() for line in lines[:20] if line.startswith(("    python3 -m venv", "    .ci/"))]
 
 
 def test_readme_starts_with_the_two_commands() -> None:
