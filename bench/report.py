@@ -25,11 +25,12 @@ def spread(figure: dict[str, float]) -> str:
 
 def write(saved: dict) -> None:
     results = dict(sorted(saved["results"].items(), key=lambda item: int(item[0])))
-    (HERE / "RESULTS.md").write_text(markdown(saved["machine"], results), encoding="utf-8")
+    (HERE / "RESULTS.md").write_text(markdown(saved, results), encoding="utf-8")
     plot(results, HERE / "scaling.svg")
 
 
-def markdown(machine: dict, results: dict[str, dict]) -> str:
+def markdown(saved: dict, results: dict[str, dict]) -> str:
+    machine = saved["machine"]
     lines = [
         "# Benchmark results",
         "",
@@ -112,9 +113,41 @@ def markdown(machine: dict, results: dict[str, dict]) -> str:
                 f"{_times(e.get('speedup_over_rdflib'))} | "
                 f"{e['citekg']['peak_mib']} | {e['pyoxigraph']['peak_mib']} | {rdflib.get('peak_mib', NA)} |"
             )
+    if "serve" in saved:
+        lines += ["", *serve_section(saved["serve"])]
     lines += ["", "## Against the targets (issue 5)", "", *targets(results), ""]
     lines += ["![time against size](scaling.svg)", ""]
     return "\n".join(lines)
+
+
+def serve_section(serve: dict) -> list[str]:
+    """kg serve under load (bench/serve_load.py)."""
+    lines = [
+        f"## kg serve under load ({serve['citations']:,} citations)",
+        "",
+        "`/hub/ID.json` of the hub with 10,000 citing papers, one client: "
+        f"{spread(serve['hub_json_ms'])} ms.",
+        "",
+        "| run | clients | seconds | requests | requests/s | errors | median ms | p95 ms | max ms "
+        "| server MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    names = {
+        "mixed": "kg serve: hub JSON, saved query, SPARQL in turn",
+        "kg_sparql": "kg serve: hub-distribution SPARQL",
+        "oxigraph_sparql": "oxigraph serve-read-only: the same SPARQL",
+    }
+    for key, name in names.items():
+        run = serve[key]
+        latency = run["latency_ms"]
+        lines.append(
+            f"| {name} | {run['clients']} | {run['seconds']} | {run['requests']:,} | "
+            f"{run['requests_per_s']} | "
+            f"{run['errors']} | {latency['median']} | {latency['p95']} | {latency['max']} | "
+            f"{run.get('server_peak_mib', NA)} |"
+        )
+    lines += ["", f"kg serve's SPARQL throughput is {serve['throughput_ratio']} of the Oxigraph server's."]
+    return lines
 
 
 def _times(value: float | None) -> str:
