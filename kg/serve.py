@@ -1,5 +1,9 @@
 """``kg serve``: one store over HTTP, as a SPARQL 1.1 Protocol endpoint, its saved queries and hub summaries.
 
+The Graph Store Protocol at ``/graph-store?graph=IRI`` reads any named graph; with the update token it
+also replaces, adds to and drops graphs. Writes through SPARQL Update or the Graph Store Protocol change
+triples as given: the consensus graph and the representatives follow ``kg load``, not these.
+
 Built on FastAPI (routing, parameter checks and the OpenAPI description at ``/openapi.json``) and run by
 uvicorn. Handlers are plain functions, which FastAPI runs in a thread pool, so one slow query does not
 stall the others. Every query runs under a time limit and its serialised answer under a size limit;
@@ -51,6 +55,7 @@ GRAPH_TYPES = {
     "application/ld+json": ox.RdfFormat.JSON_LD,
     "text/plain": ox.RdfFormat.N_TRIPLES,
 }
+MAX_QUERY_BODY, MAX_GRAPH_BODY = 16 * 2**20, 256 * 2**20
 QUERY_TYPE, UPDATE_TYPE, FORM_TYPE = (
     "application/sparql-query",
     "application/sparql-update",
@@ -170,7 +175,9 @@ def create_app(
         body, media = timed(run)
         return Response(body, media_type=media)
 
-    def update(sparql: str, authorization: str | None) -> Response:
+    def authorise(authorization: str | None) -> None:
+        """Writes need the server's update token as a bearer token: 403 without one configured or for a
+        wrong one, 401 when the request carries none."""
         if update_token is None:
             raise HTTPProblem(403, "this server is read-only; start it with --update-token to allow updates")
         scheme, _, token = (authorization or "").partition(" ")
@@ -180,6 +187,9 @@ def create_app(
             )
         if not secrets.compare_digest(token.strip(), update_token):
             raise HTTPProblem(403, "the update token is wrong")
+
+    def update(sparql: str, authorization: str | None) -> Response:
+        authorise(authorization)
         try:
             timed(lambda: store.update(sparql))
         except SyntaxError as error:
@@ -203,8 +213,8 @@ def create_app(
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         accept = request.headers.get("accept", "")
         body = await request.body()
-        if len(body) > 16 * 2**20:
-            raise HTTPProblem(413, "the request body is larger than 16 MiB")
+        if len(body) > MAX_QUERY_BODY:
+            raise HTTPProblem(413, f"the request body is larger than {MAX_QUERY_BODY // 2**20} MiB")
         parameters = request.query_params
         if content_type == FORM_TYPE:
             form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
@@ -296,6 +306,62 @@ def create_app(
         options = {"prefixes": store.prefixes} if GRAPH_TYPES[media] is ox.RdfFormat.TURTLE else {}
         body = ox.serialize(triples, format=GRAPH_TYPES[media], **options)
         return Response(body, media_type=media)
+
+    @app.get("/graph-store", summary="SPARQL 1.1 Graph Store Protocol: read a named graph (?graph=IRI)")
+    def graph_store_get(request: Request, graph: str) -> Response:
+        node = ox.NamedNode(graph)
+        if not store.has_graph(node):
+            raise HTTPProblem(404, f"there is no graph <{graph}>")
+        triples = timed(lambda: [q.triple for q in store.oxigraph.quads_for_pattern(None, None, None, node)])
+        return rdf_answer(triples, request.headers.get("accept", ""))
+
+    async def graph_store_write(request: Request, graph: str) -> Response:
+        from starlette.concurrency import run_in_threadpool
+
+        authorise(request.headers.get("authorization"))
+        node = ox.NamedNode(graph)
+        existed = store.has_graph(node)
+        if request.method == "DELETE":
+            if not existed:
+                raise HTTPProblem(404, f"there is no graph <{graph}>")
+            await run_in_threadpool(store.remove_graph, node)
+            return Response(status_code=204)
+        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media not in GRAPH_TYPES or media == "text/plain":
+            raise HTTPProblem(
+                415, f"send the graph as one of {', '.join(t for t in GRAPH_TYPES if t != 'text/plain')}"
+            )
+        body = await request.body()
+        if len(body) > MAX_GRAPH_BODY:
+            raise HTTPProblem(413, f"send at most {MAX_GRAPH_BODY // 2**20} MiB at a time")
+        try:
+            quads = [
+                ox.Quad(t.subject, t.predicate, t.object, node)
+                for t in ox.parse(body, format=GRAPH_TYPES[media])
+            ]
+        except SyntaxError as error:
+            raise HTTPProblem(400, f"the graph is not valid {media}: {error}") from None
+
+        def write() -> None:
+            if request.method == "PUT":
+                store.remove_graph(node)
+            store.oxigraph.extend(quads)
+            store.forget_lookups()
+
+        await run_in_threadpool(write)
+        return Response(status_code=204 if existed else 201)
+
+    @app.put("/graph-store", summary="Graph Store Protocol, with the update token: replace a named graph")
+    async def graph_store_put(request: Request, graph: str) -> Response:
+        return await graph_store_write(request, graph)
+
+    @app.post("/graph-store", summary="Graph Store Protocol, with the update token: add to a named graph")
+    async def graph_store_post(request: Request, graph: str) -> Response:
+        return await graph_store_write(request, graph)
+
+    @app.delete("/graph-store", summary="Graph Store Protocol, with the update token: drop a named graph")
+    async def graph_store_delete(request: Request, graph: str) -> Response:
+        return await graph_store_write(request, graph)
 
     @app.get("/.well-known/void", summary="A VoID and DCAT description of the dataset")
     def void_description(request: Request) -> Response:

@@ -151,6 +151,23 @@ def test_export_to_a_file_and_to_stdout(store_path: Path, tmp_path: Path) -> Non
     assert len(from_file) == len(from_stdout) > 0
 
 
+def test_export_void_describes_the_dataset(store_path: Path) -> None:
+    from rdflib import Graph, URIRef
+
+    result = kg(store_path, "export", "--void")
+    assert result.exit_code == 0
+    void = Graph().parse(data=result.stdout_bytes, format="turtle")
+    entities = {
+        str(cls): int(count)
+        for partition in void.objects(None, URIRef("http://rdfs.org/ns/void#classPartition"))
+        for cls in void.objects(partition, URIRef("http://rdfs.org/ns/void#class"))
+        for count in void.objects(partition, URIRef("http://rdfs.org/ns/void#entities"))
+    }
+    stats = json.loads(kg(store_path, "stats", "--format", "json").stdout)
+    assert entities["http://purl.org/spar/cito/Citation"] == stats["citations"] == 24
+    assert entities["http://purl.org/spar/fabio/Expression"] == stats["papers"]
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

@@ -348,3 +348,48 @@ def test_the_ontology_and_the_dataset_describe_themselves(served: tuple[str, Sto
     assert int(triples) == len(store.oxigraph)
     status, _, dump = fetch(f"{url}/dump.nq")
     assert status == 200 and len(dump.splitlines()) == len(store.oxigraph)
+
+
+def test_the_graph_store_protocol_reads_freely_and_writes_with_the_token(served: tuple[str, Store]) -> None:
+    url, store = served
+    graph = store.source_graphs()[0].value
+    status, _, body = fetch(
+        f"{url}/graph-store?{urllib.parse.urlencode({'graph': graph})}", accept="application/n-triples"
+    )
+    expected = Graph().parse(
+        data=store.oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph)), format="nt"
+    )
+    assert status == 200 and isomorphic(Graph().parse(data=body, format="nt"), expected)
+    target = f"{url}/graph-store?{urllib.parse.urlencode({'graph': 'http://example.org/g'})}"
+    turtle_body = b"<http://example.org/a> <http://example.org/b> <http://example.org/c> ."
+    turtle_type = {"Content-Type": "text/turtle"}
+
+    def send(method: str, data: bytes | None, headers: dict[str, str]) -> int:
+        request = urllib.request.Request(target, data=data, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(request) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert send("PUT", turtle_body, turtle_type) == 401
+    assert send("PUT", turtle_body, {**turtle_type, "Authorization": "Bearer nope"}) == 403
+    assert not store.has_graph(ox.NamedNode("http://example.org/g"))
+    token = {"Authorization": "Bearer s3cret"}
+    assert send("PUT", turtle_body, {**turtle_type, **token}) == 201
+    assert (
+        send(
+            "POST",
+            b"<http://example.org/a> <http://example.org/b> <http://example.org/d> .",
+            {**turtle_type, **token},
+        )
+        == 204
+    )
+    assert (
+        len(list(store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode("http://example.org/g"))))
+        == 2
+    )
+    assert send("PUT", b"not turtle", {**turtle_type, **token}) == 400
+    assert send("DELETE", None, token) == 204
+    assert not store.has_graph(ox.NamedNode("http://example.org/g"))
+    assert send("DELETE", None, token) == 404
