@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tomllib
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -18,9 +19,11 @@ from kg import exporter as exporting
 from kg import hub as hubs
 from kg import importers, linked_data, queries
 from kg.agreement import agreements
+from kg.backend import Backend
 from kg.errors import CitekgError, InvalidInput, QueryError, RecordError
 from kg.loader import drop as drop_graph
 from kg.loader import load as load_file
+from kg.remote import RemoteStore
 from kg.results import ROW_FORMATS, W3C_FORMATS, write_rows
 from kg.stats import sources as loaded_sources
 from kg.stats import store_stats
@@ -57,14 +60,34 @@ class Sort(StrEnum):
 
 
 class Settings:
-    def __init__(self, store: Path, base: str | None) -> None:
-        self.store_path, self.base = store, base
+    """Where the commands read and write: the embedded store, or a remote SPARQL endpoint."""
 
-    def open(self) -> Store:
-        return Store(self.store_path, base=self.base)
+    def __init__(self, values: dict[str, Any], sources: dict[str, str]) -> None:
+        self.values, self.sources = values, sources
+        self.store_path = Path(values["store"])
+
+    def open(self) -> Backend:
+        if self.values["endpoint"]:
+            return RemoteStore(
+                self.values["endpoint"],
+                update_endpoint=self.values["update_endpoint"],
+                user=self.values["user"],
+                password=self.values["password"],
+                base=self.values["base"],
+            )
+        return Store(self.store_path, base=self.values["base"])
+
+    def open_embedded(self, command: str) -> Store:
+        """The embedded store, for the commands that need its engine: loads, drops, serving."""
+        if self.values["endpoint"]:
+            if command in ("load", "drop") and not self.values["update_endpoint"]:
+                raise CitekgError(f"{self.values['endpoint']} is read-only here: give --update-endpoint too")
+            raise CitekgError(f"kg {command} works on the embedded store only, not yet on a remote endpoint")
+        return Store(self.store_path, base=self.values["base"])
 
 
 FormatOption = Annotated[Output, typer.Option("--format", "-f", help="text for people, json for programs.")]
+SETTINGS = ("store", "base", "endpoint", "update_endpoint", "user", "password")
 
 
 @app.callback()
@@ -72,8 +95,58 @@ def main(
     ctx: typer.Context,
     store: Annotated[Path, typer.Option(envvar="KG_STORE", help="The store folder.")] = Path(DEFAULT_STORE),
     base: Annotated[str | None, typer.Option(envvar="KG_BASE", help="IRI base for a new store.")] = None,
+    endpoint: Annotated[
+        str | None, typer.Option(envvar="KG_ENDPOINT", help="A SPARQL 1.1 query endpoint to use instead.")
+    ] = None,
+    update_endpoint: Annotated[
+        str | None, typer.Option(envvar="KG_UPDATE_ENDPOINT", help="Its SPARQL 1.1 update endpoint.")
+    ] = None,
+    user: Annotated[str | None, typer.Option(envvar="KG_USER", help="User name for the endpoint.")] = None,
+    password: Annotated[
+        str | None, typer.Option(envvar="KG_PASSWORD", help="Password for the endpoint.")
+    ] = None,
+    config: Annotated[
+        Path, typer.Option(envvar="KG_CONFIG", help="A TOML file with any of these settings.")
+    ] = Path("citekg.toml"),
 ) -> None:
-    ctx.obj = Settings(store, base)
+    given = {
+        "store": store,
+        "base": base,
+        "endpoint": endpoint,
+        "update_endpoint": update_endpoint,
+        "user": user,
+        "password": password,
+    }
+    try:
+        from_file = _read_config(config)
+    except CitekgError as error:
+        fail(error)
+    values, sources = {}, {}
+    for name in SETTINGS:
+        source = ctx.get_parameter_source(name)
+        if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
+            values[name], sources[name] = (
+                given[name],
+                "option" if source.name == "COMMANDLINE" else "environment",
+            )
+        elif name in from_file:
+            values[name], sources[name] = from_file[name], str(config)
+        else:
+            values[name], sources[name] = given[name], "default"
+    ctx.obj = Settings(values, sources)
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        found = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise CitekgError(f"{path}: not valid TOML: {error}") from None
+    unknown = sorted(set(found) - set(SETTINGS))
+    if unknown:
+        raise CitekgError(f"{path}: unknown settings {', '.join(unknown)}; known: {', '.join(SETTINGS)}")
+    return {name: Path(value) if name == "store" else value for name, value in found.items()}
 
 
 def fail(error: CitekgError) -> NoReturn:
@@ -81,7 +154,7 @@ def fail(error: CitekgError) -> NoReturn:
     raise typer.Exit(error.exit_code)
 
 
-def using_store(ctx: typer.Context, work: Callable[[Store], T]) -> T:
+def using_store(ctx: typer.Context, work: Callable[[Backend], T]) -> T:
     """Open the store, do the work, close it; a citekg error becomes a message and an exit code."""
     try:
         with ctx.obj.open() as store:
@@ -123,7 +196,7 @@ def load(
         typer.echo(f"{error} (skipped)", err=True)
 
     try:
-        with ctx.obj.open() as store:
+        with ctx.obj.open_embedded("load") as store:
             for file in files:
                 with Progress(
                     SpinnerColumn(),
@@ -454,7 +527,7 @@ def sources(ctx: typer.Context, output: FormatOption = Output.text) -> None:
 def drop(ctx: typer.Context, graph: Annotated[str, typer.Argument(help="Graph name or IRI.")]) -> None:
     """Remove a loaded source graph and what it brought."""
     try:
-        with ctx.obj.open() as store:
+        with ctx.obj.open_embedded("drop") as store:
             drop_graph(store, graph)
             typer.echo(f"dropped <{store.minter.graph(graph)}>")
     except CitekgError as error:
@@ -517,9 +590,31 @@ def serve(
 
     from kg.serve import create_app
 
-    def run(store: Store) -> None:
-        app = create_app(store, update_token=update_token, timeout=timeout, max_bytes=max_mib * 2**20)
-        stderr.print(f"serving {ctx.obj.store_path} at http://{host}:{port}/ (SPARQL at /sparql)")
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+    try:
+        with ctx.obj.open_embedded("serve") as store:
+            app = create_app(store, update_token=update_token, timeout=timeout, max_bytes=max_mib * 2**20)
+            stderr.print(f"serving {ctx.obj.store_path} at http://{host}:{port}/ (SPARQL at /sparql)")
+            uvicorn.run(app, host=host, port=port, log_level="warning")
+    except CitekgError as error:
+        fail(error)
 
-    using_store(ctx, run)
+
+@app.command()
+def config(ctx: typer.Context, output: FormatOption = Output.text) -> None:
+    """The settings in force, and where each comes from (option, environment, config file, default)."""
+    settings: Settings = ctx.obj
+    shown = {
+        name: ("***" if name == "password" and value else (str(value) if value is not None else None))
+        for name, value in settings.values.items()
+    }
+    if output is Output.json:
+        emit_json({name: {"value": shown[name], "from": settings.sources[name]} for name in SETTINGS})
+        return
+    backend = (
+        f"remote endpoint {shown['endpoint']}" if shown["endpoint"] else f"embedded store {shown['store']}"
+    )
+    typer.echo(f"using the {backend}")
+    for name in SETTINGS:
+        typer.echo(
+            f"{name:16} {shown[name] if shown[name] is not None else '-':40} ({settings.sources[name]})"
+        )

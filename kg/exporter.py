@@ -16,9 +16,9 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
+from kg.backend import Backend
 from kg.errors import CitekgError
 from kg.resources import folder
-from kg.store import Store
 from kg.vocab import RDF
 
 FORMATS: dict[str, ox.RdfFormat | None] = {
@@ -29,7 +29,6 @@ FORMATS: dict[str, ox.RdfFormat | None] = {
     "jsonld": None,
 }
 KEEPS_GRAPHS = {"nquads", "trig", "jsonld"}
-_UNION = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 @cache
@@ -43,7 +42,7 @@ def prefixes() -> dict[str, str]:
     return {k: v for k, v in context().items() if isinstance(v, str)}
 
 
-def export(store: Store, output: IO[bytes], fmt: str = "turtle", graph: str | None = None) -> None:
+def export(store: Backend, output: IO[bytes], fmt: str = "turtle", graph: str | None = None) -> None:
     """Write the whole store, or the named graph ``graph``, to a binary stream."""
     if fmt not in FORMATS:
         raise CitekgError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
@@ -54,14 +53,8 @@ def export(store: Store, output: IO[bytes], fmt: str = "turtle", graph: str | No
             raise CitekgError(f"the store has no graph <{graph_node.value}>")
     if fmt == "jsonld":
         write_jsonld(store, output, graph_node)
-    elif graph_node is not None:
-        store.oxigraph.dump(output, FORMATS[fmt], from_graph=graph_node, prefixes=_for(fmt))
-    elif fmt in KEEPS_GRAPHS:
-        store.oxigraph.dump(output, FORMATS[fmt], prefixes=_for(fmt))
     else:
-        triples = store.query(_UNION)
-        assert isinstance(triples, ox.QueryTriples)
-        triples.serialize(output, FORMATS[fmt])
+        store.dump(output, FORMATS[fmt], graph_node, _for(fmt))
 
 
 def _for(fmt: str) -> dict[str, str] | None:
@@ -140,7 +133,7 @@ def _one_or_many(values: list[Any]) -> Any:
     return values[0] if len(values) == 1 else values
 
 
-def write_jsonld(store: Store, output: IO[bytes], graph: ox.NamedNode | None = None) -> None:
+def write_jsonld(store: Backend, output: IO[bytes], graph: ox.NamedNode | None = None) -> None:
     """Stream compact JSON-LD: one graph as the default graph, or every named graph in turn.
 
     Nodes come in the order of the store's index, which groups a subject's quads on disk; where it
@@ -152,14 +145,12 @@ def write_jsonld(store: Store, output: IO[bytes], graph: ox.NamedNode | None = N
     write(json.dumps(context(), ensure_ascii=False).encode())
     write(b',\n"@graph": [')
     if graph is not None:
-        _write_nodes(compactor, store.oxigraph.quads_for_pattern(None, None, None, graph), write, first=True)
+        _write_nodes(compactor, store.quads(graph), write, first=True)
     else:
         for index, named in enumerate(store.graphs()):
             write(b"\n" if index == 0 else b",\n")
             write(f'{{"@id": {json.dumps(named.value)}, "@graph": ['.encode())
-            _write_nodes(
-                compactor, store.oxigraph.quads_for_pattern(None, None, None, named), write, first=True
-            )
+            _write_nodes(compactor, store.quads(named), write, first=True)
             write(b"]}")
     write(b"\n]}\n")
 

@@ -13,11 +13,11 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from kg import queries
+from kg.backend import Backend
 from kg.consensus import POLARITY_EDGE
 from kg.errors import UnknownPaper
 from kg.ids import SCHEME_RANK, parse_id
 from kg.representatives import MAX_SHOWN
-from kg.store import Store
 from kg.vocab import CITO, POLARITY_BY_IRI, ROLE_BY_IRI, Polarity, Role
 
 DOMINANT_SHARE = 0.6
@@ -118,7 +118,7 @@ def headline(
     return "mixed", f"Mixed citation behavior. Most common role is {label} ({percent(share)}%)."
 
 
-def _paper_info(store: Store, node: ox.NamedNode) -> PaperInfo:
+def _paper_info(store: Backend, node: ox.NamedNode) -> PaperInfo:
     row = queries.run_query(store, "paper", {"paper": node}).rows[0]
     ids: dict[str, list[str]] = {}
     for id_row in queries.run_query(store, "paper-ids", {"paper": node}).rows:
@@ -128,7 +128,7 @@ def _paper_info(store: Store, node: ox.NamedNode) -> PaperInfo:
 
 
 def summary(
-    store: Store,
+    store: Backend,
     paper: str,
     *,
     representatives: int = REPRESENTATIVES,
@@ -168,7 +168,7 @@ def summary(
 
 
 def citing(
-    store: Store,
+    store: Backend,
     paper: str,
     *,
     role: str | None = None,
@@ -200,7 +200,7 @@ def citing(
     return result.total, [_citing_paper(row, "primary_role", "primary_polarity") for row in result.rows]
 
 
-def _node(store: Store, paper: str) -> ox.NamedNode:
+def _node(store: Backend, paper: str) -> ox.NamedNode:
     """The node of a paper given by a prefixed id, or by its IRI in this store."""
     if paper.startswith(store.minter.base + "paper/"):
         return ox.NamedNode(paper)
@@ -224,7 +224,7 @@ def _shares(ranked: list[tuple[Role, int]] | list[tuple[Polarity, int]]) -> list
 
 
 def _representatives(
-    store: Store, node: ox.NamedNode, role_order: list[Role], limit: int
+    store: Backend, node: ox.NamedNode, role_order: list[Role], limit: int
 ) -> list[CitingPaper]:
     """The best citing paper of each role in distribution order, then the best of the rest."""
     chosen: list[CitingPaper] = []

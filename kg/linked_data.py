@@ -15,6 +15,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
+from kg.backend import Backend
 from kg.resources import folder
 from kg.stats import store_stats
 from kg.store import Store
@@ -40,7 +41,7 @@ def describe(store: Store, iri: str) -> list[ox.Triple]:
     return sorted(seen, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
 
 
-def void(store: Store, *, endpoint: str | None = None, dump: str | None = None) -> list[ox.Triple]:
+def void(store: Backend, *, endpoint: str | None = None, dump: str | None = None) -> list[ox.Triple]:
     """A VoID and DCAT description of the store: counts, the graphs, vocabularies and where to get it."""
     base = store.minter.base
     dataset = ox.NamedNode(base + "void")
@@ -50,7 +51,7 @@ def void(store: Store, *, endpoint: str | None = None, dump: str | None = None) 
         ox.Triple(dataset, _A, ox.NamedNode(DCAT + "Dataset")),
         ox.Triple(dataset, DCTERMS["title"], ox.Literal("citekg citation knowledge graph")),
         ox.Triple(dataset, VOID["uriSpace"], ox.Literal(base)),
-        ox.Triple(dataset, VOID["triples"], _integer(len(store.oxigraph))),
+        ox.Triple(dataset, VOID["triples"], _integer(_quads(store))),
         ox.Triple(dataset, VOID["entities"], _integer(stats.papers)),
     ]
     for vocabulary in _VOCABULARIES:
@@ -86,6 +87,11 @@ def void(store: Store, *, endpoint: str | None = None, dump: str | None = None) 
             ox.Triple(distribution, ox.NamedNode(DCAT + "mediaType"), ox.Literal("application/n-quads")),
         ]
     return triples
+
+
+def _quads(store: Backend) -> int:
+    rows = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return int(next(iter(rows))["n"].value)  # type: ignore[arg-type]
 
 
 def _integer(value: int) -> ox.Literal:

@@ -30,10 +30,10 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
+from kg.backend import Backend
 from kg.errors import QueryError, UnknownPaper
 from kg.ids import parse_id
 from kg.resources import folder
-from kg.store import Store
 from kg.vocab import POLARITY_SYNONYMS, ROLE_SYNONYMS, XSD
 
 T = TypeVar("T")
@@ -164,7 +164,7 @@ def get(name: str) -> SavedQuery:
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
-def bound_sparql(store: Store, query: SavedQuery, values: Mapping[str, object]) -> str:
+def bound_sparql(store: Backend, query: SavedQuery, values: Mapping[str, object]) -> str:
     """The query's SPARQL with its parameters bound by a VALUES row."""
     terms = bind(store, query, values)
     names = [p.name for p in query.params]
@@ -178,7 +178,7 @@ def bound_sparql(store: Store, query: SavedQuery, values: Mapping[str, object]) 
     return query.sparql[: where.end()] + block + query.sparql[where.end() :]
 
 
-def bind(store: Store, query: SavedQuery, values: Mapping[str, object]) -> dict[str, Any]:
+def bind(store: Backend, query: SavedQuery, values: Mapping[str, object]) -> dict[str, Any]:
     """Check the values against the query's parameters and turn them into RDF terms."""
     declared = {p.name: p for p in query.params}
     unknown = sorted(set(values) - set(declared))
@@ -202,7 +202,7 @@ def bind(store: Store, query: SavedQuery, values: Mapping[str, object]) -> dict[
     return bound
 
 
-def _term(store: Store, param: Param, value: object) -> ox.NamedNode | ox.Literal:
+def _term(store: Backend, param: Param, value: object) -> ox.NamedNode | ox.Literal:
     kind = param.type.split("[", 1)[0]
     text = str(value).strip()
     if kind == "paper":
@@ -240,7 +240,7 @@ def _term(store: Store, param: Param, value: object) -> ox.NamedNode | ox.Litera
 
 
 def run_query(
-    store: Store,
+    store: Backend,
     name: str,
     params: Mapping[str, object] | None = None,
     *,
@@ -289,7 +289,7 @@ def within(seconds: float, work: Callable[[], T]) -> T:
     return outcome["value"]
 
 
-def run_sparql(store: Store, sparql: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+def run_sparql(store: Backend, sparql: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
     """Run an ad-hoc query (``kg sparql``); a syntax error is a QueryError that says where."""
     try:
         return store.query(sparql)
@@ -309,7 +309,9 @@ def collect(solutions: ox.QuerySolutions, *, offset: int = 0, limit: int | None 
     return result
 
 
-def iterate(store: Store, name: str, params: Mapping[str, object] | None = None) -> Iterator[dict[str, Any]]:
+def iterate(
+    store: Backend, name: str, params: Mapping[str, object] | None = None
+) -> Iterator[dict[str, Any]]:
     """Stream a saved query's rows, for callers that stop early."""
     query = get(name)
     solutions = store.query(bound_sparql(store, query, params or {}))

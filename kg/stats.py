@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kg import queries
-from kg.store import Store
+from kg.backend import Backend
 
 
 @dataclass
@@ -24,7 +24,7 @@ class Stats:
         }
 
 
-def store_stats(store: Store) -> Stats:
+def store_stats(store: Backend) -> Stats:
     """Counts of papers, citations and annotations over all graphs, and the graphs' IRIs."""
     row = queries.run_query(store, "stats").rows[0]
     return Stats(row["papers"], row["citations"], row["annotations"], [g.value for g in store.graphs()])
@@ -41,6 +41,6 @@ class Source:
     annotations: int | None
 
 
-def sources(store: Store) -> list[Source]:
+def sources(store: Backend) -> list[Source]:
     """The loaded sources: graph, file, format, load time and the records of each kind they brought."""
     return [Source(**row) for row in queries.run_query(store, "sources").rows]

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -112,6 +114,28 @@ class Store:
     def source_graphs(self) -> list[ox.NamedNode]:
         """The named graphs that hold loaded sources (all but the consensus graph)."""
         return [g for g in self.graphs() if g != self.consensus_graph]
+
+    def quads(self, graph: ox.NamedNode, subject: ox.NamedNode | None = None) -> Iterator[ox.Quad]:
+        """The quads of one graph (about one subject, if given), in index order."""
+        return self.oxigraph.quads_for_pattern(subject, None, None, graph)
+
+    def dump(
+        self,
+        output: IO[bytes],
+        fmt: ox.RdfFormat,
+        graph: ox.NamedNode | None = None,
+        prefixes: dict[str, str] | None = None,
+    ) -> None:
+        """Every graph (or one) into ``output``; the triple formats get the union of the graphs."""
+        options = {"prefixes": prefixes} if prefixes else {}
+        if graph is not None:
+            self.oxigraph.dump(output, fmt, from_graph=graph, **options)
+        elif fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+            self.oxigraph.dump(output, fmt, **options)
+        else:
+            union = self.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+            assert isinstance(union, ox.QueryTriples)
+            union.serialize(output, fmt)
 
     def is_empty(self) -> bool:
         return next(iter(self.oxigraph), None) is None

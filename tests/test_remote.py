@@ -1,0 +1,202 @@
+"""The remote backend against a real Oxigraph server (the `oxigraph` package from PyPI) on loopback,
+serving the files of an embedded store: every read gives what the embedded store gives."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from rdflib import Dataset, Graph
+from rdflib.compare import isomorphic
+from typer.testing import CliRunner
+
+from kg import exporter, hub, queries
+from kg.cli import app
+from kg.errors import CitekgError, QueryError, UnknownPaper
+from kg.ids import parse_id
+from kg.loader import load
+from kg.remote import RemoteStore
+from kg.store import Store
+
+from .conftest import EXAMPLE, graphs_of, rdflib_dataset
+from .test_queries import ECHO, HOSTILE
+
+PAPER = "arxiv:2402.13929"
+OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, RemoteStore, str]]:
+    """The example in an embedded store, and the same files behind `oxigraph serve-read-only`."""
+    folder = tmp_path_factory.mktemp("remote") / "store"
+    with Store(folder) as loading:
+        load(loading, EXAMPLE)
+    port = free_port()
+    server = subprocess.Popen(
+        [OXIGRAPH, "serve-read-only", "--location", str(folder / "oxigraph"), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}/query"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{endpoint}?query=ASK%7B%7D", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        with Store(folder) as embedded:  # the very files the server reads
+            yield embedded, RemoteStore(endpoint), endpoint
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def params_for(name: str) -> dict[str, str]:
+    query = queries.get(name)
+    names = {p.name for p in query.params if p.required}
+    values = {"paper": PAPER, "words": "example", "annotator": "citerole-llm@1"}
+    return {name: values[name] for name in names}
+
+
+def as_set(rows: list[dict]) -> list[str]:
+    return sorted(json.dumps(row, sort_keys=True) for row in rows)
+
+
+def test_the_server_is_recognised_as_oxigraph(stores: tuple[Store, RemoteStore, str]) -> None:
+    _, remote, _ = stores
+    assert remote.dialect.name == "oxigraph"
+
+
+@pytest.mark.parametrize("name", sorted(queries.catalogue()))
+def test_every_saved_query_answers_as_on_the_embedded_store(
+    stores: tuple[Store, RemoteStore, str], name: str
+) -> None:
+    embedded, remote, _ = stores
+    params = params_for(name)
+    local = queries.run_query(embedded, name, params)
+    far = queries.run_query(remote, name, params)
+    assert far.columns == local.columns and far.total == local.total
+    assert as_set(far.rows) == as_set(local.rows)
+
+
+def test_the_hub_summary_and_explorer_are_the_same(stores: tuple[Store, RemoteStore, str]) -> None:
+    embedded, remote, _ = stores
+    assert hub.summary(remote, PAPER).to_json() == hub.summary(embedded, PAPER).to_json()
+    assert hub.citing(remote, PAPER, role="method") == hub.citing(embedded, PAPER, role="method")
+    with pytest.raises(UnknownPaper):
+        hub.summary(remote, "doi:10.1/nothing")
+
+
+@pytest.mark.parametrize("fmt", ["nquads", "trig", "jsonld"])
+def test_exports_are_isomorphic_to_the_embedded_ones(
+    stores: tuple[Store, RemoteStore, str], fmt: str
+) -> None:
+    embedded, remote, _ = stores
+    rdflib_format = {"nquads": "nquads", "trig": "trig", "jsonld": "json-ld"}[fmt]
+    local, far = io.BytesIO(), io.BytesIO()
+    exporter.export(embedded, local, fmt)
+    exporter.export(remote, far, fmt)
+    expected, actual = (
+        graphs_of(rdflib_dataset(local.getvalue(), rdflib_format)),
+        graphs_of(rdflib_dataset(far.getvalue(), rdflib_format)),
+    )
+    assert expected.keys() == actual.keys() and len(expected) > 1
+    for name, graph in expected.items():
+        assert isomorphic(actual[name], graph), name
+
+
+def test_one_graph_exports_as_turtle(stores: tuple[Store, RemoteStore, str]) -> None:
+    embedded, remote, _ = stores
+    local, far = io.BytesIO(), io.BytesIO()
+    exporter.export(embedded, local, "turtle", graph="hub")
+    exporter.export(remote, far, "turtle", graph="hub")
+    assert isomorphic(
+        Graph().parse(data=far.getvalue(), format="turtle"),
+        Graph().parse(data=local.getvalue(), format="turtle"),
+    )
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_values_stay_values_over_http(stores: tuple[Store, RemoteStore, str], text: str) -> None:
+    _, remote, _ = stores
+    solutions = list(remote.query(queries.bound_sparql(remote, ECHO, {"text": text})))
+    assert len(solutions) == 1 and solutions[0]["text"].value == text
+    with pytest.raises((QueryError, UnknownPaper)):
+        queries.run_query(remote, "hub-citing", {"paper": PAPER, "role": text})
+
+
+def test_server_errors_are_clear_messages(stores: tuple[Store, RemoteStore, str]) -> None:
+    _, remote, endpoint = stores
+    with pytest.raises(QueryError, match="malformed"):
+        remote.query("SELECT ?x WHERE { ?x")
+    with pytest.raises(CitekgError, match="did not answer"):
+        RemoteStore(f"http://127.0.0.1:{free_port()}/query")
+    with pytest.raises(CitekgError, match=r"not a SPARQL endpoint|answered 404"):
+        RemoteStore(endpoint.replace("/query", "/nothing"), dialect="oxigraph").query("ASK {}")
+
+
+def test_the_cli_reads_through_the_endpoint(stores: tuple[Store, RemoteStore, str], tmp_path: Path) -> None:
+    embedded, _, endpoint = stores
+    runner = CliRunner()
+    far = runner.invoke(app, ["--endpoint", endpoint, "hub", PAPER, "--format", "json"])
+    assert far.exit_code == 0, far.output
+    assert json.loads(far.stdout) == hub.summary(embedded, PAPER).to_json()
+    ran = runner.invoke(
+        app,
+        [
+            "--endpoint",
+            endpoint,
+            "query",
+            "run",
+            "hub-distribution",
+            "-p",
+            f"paper={PAPER}",
+            "--format",
+            "json",
+        ],
+    )
+    assert ran.exit_code == 0, ran.output
+    exported = runner.invoke(app, ["--endpoint", endpoint, "export", "--format", "nquads"])
+    quads = Dataset().parse(data=exported.stdout_bytes, format="nquads").quads((None, None, None, None))
+    assert len(list(quads)) == len(embedded.oxigraph)
+    refused = runner.invoke(app, ["--endpoint", endpoint, "load", str(EXAMPLE)])
+    assert refused.exit_code == 1 and "read-only" in refused.stderr
+    shown = runner.invoke(
+        app, ["config", "--format", "json"], env={"KG_ENDPOINT": endpoint, "KG_PASSWORD": "pw"}
+    )
+    settings = json.loads(shown.stdout)
+    assert settings["endpoint"] == {"value": endpoint, "from": "environment"}
+    assert settings["password"]["value"] == "***"
+    (tmp_path / "citekg.toml").write_text(f'endpoint = "{endpoint}"\nuser = "reader"\n', encoding="utf-8")
+    from_file = runner.invoke(app, ["--config", str(tmp_path / "citekg.toml"), "config", "--format", "json"])
+    assert json.loads(from_file.stdout)["user"] == {"value": "reader", "from": str(tmp_path / "citekg.toml")}
+    bad = tmp_path / "bad.toml"
+    bad.write_text('colour = "red"\n', encoding="utf-8")
+    assert runner.invoke(app, ["--config", str(bad), "config"]).exit_code == 1
+
+
+def test_graphs_leave_out_what_is_not_citekgs(stores: tuple[Store, RemoteStore, str]) -> None:
+    embedded, remote, _ = stores
+    assert remote.graphs() == embedded.graphs()
+    assert remote.paper(parse_id(PAPER)) == embedded.paper(parse_id(PAPER))
+    assert isinstance(
+        remote.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH data:consensus { ?s ?p ?o } } LIMIT 3"),
+        ox.QueryTriples,
+    )
