@@ -1,7 +1,7 @@
 """The benchmark suite: citekg next to raw pyoxigraph, the Oxigraph server and rdflib, at several sizes.
 
     python bench/run.py                                   # 10^4, 10^5 and 10^6 citations, everything
-    python bench/run.py --sizes 10000000 --only load      # 10^7 citations, loading only
+    python bench/run.py --sizes 10000000 --only load --formats opencitations-index   # 10^7, loading
 
 For each size it generates the citation graph (bench/generate.py) as native JSONL and as OpenCitations
 Index CSV, and measures, each figure side by side with its reference in the same run:
@@ -273,6 +273,8 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=30.0, help="seconds per query and backend at most")
     parser.add_argument("--rdflib-max", type=int, default=100_000, help="largest size rdflib runs at")
     parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument("--formats", choices=generate.FORMATS, nargs="+", default=list(generate.FORMATS))
+    parser.add_argument("--keep", action="store_true", help="keep the native stores (for serve_load.py)")
     args = parser.parse_args()
     sections = set(args.only or ("load", "queries", "export"))
     args.work.mkdir(parents=True, exist_ok=True)
@@ -281,7 +283,7 @@ def main() -> None:
         key = str(citations)
         store = store_path(args.work, "native", citations)
         if "load" in sections:
-            for fmt in generate.FORMATS:
+            for fmt in args.formats:
                 save(key, f"load {fmt}", bench_load(args.work, fmt, citations, hub, args.rdflib_max))
         elif not store.exists():
             measure.process(kg(store, "load", str(source_file(args.work, "native", citations, hub))))
@@ -289,7 +291,8 @@ def main() -> None:
             save(key, "queries", bench_queries(store, "native", args.repeats, args.budget))
         if "export" in sections:
             save(key, "export", bench_export(store, args.work, citations, args.rdflib_max))
-        shutil.rmtree(store)
+        if not args.keep:
+            shutil.rmtree(store, ignore_errors=True)
     report.write(json.loads(RESULTS.read_text()))
 
 
