@@ -61,18 +61,19 @@ RDFLIB_LOAD = """
 import sys, rdflib
 rdflib.Dataset().parse(sys.argv[1], format="nquads")
 """
-# The reference for each export: pyoxigraph's own serialiser of the same quads (the union of the graphs
-# for the triple formats, as kg export writes them).
+# The reference for each export: pyoxigraph's own serialiser of the same quads (for the triple formats,
+# every graph in turn, as kg export writes them).
 RAW_EXPORT = """
 import sys, pyoxigraph as ox
 store = ox.Store.read_only(sys.argv[1])
 fmt = {"nquads": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "ntriples": ox.RdfFormat.N_TRIPLES,
        "turtle": ox.RdfFormat.TURTLE, "jsonld": ox.RdfFormat.JSON_LD}[sys.argv[2]]
-if sys.argv[2] in ("ntriples", "turtle"):
-    union = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-    ox.serialize(union, sys.argv[3], fmt)
-else:
-    store.dump(sys.argv[3], fmt)
+with open(sys.argv[3], "wb") as out:
+    if sys.argv[2] in ("ntriples", "turtle"):
+        for graph in store.named_graphs():
+            store.dump(out, fmt, from_graph=graph)
+    else:
+        store.dump(out, fmt)
 """
 RDFLIB_EXPORT = """
 import sys, time, rdflib

@@ -1,9 +1,10 @@
 """Exports: the store, or one graph, as Turtle, N-Triples, N-Quads, TriG or JSON-LD, streamed.
 
 N-Quads and TriG keep the named graphs; Turtle and N-Triples of the whole store hold the union of its
-graphs. Every format but JSON-LD is written by Oxigraph's own serialisers. JSON-LD is written here,
-node by node, in the compact form of ``exports/context.jsonld`` (embedded in the file so it reads
-offline): pyld's compaction needs the whole document in memory, this writer needs one node's quads.
+graphs, written graph after graph so that memory stays flat. Every format but JSON-LD is written by
+Oxigraph's own serialisers. JSON-LD is written here, node by node, in the compact form of
+``exports/context.jsonld`` (embedded in the file so it reads offline): pyld's compaction needs the
+whole document in memory, this writer needs one node's quads.
 """
 
 from __future__ import annotations

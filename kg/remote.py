@@ -191,7 +191,11 @@ class RemoteStore:
                 ) from None
             except EndPointNotFound:
                 raise CitekgError(f"{self.endpoint} is not a SPARQL endpoint (404)") from None
-            except (EndPointInternalError, urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            except TimeoutError:
+                raise CitekgError(f"{self.endpoint} did not answer within {self.timeout:g} s") from None
+            except (EndPointInternalError, urllib.error.URLError, ConnectionError) as error:
+                if isinstance(getattr(error, "reason", None), TimeoutError):
+                    raise CitekgError(f"{self.endpoint} did not answer within {self.timeout:g} s") from None
                 if attempt == RETRIES - 1:
                     raise CitekgError(f"{self.endpoint} did not answer: {_detail(error)}") from None
                 time.sleep(0.5 * 2**attempt)
@@ -238,6 +242,8 @@ class RemoteStore:
             server = error.headers.get("Server", "")
         except urllib.error.URLError as error:
             raise CitekgError(f"{self.endpoint} did not answer: {error.reason}") from None
+        except (TimeoutError, OSError) as error:
+            raise CitekgError(f"{self.endpoint} did not answer: {error}") from None
         lowered = server.lower()
         return next((d for name, d in DIALECTS.items() if name in lowered), DIALECTS["generic"])
 

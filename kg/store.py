@@ -126,16 +126,17 @@ class Store:
         graph: ox.NamedNode | None = None,
         prefixes: dict[str, str] | None = None,
     ) -> None:
-        """Every graph (or one) into ``output``; the triple formats get the union of the graphs."""
+        """Every graph (or one) into ``output``. The triple formats get the graphs one after the other,
+        each streamed by the engine, so memory stays flat whatever the store's size (a CONSTRUCT of the
+        union would hold every triple it has written); a triple in two graphs comes twice."""
         options = {"prefixes": prefixes} if prefixes else {}
         if graph is not None:
             self.oxigraph.dump(output, fmt, from_graph=graph, **options)
         elif fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
             self.oxigraph.dump(output, fmt, **options)
         else:
-            union = self.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-            assert isinstance(union, ox.QueryTriples)
-            union.serialize(output, fmt)
+            for named in self.graphs():
+                self.oxigraph.dump(output, fmt, from_graph=named, **options)
 
     def is_empty(self) -> bool:
         return next(iter(self.oxigraph), None) is None
