@@ -27,7 +27,7 @@ from importlib.metadata import version
 from typing import IO, Any
 
 import pyoxigraph as ox
-from SPARQLWrapper import BASIC, DIGEST, JSON, N3, POST, SPARQLWrapper
+from SPARQLWrapper import BASIC, DIGEST, JSON, POST, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import (
     EndPointInternalError,
     EndPointNotFound,
@@ -94,10 +94,8 @@ class RemoteStore:
         """Run SPARQL over the union of all graphs, with citekg's prefixes declared."""
         client = self._client(self._prologue() + sparql)
         if client.queryType in ("CONSTRUCT", "DESCRIBE"):
-            client.setReturnFormat(N3)
-            client.addCustomHttpHeader("Accept", "application/n-triples")
-            triples = self._send(client)
-            return _as_query_triples(ox.parse(triples, format=ox.RdfFormat.N_TRIPLES))
+            with self._stream(sparql) as answer:
+                return _as_query_triples(ox.parse(answer, format=ox.RdfFormat.N_TRIPLES))
         client.setReturnFormat(JSON)
         return ox.parse_query_results(self._send(client), format=ox.QueryResultsFormat.JSON)
 
@@ -204,7 +202,8 @@ class RemoteStore:
         raise AssertionError("unreachable")
 
     def _stream(self, construct: str) -> IO[bytes]:
-        """An open HTTP response to a CONSTRUCT in N-Triples, for pyoxigraph to parse as it arrives."""
+        """An open HTTP response to a CONSTRUCT (or DESCRIBE) in N-Triples, for pyoxigraph to parse as it
+        arrives."""
         parameters = {"query": self._prologue() + construct, **self.dialect.union_default_graph}
         request = urllib.request.Request(
             self.endpoint,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
 import shutil
 import socket
 import subprocess
@@ -12,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -33,6 +36,7 @@ from .test_queries import ECHO, HOSTILE
 
 PAPER = "arxiv:2402.13929"
 OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+VIRTUOSO = shutil.which("virtuoso-t")
 
 
 def free_port() -> int:
@@ -41,31 +45,88 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, RemoteStore, str]]:
-    """The example in an embedded store, and the same files behind `oxigraph serve-read-only`."""
-    folder = tmp_path_factory.mktemp("remote") / "store"
-    with Store(folder) as loading:
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def stores(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Store, RemoteStore, str]]:
+    """The example in an embedded store, and the same data behind a real server: `oxigraph
+    serve-read-only` on the very files, or Virtuoso loaded through its Graph Store Protocol."""
+    folder = tmp_path_factory.mktemp(request.param)
+    with Store(folder / "store") as loading:
         load(loading, EXAMPLE)
+    with Store(folder / "store") as embedded:
+        serving = (
+            oxigraph_server(folder / "store")
+            if request.param == "oxigraph"
+            else virtuoso_server(folder, embedded)
+        )
+        with serving as endpoint:
+            yield embedded, RemoteStore(endpoint, timeout=30), endpoint
+
+
+@contextmanager
+def oxigraph_server(store: Path) -> Iterator[str]:
     port = free_port()
     server = subprocess.Popen(
-        [OXIGRAPH, "serve-read-only", "--location", str(folder / "oxigraph"), "--bind", f"127.0.0.1:{port}"],
+        [OXIGRAPH, "serve-read-only", "--location", str(store / "oxigraph"), "--bind", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    endpoint = f"http://127.0.0.1:{port}/query"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{endpoint}?query=ASK%7B%7D", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        with Store(folder) as embedded:  # the very files the server reads
-            yield embedded, RemoteStore(endpoint), endpoint
+        yield wait_for(f"http://127.0.0.1:{port}/query")
     finally:
         server.terminate()
         server.wait()
+
+
+@contextmanager
+def virtuoso_server(folder: Path, source: Store) -> Iterator[str]:
+    """Debian's Virtuoso on loopback with its database in ``folder``; ``source``'s graphs PUT into it."""
+    if VIRTUOSO is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI installs virtuoso-opensource (.ci/system-packages)")
+        pytest.skip("Debian's virtuoso-opensource is not installed")
+    database = folder / "virtuoso"
+    database.mkdir()
+    sql_port, http_port = free_port(), free_port()
+    settings = (Path("/etc/virtuoso-opensource-7/virtuoso.ini")).read_text(encoding="utf-8")
+    settings = settings.replace("/var/lib/virtuoso-opensource-7/db", str(database))
+    settings = re.sub(r"(?m)^ServerPort\s*=\s*1111", f"ServerPort = 127.0.0.1:{sql_port}", settings)
+    settings = re.sub(r"(?m)^ServerPort\s*=\s*8890", f"ServerPort = 127.0.0.1:{http_port}", settings)
+    (database / "virtuoso.ini").write_text(settings, encoding="utf-8")
+    server = subprocess.Popen(
+        [VIRTUOSO, "+foreground", "+configfile", str(database / "virtuoso.ini")],
+        cwd=database,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{http_port}"
+    try:
+        endpoint = wait_for(f"{base}/sparql", tries=600)
+        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        passwords.add_password(None, base, "dba", "dba")  # Debian's default, on loopback only
+        opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
+        for graph in source.graphs():
+            body = source.oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+            target = f"{base}/sparql-graph-crud-auth?{urllib.parse.urlencode({'graph-uri': graph.value})}"
+            put = urllib.request.Request(
+                target, data=body, method="PUT", headers={"Content-Type": "application/n-triples"}
+            )
+            opener.open(put, timeout=60).read()
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def wait_for(endpoint: str, tries: int = 100) -> str:
+    for _ in range(tries):
+        try:
+            urllib.request.urlopen(f"{endpoint}?query=ASK%7B%7D", timeout=1).read()
+            return endpoint
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError(f"{endpoint} did not start")
 
 
 def params_for(name: str) -> dict[str, str]:
@@ -79,9 +140,11 @@ def as_set(rows: list[dict]) -> list[str]:
     return sorted(json.dumps(row, sort_keys=True) for row in rows)
 
 
-def test_the_server_is_recognised_as_oxigraph(stores: tuple[Store, RemoteStore, str]) -> None:
+def test_the_server_is_recognised(
+    stores: tuple[Store, RemoteStore, str], request: pytest.FixtureRequest
+) -> None:
     _, remote, _ = stores
-    assert remote.dialect.name == "oxigraph"
+    assert remote.dialect.name == request.node.callspec.params["stores"]
 
 
 @pytest.mark.parametrize("name", sorted(queries.catalogue()))
@@ -89,6 +152,8 @@ def test_every_saved_query_answers_as_on_the_embedded_store(
     stores: tuple[Store, RemoteStore, str], name: str
 ) -> None:
     embedded, remote, _ = stores
+    if name == "hub-typology" and remote.dialect.name == "virtuoso":
+        pytest.skip("Virtuoso 7.2 does not finish hub-typology (its FILTERs together); issue 7 is open on it")
     params = params_for(name)
     local = queries.run_query(embedded, name, params)
     far = queries.run_query(remote, name, params)
@@ -136,6 +201,10 @@ def test_one_graph_exports_as_turtle(stores: tuple[Store, RemoteStore, str]) -> 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_values_stay_values_over_http(stores: tuple[Store, RemoteStore, str], text: str) -> None:
     _, remote, _ = stores
+    if len(text) > 2000 and remote.dialect.name == "virtuoso":  # its VALUES cells hold less than that
+        with pytest.raises(CitekgError, match="too long"):
+            remote.query(queries.bound_sparql(remote, ECHO, {"text": text}))
+        return
     solutions = list(remote.query(queries.bound_sparql(remote, ECHO, {"text": text})))
     assert len(solutions) == 1 and solutions[0]["text"].value == text
     with pytest.raises((QueryError, UnknownPaper)):
@@ -149,7 +218,7 @@ def test_server_errors_are_clear_messages(stores: tuple[Store, RemoteStore, str]
     with pytest.raises(CitekgError, match="did not answer"):
         RemoteStore(f"http://127.0.0.1:{free_port()}/query")
     with pytest.raises(CitekgError, match=r"not a SPARQL endpoint|answered 404"):
-        RemoteStore(endpoint.replace("/query", "/nothing"), dialect="oxigraph").query("ASK {}")
+        RemoteStore(endpoint.rsplit("/", 1)[0] + "/nothing", dialect=remote.dialect.name).query("ASK {}")
 
 
 def test_the_cli_reads_through_the_endpoint(stores: tuple[Store, RemoteStore, str], tmp_path: Path) -> None:
