@@ -15,7 +15,6 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,8 +47,7 @@ class LoadReport:
     skipped: list[RecordError] = field(default_factory=list)
     replaced: bool = False
     unplaced: int = 0  # rows naming a citation whose cited work has no id
-    # by phase, for the curious and the benchmarks; the consensus of new citations is computed during
-    # the bulk load, so their times overlap
+    # by phase, for the curious and the benchmarks
     seconds: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
@@ -142,20 +140,18 @@ def load(
         # anywhere: the file alone ranks the representatives, before the bulk load.
         from_file = empty and not links_ids
 
-        def derive() -> None:
-            """What the file implies beyond its own quads; reads only the scratch files, so it runs
-            while the store bulk-loads those quads (on the other core)."""
-            with scratch.derived.open("w", encoding="utf-8") as quads:
-                with report.timed("consensus of new citations"), scratch.ranked.open("w") as ranked:
-                    _provenance(quads, graph_iri, source, format_name, report)
-                    consensus.write_new(scratch.judgements, quads, store.consensus_graph, ranked)
-                if from_file:
-                    with report.timed("representatives"):
-                        representatives.write_new(
-                            scratch.described, scratch.ranked, quads, store.consensus_graph, Path(folder)
-                        )
-
-        _apply(store, graph_iri, scratch, report, derive, links_ids, rerank=not from_file)
+        # Oxigraph's bulk loader keeps both cores busy: computing this beside it was measured slower
+        # (docs/performance.md), so it comes first.
+        with scratch.derived.open("w", encoding="utf-8") as quads:
+            with report.timed("consensus of new citations"), scratch.ranked.open("w") as ranked:
+                _provenance(quads, graph_iri, source, format_name, report)
+                consensus.write_new(scratch.judgements, quads, store.consensus_graph, ranked)
+            if from_file:
+                with report.timed("representatives"):
+                    representatives.write_new(
+                        scratch.described, scratch.ranked, quads, store.consensus_graph, Path(folder)
+                    )
+        _apply(store, graph_iri, scratch, report, links_ids, rerank=not from_file)
     return report
 
 
@@ -295,7 +291,6 @@ def _apply(
     graph: ox.NamedNode,
     scratch: _Scratch,
     report: LoadReport,
-    derive: Callable[[], None],
     links_ids: bool,
     rerank: bool,
 ) -> None:
@@ -307,10 +302,7 @@ def _apply(
         _removed(store, graph, touched) if report.replaced else _nothing() as previous_citations,
     ):
         with report.timed("bulk load"):
-            with ThreadPoolExecutor(max_workers=1) as pool:  # the engine's bulk load releases the GIL
-                loading = pool.submit(store.bulk_load_nquads, scratch.quads)
-                derive()
-                loading.result()
+            store.bulk_load_nquads(scratch.quads)
             store.bulk_load_nquads(scratch.derived)
         with report.timed("merge papers"):
             renamed = identity.canonicalise(store, graph) if links_ids else []
