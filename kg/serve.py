@@ -31,6 +31,7 @@ from fastapi.responses import (
     Response,
     StreamingResponse,
 )
+from starlette.concurrency import run_in_threadpool
 
 from kg import exporter, linked_data, queries
 from kg import hub as hubs
@@ -85,6 +86,14 @@ class _Capped(io.RawIOBase):
             raise HTTPProblem(413, f"the answer is larger than the server's limit of {self.limit:,} bytes")
         self.buffer += data
         return len(data)
+
+
+def named(iri: str) -> ox.NamedNode:
+    """An IRI from a request, or a 400 that says it is not one."""
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as error:
+        raise HTTPProblem(400, f"<{iri}> is not a valid IRI: {error}") from None
 
 
 def negotiate(accept: str, offered: dict[str, Any], default: str) -> str:
@@ -152,11 +161,11 @@ def create_app(
     def answer(sparql: str, accept: str, default_graphs: list[str], named_graphs: list[str]) -> Response:
         options: dict[str, Any] = {"prefixes": store.prefixes}
         if default_graphs:
-            options["default_graph"] = [ox.NamedNode(iri) for iri in default_graphs]
+            options["default_graph"] = [named(iri) for iri in default_graphs]
         else:
             options["use_default_graph_as_union"] = True
         if named_graphs:
-            options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graphs]
+            options["named_graphs"] = [named(iri) for iri in named_graphs]
 
         def run() -> tuple[bytes, str]:
             try:
@@ -221,7 +230,8 @@ def create_app(
             fields = {key: values[0] for key, values in form.items()}
             default_graphs, named_graphs = form.get("default-graph-uri", []), form.get("named-graph-uri", [])
         else:
-            fields, default_graphs, named_graphs = {}, parameters.getlist("default-graph-uri"), []
+            fields = {}
+            default_graphs = parameters.getlist("default-graph-uri")
             named_graphs = parameters.getlist("named-graph-uri")
             text = body.decode("utf-8", errors="replace")
             if content_type == QUERY_TYPE:
@@ -230,8 +240,6 @@ def create_app(
                 fields["update"] = text
             else:
                 raise HTTPProblem(415, f"POST takes {FORM_TYPE}, {QUERY_TYPE} or {UPDATE_TYPE}")
-        from starlette.concurrency import run_in_threadpool
-
         if "update" in fields:
             return await run_in_threadpool(update, fields["update"], request.headers.get("authorization"))
         if "query" not in fields:
@@ -309,17 +317,15 @@ def create_app(
 
     @app.get("/graph-store", summary="SPARQL 1.1 Graph Store Protocol: read a named graph (?graph=IRI)")
     def graph_store_get(request: Request, graph: str) -> Response:
-        node = ox.NamedNode(graph)
+        node = named(graph)
         if not store.has_graph(node):
             raise HTTPProblem(404, f"there is no graph <{graph}>")
         triples = timed(lambda: [q.triple for q in store.oxigraph.quads_for_pattern(None, None, None, node)])
         return rdf_answer(triples, request.headers.get("accept", ""))
 
     async def graph_store_write(request: Request, graph: str) -> Response:
-        from starlette.concurrency import run_in_threadpool
-
         authorise(request.headers.get("authorization"))
-        node = ox.NamedNode(graph)
+        node = named(graph)
         existed = store.has_graph(node)
         if request.method == "DELETE":
             if not existed:
@@ -394,6 +400,7 @@ def create_app(
         return Response(ox.serialize(triples, format=GRAPH_TYPES[media]), media_type=media)
 
     def resource(request: Request, iri: str) -> Response:
+        named(iri)
         triples = timed(lambda: linked_data.describe(store, iri))
         if not triples:
             raise HTTPProblem(404, f"the store says nothing about <{iri}>")

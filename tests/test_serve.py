@@ -182,6 +182,11 @@ def sd_term(namespace: str, name: str):
 
 def test_bad_queries_are_clear_client_errors(served: tuple[str, Store]) -> None:
     url, _ = served
+    bad_graph = urllib.parse.urlencode({"query": "ASK {}", "default-graph-uri": "not an iri"})
+    status, _, body = fetch(f"{url}/sparql?{bad_graph}")
+    assert status == 400 and b"not a valid IRI" in body
+    assert fetch(f"{url}/describe?iri=%3Cbad%3E")[0] == 400
+    assert fetch(f"{url}/graph-store?graph=bad%20iri")[0] == 400
     status, _, body = fetch(sparql_url(url, "SELECT ?x WHERE { ?x"))
     assert status == 400 and b"not valid SPARQL" in body
     status, _, _ = fetch(f"{url}/sparql", data=b"x", headers={"Content-Type": "text/plain"})
