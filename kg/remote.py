@@ -165,7 +165,7 @@ class RemoteStore:
         client.setMethod(POST)
         client.setTimeout(int(self.timeout))
         client.setQuery(sparql)
-        for name, value in getattr(self, "dialect", DIALECTS["generic"]).union_default_graph.items():
+        for name, value in self.dialect.union_default_graph.items():
             client.addParameter(name, value)
         if self.user is not None:
             client.setHTTPAuth(DIGEST if self.dialect.name == "virtuoso" else BASIC)
