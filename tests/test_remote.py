@@ -50,13 +50,13 @@ def stores(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Store, RemoteStore, str]]:
     """The example in an embedded store, and the same data behind a real server: `oxigraph
-    serve-read-only` on the very files, or Virtuoso loaded through its Graph Store Protocol."""
+    serve-read-only` on a backup of its files, or Virtuoso loaded through its Graph Store Protocol."""
     folder = tmp_path_factory.mktemp(request.param)
     with Store(folder / "store") as loading:
         load(loading, EXAMPLE)
     with Store(folder / "store") as embedded:
         serving = (
-            oxigraph_server(folder / "store")
+            oxigraph_server(folder, embedded)
             if request.param == "oxigraph"
             else virtuoso_server(folder, embedded)
         )
@@ -65,18 +65,16 @@ def stores(
 
 
 @contextmanager
-def oxigraph_server(store: Path) -> Iterator[str]:
+def oxigraph_server(folder: Path, source: Store) -> Iterator[str]:
+    """`oxigraph serve-read-only` on a backup of ``source``: the embedded store stays open beside it, and
+    its background compactions would pull files from under a server reading the same folder."""
+    served = folder / "served"
+    source.oxigraph.backup(str(served))
     port = free_port()
-    server = subprocess.Popen(
-        [OXIGRAPH, "serve-read-only", "--location", str(store / "oxigraph"), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        yield wait_for(f"http://127.0.0.1:{port}/query")
-    finally:
-        server.terminate()
-        server.wait()
+    command = [OXIGRAPH, "serve-read-only", "--location", str(served), "--bind", f"127.0.0.1:{port}"]
+    log = folder / "oxigraph.log"
+    with running(command, log) as server:
+        yield wait_for(f"http://127.0.0.1:{port}/query", server, log)
 
 
 @contextmanager
@@ -94,15 +92,11 @@ def virtuoso_server(folder: Path, source: Store) -> Iterator[str]:
     settings = re.sub(r"(?m)^ServerPort\s*=\s*1111", f"ServerPort = 127.0.0.1:{sql_port}", settings)
     settings = re.sub(r"(?m)^ServerPort\s*=\s*8890", f"ServerPort = 127.0.0.1:{http_port}", settings)
     (database / "virtuoso.ini").write_text(settings, encoding="utf-8")
-    server = subprocess.Popen(
-        [VIRTUOSO, "+foreground", "+configfile", str(database / "virtuoso.ini")],
-        cwd=database,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [VIRTUOSO, "+foreground", "+configfile", str(database / "virtuoso.ini")]
     base = f"http://127.0.0.1:{http_port}"
-    try:
-        endpoint = wait_for(f"{base}/sparql", tries=600)
+    log = folder / "virtuoso.log"
+    with running(command, log, cwd=database) as server:
+        endpoint = wait_for(f"{base}/sparql", server, log, tries=600)
         passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
         passwords.add_password(None, base, "dba", "dba")  # Debian's default, on loopback only
         opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
@@ -114,19 +108,32 @@ def virtuoso_server(folder: Path, source: Store) -> Iterator[str]:
             )
             opener.open(put, timeout=60).read()
         yield endpoint
-    finally:
-        server.terminate()
-        server.wait()
 
 
-def wait_for(endpoint: str, tries: int = 100) -> str:
+@contextmanager
+def running(command: list[str], log: Path, cwd: Path | None = None) -> Iterator[subprocess.Popen]:
+    """A server process whose output goes to ``log``, so that a failed start can say why."""
+    with log.open("wb") as output:
+        server = subprocess.Popen(command, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            yield server
+        finally:
+            server.terminate()
+            server.wait()
+
+
+def wait_for(endpoint: str, server: subprocess.Popen, log: Path, tries: int = 200) -> str:
     for _ in range(tries):
+        if server.poll() is not None:
+            break
         try:
             urllib.request.urlopen(f"{endpoint}?query=ASK%7B%7D", timeout=1).read()
             return endpoint
         except OSError:
             time.sleep(0.1)
-    raise AssertionError(f"{endpoint} did not start")
+    state = f"exited with {server.returncode}" if server.poll() is not None else "still not answering"
+    output = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+    raise AssertionError(f"{endpoint} did not start ({state}); its log:\n{output}")
 
 
 def params_for(name: str) -> dict[str, str]:
