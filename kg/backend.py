@@ -1,11 +1,11 @@
-"""What the reading side of citekg needs of a store, whichever kind: ``kg.store.Store`` (embedded
-Oxigraph on disk) or ``kg.remote.RemoteStore`` (any SPARQL 1.1 endpoint). The query runner, the hub
-summary, the statistics and the exports take a ``Backend``; loading and ``kg serve`` need the embedded
-store's own engine."""
+"""What citekg needs of a store, whichever kind: ``kg.store.Store`` (embedded Oxigraph on disk) or
+``kg.remote.RemoteStore`` (any SPARQL 1.1 endpoint). The query runner, the hub summary, the statistics
+and the exports take a ``Backend``; loads, drops and the consensus take a ``WritableBackend``; only
+``kg serve`` needs the embedded store's own engine."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Protocol
 
@@ -44,3 +44,37 @@ class Backend(Protocol):
     ) -> None: ...
 
     def close(self) -> None: ...
+
+
+class WritableBackend(Backend, Protocol):
+    """The writes a load, a drop and the consensus make, and the pattern reads they make them from."""
+
+    def quads_for_pattern(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None,
+        predicate: ox.NamedNode | None,
+        object: ox.NamedNode | ox.BlankNode | ox.Literal | None,
+        graph: ox.NamedNode | None = None,
+    ) -> Iterator[ox.Quad]: ...
+
+    def is_empty(self) -> bool: ...
+
+    def has_citation(self, iri: str) -> bool: ...
+
+    def has_graph(self, graph: ox.NamedNode) -> bool: ...
+
+    def add(self, nquads: str) -> None: ...
+
+    def remove(self, quads: Iterable[ox.Quad]) -> None: ...
+
+    def bulk_load_nquads(self, path: Path, progress: Callable[[int], None] | None = None) -> None: ...
+
+    def remove_graph(self, graph: ox.NamedNode) -> None: ...
+
+    def update(self, sparql: str) -> None: ...
+
+    def record_base(self) -> None: ...
+
+    def mark_loading(self, graph: ox.NamedNode) -> None: ...
+
+    def unmark_loading(self, graph: ox.NamedNode) -> None: ...

@@ -34,10 +34,10 @@ from typing import IO, Generic, TypeVar
 import pyoxigraph as ox
 
 from kg import representatives
+from kg.backend import WritableBackend
 from kg.mapping import A, CitationRef, literal
 from kg.representatives import ranked_row
 from kg.spool import sorted_lines
-from kg.store import Store
 from kg.vocab import CITO, CKG, OA, POLARITY_BY_IRI, PROV, RDF, ROLE_BY_IRI, XSD, Polarity, Role
 
 Label = TypeVar("Label", Role, Polarity)
@@ -158,27 +158,26 @@ def _strength(role: Verdict[Role] | None) -> tuple[bool, float]:
 # --- citations shared with other sources: from the store ----------------------------------------------
 
 
-def refresh(store: Store, citations: Iterable[ox.NamedNode]) -> None:
+def refresh(store: WritableBackend, citations: Iterable[ox.NamedNode]) -> None:
     """Recompute the consensus of these citations from every graph (any no source holds disappear)."""
     graph = store.consensus_graph
     batch: list[str] = []
     for citation in citations:
         batch.extend(_recomputed(store, citation, graph))
         if len(batch) >= _BATCH * 8:
-            store.oxigraph.load("".join(batch), ox.RdfFormat.N_QUADS)
+            store.add("".join(batch))
             batch = []
     if batch:
-        store.oxigraph.load("".join(batch), ox.RdfFormat.N_QUADS)
+        store.add("".join(batch))
 
 
-def _recomputed(store: Store, citation: ox.NamedNode, graph: ox.NamedNode) -> list[str]:
-    quads = store.oxigraph.quads_for_pattern
+def _recomputed(store: WritableBackend, citation: ox.NamedNode, graph: ox.NamedNode) -> list[str]:
+    quads = store.quads_for_pattern
     stale = list(quads(citation, None, None, graph))
     for citing in (q.object for q in stale if q.predicate == CITO["hasCitingEntity"]):
         for cited in (q.object for q in stale if q.predicate == CITO["hasCitedEntity"]):
             stale.extend(quads(citing, None, cited, graph))  # the direct edges between the two works
-    for old in stale:
-        store.oxigraph.remove(old)
+    store.remove(stale)
     citing = next(quads(citation, CITO["hasCitingEntity"], None), None)
     cited = next(quads(citation, CITO["hasCitedEntity"], None), None)
     if citing is None or cited is None:
@@ -199,18 +198,18 @@ def _recomputed(store: Store, citation: ox.NamedNode, graph: ox.NamedNode) -> li
     return list(consensus_quads(citation.value, citing_iri, cited_iri, role, polarity, graph))
 
 
-def rebuild(store: Store) -> None:
+def rebuild(store: WritableBackend) -> None:
     """Recompute the whole consensus graph from the source graphs."""
-    store.oxigraph.remove_graph(store.consensus_graph)
+    store.remove_graph(store.consensus_graph)
     for graph in store.source_graphs():
         refresh(store, citations_in(store, graph))
     representatives.refresh(store, representatives.cited_papers(store))
 
 
-def citations_in(store: Store, graph: ox.NamedNode) -> Iterator[ox.NamedNode]:
+def citations_in(store: WritableBackend, graph: ox.NamedNode) -> Iterator[ox.NamedNode]:
     """The citations citekg minted in a source graph (not those a source's own RDF describes), streamed
     from the store's index."""
     ours = store.minter.base + "citation/"
-    for quad in store.oxigraph.quads_for_pattern(None, RDF["type"], CITO["Citation"], graph):
+    for quad in store.quads_for_pattern(None, RDF["type"], CITO["Citation"], graph):
         if quad.subject.value.startswith(ours):
             yield quad.subject

@@ -14,8 +14,8 @@ from urllib.parse import unquote
 
 import pyoxigraph as ox
 
+from kg.backend import WritableBackend
 from kg.ids import PaperId
-from kg.store import Store
 from kg.vocab import DATACITE, FABIO, RDF
 
 _BATCH = 500
@@ -34,10 +34,10 @@ SELECT DISTINCT ?citation ?citing ?cited WHERE {{
 """
 
 
-def canonicalise(store: Store, graph: ox.NamedNode) -> list[ox.NamedNode]:
+def canonicalise(store: WritableBackend, graph: ox.NamedNode) -> list[ox.NamedNode]:
     """Merge and rename the papers of ``graph``; return the citations that were renamed."""
     renames: dict[str, str] = {}
-    for quad in store.oxigraph.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
+    for quad in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
         node = quad.subject
         if node.value in renames or len(_identifiers(store, node)) < 2:
             continue
@@ -50,22 +50,20 @@ def canonicalise(store: Store, graph: ox.NamedNode) -> list[ox.NamedNode]:
     return _rename_citations(store, sorted(set(renames.values())))
 
 
-def _identifiers(store: Store, node: ox.NamedNode) -> set[str]:
+def _identifiers(store: WritableBackend, node: ox.NamedNode) -> set[str]:
     """citekg's identifiers of a node (a source's own RDF may attach identifiers of its own)."""
     ours = store.minter.base + "id/"
-    found = store.oxigraph.quads_for_pattern(node, DATACITE["hasIdentifier"], None)
+    found = store.quads_for_pattern(node, DATACITE["hasIdentifier"], None)
     return {q.object.value for q in found if q.object.value.startswith(ours)}
 
 
-def _cluster(store: Store, start: ox.NamedNode) -> tuple[set[str], set[str]]:
+def _cluster(store: WritableBackend, start: ox.NamedNode) -> tuple[set[str], set[str]]:
     """Every node reachable from ``start`` through shared identifiers, and all their identifiers."""
     nodes, identifiers, todo = {start.value}, set(), [start.value]
     while todo:
         for identifier in _identifiers(store, ox.NamedNode(todo.pop())) - identifiers:
             identifiers.add(identifier)
-            for quad in store.oxigraph.quads_for_pattern(
-                None, DATACITE["hasIdentifier"], ox.NamedNode(identifier)
-            ):
+            for quad in store.quads_for_pattern(None, DATACITE["hasIdentifier"], ox.NamedNode(identifier)):
                 if quad.subject.value not in nodes:
                     nodes.add(quad.subject.value)
                     todo.append(quad.subject.value)
@@ -77,7 +75,7 @@ def _parse_identifier(iri: str) -> PaperId:
     return PaperId(scheme, unquote(value))
 
 
-def _rename(store: Store, renames: dict[str, str]) -> None:
+def _rename(store: WritableBackend, renames: dict[str, str]) -> None:
     pairs = list(renames.items())
     for start in range(0, len(pairs), _BATCH):
         rows = " ".join(
@@ -86,7 +84,7 @@ def _rename(store: Store, renames: dict[str, str]) -> None:
         store.update(_RENAME.format(rows=rows))
 
 
-def _rename_citations(store: Store, papers: list[str]) -> list[ox.NamedNode]:
+def _rename_citations(store: WritableBackend, papers: list[str]) -> list[ox.NamedNode]:
     renames: dict[str, str] = {}
     for batch in _batches(papers):
         values = " ".join(str(ox.NamedNode(paper)) for paper in batch)

@@ -24,12 +24,12 @@ from typing import IO
 import pyoxigraph as ox
 
 from kg import consensus, identity, importers, representatives
+from kg.backend import WritableBackend
 from kg.errors import CitekgError, InvalidInput, RecordError
 from kg.ids import PaperId
 from kg.mapping import A, Mapper, literal
 from kg.records import Annotation, Raw, Unplaced
 from kg.spool import sorted_lines
-from kg.store import Store
 from kg.vocab import CITO, DCTERMS, FABIO, OA, PROV, RDF, VOID, XSD, AnnotatorKind
 
 _REPORTED_ERRORS = 1000
@@ -89,7 +89,7 @@ def graph_name_for(path: Path) -> str:
 
 
 def load(
-    store: Store,
+    store: WritableBackend,
     path: str | os.PathLike[str],
     graph: str | None = None,
     *,
@@ -185,7 +185,7 @@ class _Scratch:
 
 
 def _map_file(
-    store: Store,
+    store: WritableBackend,
     name: str,
     graph: ox.NamedNode,
     items: Iterator[importers.Item],
@@ -247,7 +247,7 @@ def _map_file(
     return errors, mapper.links_ids
 
 
-def _known(store: Store, paper_id: PaperId) -> str | None:
+def _known(store: WritableBackend, paper_id: PaperId) -> str | None:
     node = store.paper(paper_id)
     return node.value if node is not None else None
 
@@ -287,7 +287,7 @@ def _provenance(
 
 
 def _apply(
-    store: Store,
+    store: WritableBackend,
     graph: ox.NamedNode,
     scratch: _Scratch,
     report: LoadReport,
@@ -320,7 +320,7 @@ def _apply(
 
 
 def _described_and_renamed(
-    store: Store, described: Path, renamed: list[ox.NamedNode], touched: IO[str]
+    store: WritableBackend, described: Path, renamed: list[ox.NamedNode], touched: IO[str]
 ) -> None:
     """Note the papers cited by the papers a file describes (their rank may change) and by the
     citations that merging papers renamed."""
@@ -332,11 +332,13 @@ def _described_and_renamed(
         touched.writelines(objects(citation, CITO["hasCitedEntity"]))
 
 
-def _objects_in(store: Store, graph: ox.NamedNode) -> Callable[[ox.NamedNode, ox.NamedNode], Iterator[str]]:
+def _objects_in(
+    store: WritableBackend, graph: ox.NamedNode
+) -> Callable[[ox.NamedNode, ox.NamedNode], Iterator[str]]:
     """A reader of the objects of a subject and predicate in one graph, as spool lines."""
 
     def objects(subject: ox.NamedNode, predicate: ox.NamedNode) -> Iterator[str]:
-        for quad in store.oxigraph.quads_for_pattern(subject, predicate, None, graph):
+        for quad in store.quads_for_pattern(subject, predicate, None, graph):
             yield quad.object.value + "\n"
 
     return objects
@@ -351,7 +353,9 @@ def _unique_papers(touched: Path) -> Iterator[ox.NamedNode]:
 
 
 @contextmanager
-def _removed(store: Store, graph: ox.NamedNode, touched: IO[str]) -> Iterator[Iterator[ox.NamedNode]]:
+def _removed(
+    store: WritableBackend, graph: ox.NamedNode, touched: IO[str]
+) -> Iterator[Iterator[ox.NamedNode]]:
     """Remove a graph, yielding its citations (spooled to disk, not memory) for a consensus refresh,
     and noting in ``touched`` the papers whose representatives may change with it."""
     in_graph, in_consensus = _objects_in(store, graph), _objects_in(store, store.consensus_graph)
@@ -359,7 +363,7 @@ def _removed(store: Store, graph: ox.NamedNode, touched: IO[str]) -> Iterator[It
         for citation in consensus.citations_in(store, graph):
             spool.write(citation.value + "\n")
             touched.writelines(in_graph(citation, CITO["hasCitedEntity"]))
-        for paper in store.oxigraph.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
+        for paper in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
             touched.writelines(in_consensus(paper.subject, CITO["cites"]))
         store.remove_graph(graph)
         spool.seek(0)
@@ -371,7 +375,7 @@ def _nothing() -> Iterator[Iterator[ox.NamedNode]]:
     yield iter(())
 
 
-def drop(store: Store, graph: str) -> None:
+def drop(store: WritableBackend, graph: str) -> None:
     """Remove a source graph and everything it brought, and refresh the consensus it fed."""
     graph_iri = ox.NamedNode(store.minter.graph(graph))
     if graph_iri not in store.source_graphs():

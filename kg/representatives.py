@@ -26,9 +26,9 @@ from typing import IO
 import pyoxigraph as ox
 
 from kg import queries
+from kg.backend import WritableBackend
 from kg.mapping import literal
 from kg.spool import sorted_lines
-from kg.store import Store
 from kg.vocab import CITO, CKG, XSD
 
 KEPT = 16  # enough to fill any hub summary of up to MAX_SHOWN after the best of each role
@@ -139,20 +139,20 @@ def _flat(text: str) -> str:
 # --- any other change: from the store ------------------------------------------------------------------
 
 
-def refresh(store: Store, papers: Iterable[ox.NamedNode]) -> None:
+def refresh(store: WritableBackend, papers: Iterable[ox.NamedNode]) -> None:
     """Re-rank the citations of these cited papers from the store."""
     graph = store.consensus_graph
     for paper in papers:
-        for old in list(store.oxigraph.quads_for_pattern(paper, HAS_REPRESENTATIVE, None, graph)):
-            store.oxigraph.remove(old)
-            for rank in list(store.oxigraph.quads_for_pattern(old.object, RANK, None, graph)):
-                store.oxigraph.remove(rank)
+        stale = list(store.quads_for_pattern(paper, HAS_REPRESENTATIVE, None, graph))
+        for old in list(stale):
+            stale.extend(store.quads_for_pattern(old.object, RANK, None, graph))
+        store.remove(stale)
         kept = choose(_stored_candidates(store, paper))
         if kept:
-            store.oxigraph.load("".join(representative_quads(paper.value, kept, graph)), ox.RdfFormat.N_QUADS)
+            store.add("".join(representative_quads(paper.value, kept, graph)))
 
 
-def _stored_candidates(store: Store, paper: ox.NamedNode) -> Iterator[Candidate]:
+def _stored_candidates(store: WritableBackend, paper: ox.NamedNode) -> Iterator[Candidate]:
     by_citation: dict[str, list[dict]] = {}  # one paper's citations: bounded by its citing papers
     for row in queries.iterate(store, "representative-candidates", {"paper": paper}):
         by_citation.setdefault(row["citation"], []).append(row)
@@ -170,10 +170,8 @@ def _stored_candidates(store: Store, paper: ox.NamedNode) -> Iterator[Candidate]
         )
 
 
-def cited_papers(store: Store) -> Iterator[ox.NamedNode]:
+def cited_papers(store: WritableBackend) -> Iterator[ox.NamedNode]:
     """Every paper the consensus graph says is cited, once each."""
     graph, cites = store.consensus_graph, CITO["cites"]
-    for solution in store.oxigraph.query(
-        f"SELECT DISTINCT ?paper {{ GRAPH {graph} {{ ?citing {cites} ?paper }} }}"
-    ):
+    for solution in store.query(f"SELECT DISTINCT ?paper {{ GRAPH {graph} {{ ?citing {cites} ?paper }} }}"):
         yield solution["paper"]

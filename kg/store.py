@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import IO
@@ -138,6 +138,16 @@ class Store:
             for named in self.graphs():
                 self.oxigraph.dump(output, fmt, from_graph=named, **options)
 
+    def quads_for_pattern(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None,
+        predicate: ox.NamedNode | None,
+        object: ox.NamedNode | ox.BlankNode | ox.Literal | None,
+        graph: ox.NamedNode | None = None,
+    ) -> Iterator[ox.Quad]:
+        """The quads that match, from the engine's indexes (``None`` matches anything)."""
+        return self.oxigraph.quads_for_pattern(subject, predicate, object, graph)
+
     def is_empty(self) -> bool:
         return next(iter(self.oxigraph), None) is None
 
@@ -153,7 +163,16 @@ class Store:
 
     # --- writing -------------------------------------------------------------------------------
 
-    def bulk_load_nquads(self, path: Path) -> None:
+    def add(self, nquads: str) -> None:
+        """Add a batch of quads written as N-Quads."""
+        self.oxigraph.load(nquads, ox.RdfFormat.N_QUADS)
+
+    def remove(self, quads: Iterable[ox.Quad]) -> None:
+        for quad in quads:
+            self.oxigraph.remove(quad)
+
+    def bulk_load_nquads(self, path: Path, progress: Callable[[int], None] | None = None) -> None:
+        """Add an N-Quads file through the bulk loader (progress is reported by the engine only)."""
         self.oxigraph.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
         self.forget_lookups()
 
