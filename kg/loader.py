@@ -5,18 +5,26 @@ store; only when every record is valid (or the caller chose to skip the invalid 
 change: the old version of the graph goes, the scratch file is bulk-loaded, papers are merged
 (``identity``), the consensus of the touched citations is refreshed (``consensus``) and the cited
 papers they touched are re-ranked (``representatives``). A load that is killed part way is undone when
-the store next opens (``Store.recover``).
+the embedded store next opens (``Store.recover``).
+
+Into a remote store nothing can be undone, so a load is resumed instead: its scratch files live in a
+work folder kept until the load ends (``work_folder``), with a plan that records how far it got. The
+same command run again finishes the load from there: batches the server acknowledged are not sent again,
+and the steps after sending recompute from the store, so a repeat changes nothing twice.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
@@ -29,6 +37,7 @@ from kg.errors import CitekgError, InvalidInput, RecordError
 from kg.ids import PaperId
 from kg.mapping import A, Mapper, literal
 from kg.records import Annotation, Raw, Unplaced
+from kg.remote import RemoteStore
 from kg.spool import sorted_lines
 from kg.vocab import CITO, DCTERMS, FABIO, OA, PROV, RDF, VOID, XSD, AnnotatorKind
 
@@ -47,8 +56,10 @@ class LoadReport:
     skipped: list[RecordError] = field(default_factory=list)
     replaced: bool = False
     unplaced: int = 0  # rows naming a citation whose cited work has no id
-    # by phase, for the curious and the benchmarks
     seconds: dict[str, float] = field(default_factory=dict)
+
+    resumed: bool = False  # finished a remote load that an earlier run began
+    # by phase, for the curious and the benchmarks
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -58,6 +69,7 @@ class LoadReport:
             "citations": self.counts["citation"],
             "annotations": self.counts["annotation"],
             "replaced": self.replaced,
+            "resumed": self.resumed,
             "unplaced": self.unplaced,
             "skipped": [str(error) for error in self.skipped],
         }
@@ -73,6 +85,8 @@ class LoadReport:
         text = f"loaded {', '.join(parts)} from {self.file} into <{self.graph}>"
         if self.replaced:
             text += " (replaced the graph's previous contents)"
+        if self.resumed:
+            text += " (resumed a load that had stopped part way)"
         if self.skipped:
             text += f"; skipped {len(self.skipped)} invalid records"
         if self.unplaced:
@@ -114,54 +128,174 @@ def load(
     name = graph or graph_name_for(source)
     format_name = fmt or importers.detect(source).name
     graph_iri = ox.NamedNode(store.minter.graph(name))
-    if not replace and store.has_graph(graph_iri):
-        raise CitekgError(f"the graph <{graph_iri.value}> is loaded already; replace it with --replace")
+    fingerprint = _fingerprint(source, format_name, paper, skip_invalid)
+    with _work(store, graph_iri) as folder:
+        scratch = _Scratch(folder)
+        plan = _Plan.read(scratch.plan, fingerprint, folder)
+        if plan is None:
+            if not replace and store.has_graph(graph_iri):
+                raise CitekgError(
+                    f"the graph <{graph_iri.value}> is loaded already; replace it with --replace"
+                )
+            plan = _map(
+                store, name, graph_iri, source, format_name, paper, scratch, skip_invalid, on_skip, progress
+            )
+            plan.fingerprint = fingerprint
+            plan.save(scratch.plan)
+        else:
+            plan.report.resumed = True
+        _apply(store, graph_iri, scratch, plan)
+    return plan.report
+
+
+def work_folder(store: RemoteStore, graph: ox.NamedNode) -> Path:
+    """Where a load of ``graph`` into a remote store keeps its scratch files until it ends: one folder
+    per server and graph, under ``$XDG_CACHE_HOME/citekg/loads`` (``~/.cache`` by default)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    key = hashlib.sha256(f"{store.endpoint}\n{graph.value}".encode()).hexdigest()[:16]
+    return cache / "citekg" / "loads" / key
+
+
+@contextmanager
+def _work(store: WritableBackend, graph: ox.NamedNode) -> Iterator[Path]:
+    """The load's scratch folder: temporary beside an embedded store; for a remote store, kept when a
+    load stops after it has begun to change the store, so that running it again resumes it."""
+    if not isinstance(store, RemoteStore):
+        with tempfile.TemporaryDirectory(prefix="load-", dir=store.path) as folder:
+            yield Path(folder)
+        return
+    folder = work_folder(store, graph)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        yield folder
+    except BaseException:
+        if not (folder / _Scratch.PLAN).exists():
+            shutil.rmtree(folder)
+        raise
+    shutil.rmtree(folder)
+
+
+def _fingerprint(source: Path, format_name: str, paper: str | None, skip_invalid: bool) -> list[object]:
+    """What must be the same for a run to resume an earlier one: the file (as far as its size and time
+    of change tell) and the options that change what is loaded."""
+    stat = source.stat()
+    return [str(source.resolve()), stat.st_size, stat.st_mtime_ns, format_name, paper, skip_invalid]
+
+
+@dataclass
+class _Plan:
+    """A mapped load: its report, and the steps it has passed (``mapped``, then ``removed``: the graph's
+    previous version is gone, and what it held is noted in the scratch folder)."""
+
+    report: LoadReport
+    links_ids: bool
+    from_file: bool
+    phase: str = "mapped"
+    fingerprint: list[object] = field(default_factory=list)
+
+    def save(self, path: Path) -> None:
+        report = self.report
+        state = {
+            "fingerprint": self.fingerprint,
+            "phase": self.phase,
+            "links_ids": self.links_ids,
+            "from_file": self.from_file,
+            "report": {
+                "file": report.file,
+                "graph": report.graph,
+                "counts": dict(report.counts),
+                "skipped": [asdict(error) for error in report.skipped],
+                "replaced": report.replaced,
+                "unplaced": report.unplaced,
+            },
+        }
+        scratch = path.with_suffix(".new")
+        scratch.write_text(json.dumps(state), encoding="utf-8")
+        os.replace(scratch, path)
+
+    @classmethod
+    def read(cls, path: Path, fingerprint: list[object], folder: Path) -> _Plan | None:
+        """The plan of an unfinished load of the same file, if there is one; another file's is an error,
+        since finishing it is the only way to leave the store as a whole load would."""
+        if not path.exists():
+            return None
+        state = json.loads(path.read_text(encoding="utf-8"))
+        if state["fingerprint"] != fingerprint:
+            raise CitekgError(
+                f"a load of {state['fingerprint'][0]} into <{state['report']['graph']}> stopped part way; "
+                f"run it again to finish it first (its work folder is {folder})"
+            )
+        saved = state["report"]
+        report = LoadReport(
+            saved["file"],
+            saved["graph"],
+            Counter(saved["counts"]),
+            [RecordError(**error) for error in saved["skipped"]],
+            saved["replaced"],
+            saved["unplaced"],
+        )
+        return cls(report, state["links_ids"], state["from_file"], state["phase"], fingerprint)
+
+
+def _map(
+    store: WritableBackend,
+    name: str,
+    graph_iri: ox.NamedNode,
+    source: Path,
+    format_name: str,
+    paper: str | None,
+    scratch: _Scratch,
+    skip_invalid: bool,
+    on_skip: Callable[[RecordError], None] | None,
+    progress: Progress | None,
+) -> _Plan:
+    """Read, check and map the file, and derive what the store will need of it, into the scratch files;
+    the store is only read."""
     report = LoadReport(str(source), graph_iri.value)
     empty = store.is_empty()
-    scratch_parent = store.path if store.path is not None else None
-    with tempfile.TemporaryDirectory(prefix="load-", dir=scratch_parent) as folder:
-        scratch = _Scratch(Path(folder))
-        with report.timed("map"):
-            errors, links_ids = _map_file(
-                store,
-                name,
-                graph_iri,
-                importers.read(source, format_name, paper),
-                scratch,
-                report,
-                skip_invalid,
-                on_skip,
-                progress,
-            )
-        if errors:
-            raise InvalidInput(errors)
-        scratch.close_mapping()
-        # Into an empty store, every citation is new and every citing paper described here, if
-        # anywhere: the file alone ranks the representatives, before the bulk load.
-        from_file = empty and not links_ids
+    with report.timed("map"):
+        errors, links_ids = _map_file(
+            store,
+            name,
+            graph_iri,
+            importers.read(source, format_name, paper),
+            scratch,
+            report,
+            skip_invalid,
+            on_skip,
+            progress,
+        )
+    if errors:
+        raise InvalidInput(errors)
+    scratch.close_mapping()
+    # Into an empty store, every citation is new and every citing paper described here, if
+    # anywhere: the file alone ranks the representatives, before the bulk load.
+    from_file = empty and not links_ids
 
-        # Oxigraph's bulk loader keeps both cores busy: computing this beside it was measured slower
-        # (docs/performance.md), so it comes first.
-        with scratch.derived.open("w", encoding="utf-8") as quads:
-            with report.timed("consensus of new citations"), scratch.ranked.open("w") as ranked:
-                _provenance(quads, graph_iri, source, format_name, report)
-                consensus.write_new(scratch.judgements, quads, store.consensus_graph, ranked)
-            if from_file:
-                with report.timed("representatives"):
-                    representatives.write_new(
-                        scratch.described, scratch.ranked, quads, store.consensus_graph, Path(folder)
-                    )
-        _apply(store, graph_iri, scratch, report, links_ids, rerank=not from_file)
-    return report
+    # Oxigraph's bulk loader keeps both cores busy: computing this beside it was measured slower
+    # (docs/performance.md), so it comes first.
+    with scratch.derived.open("w", encoding="utf-8") as quads:
+        with report.timed("consensus of new citations"), scratch.ranked.open("w") as ranked:
+            _provenance(quads, graph_iri, source, format_name, report)
+            consensus.write_new(scratch.judgements, quads, store.consensus_graph, ranked)
+        if from_file:
+            with report.timed("representatives"):
+                representatives.write_new(
+                    scratch.described, scratch.ranked, quads, store.consensus_graph, scratch.folder
+                )
+    return _Plan(report, links_ids, from_file)
 
 
 class _Scratch:
     """The files a load writes before it touches the store: its quads, the judgements of the citations
     new to the store (for their consensus), the citations it shares with the store, the papers it
-    describes and the papers it cites (for ranking representatives), the new citations ranked, and the
-    quads derived from all that."""
+    describes and the papers it cites (for ranking representatives), the new citations ranked, the
+    quads derived from all that; then the citations of the graph's previous version, and the plan."""
+
+    PLAN = "plan.json"
 
     def __init__(self, folder: Path) -> None:
+        self.folder = folder
         names = (
             "quads.nq",
             "judgements.tsv",
@@ -170,14 +304,29 @@ class _Scratch:
             "touched",
             "ranked.tsv",
             "derived.nq",
+            "previous",
+            self.PLAN,
         )
-        self.quads, self.judgements, self.shared, self.described, self.touched, self.ranked, self.derived = (
-            folder / name for name in names
-        )
+        (
+            self.quads,
+            self.judgements,
+            self.shared,
+            self.described,
+            self.touched,
+            self.ranked,
+            self.derived,
+            self.previous,
+            self.plan,
+        ) = (folder / name for name in names)
+        self.files: list[IO[str]] = []
+
+    def open_mapping(self) -> tuple[Callable[[str], object], ...]:
+        """Writers of the files the mapping pass fills."""
         self.files = [
             path.open("w", encoding="utf-8")
             for path in (self.quads, self.judgements, self.shared, self.described, self.touched)
         ]
+        return tuple(file.write for file in self.files)
 
     def close_mapping(self) -> None:
         for file in self.files:
@@ -199,9 +348,7 @@ def _map_file(
     linked several ids of one paper (only then can papers need merging)."""
     resolve = (lambda paper_id: None) if store.is_empty() else (lambda paper_id: _known(store, paper_id))
     mapper = Mapper(store.minter, graph.value, resolve, source=name)
-    write_quads, write_judgement, write_shared, write_described, write_touched = (
-        file.write for file in scratch.files
-    )
+    write_quads, write_judgement, write_shared, write_described, write_touched = scratch.open_mapping()
     errors: list[RecordError] = []
     for item in _with_progress(items, progress):
         if isinstance(item, RecordError):
@@ -286,35 +433,34 @@ def _provenance(
         )
 
 
-def _apply(
-    store: WritableBackend,
-    graph: ox.NamedNode,
-    scratch: _Scratch,
-    report: LoadReport,
-    links_ids: bool,
-    rerank: bool,
-) -> None:
+def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan: _Plan) -> None:
+    report = plan.report
     store.record_base()
     store.mark_loading(graph)
-    report.replaced = store.has_graph(graph)
-    with (
-        scratch.touched.open("a", encoding="utf-8") as touched,
-        _removed(store, graph, touched) if report.replaced else _nothing() as previous_citations,
-    ):
-        with report.timed("bulk load"):
-            store.bulk_load_nquads(scratch.quads)
-            store.bulk_load_nquads(scratch.derived)
-        with report.timed("merge papers"):
-            renamed = identity.canonicalise(store, graph) if links_ids else []
-        with report.timed("consensus of shared citations"), scratch.shared.open(encoding="utf-8") as shared:
-            consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in shared))
-            consensus.refresh(store, previous_citations)
-            consensus.refresh(store, renamed)
-        if rerank:
-            with report.timed("representatives"):
+    if plan.phase == "mapped":
+        report.replaced = store.has_graph(graph)
+        with scratch.touched.open("a", encoding="utf-8") as touched:
+            if report.replaced:
+                _remove(store, graph, touched, scratch.previous)
+            else:
+                scratch.previous.touch()
+        plan.phase = "removed"
+        plan.save(scratch.plan)
+    with report.timed("bulk load"):
+        store.bulk_load_nquads(scratch.quads)
+        store.bulk_load_nquads(scratch.derived)
+    with report.timed("merge papers"):
+        renamed = identity.canonicalise(store, graph) if plan.links_ids else []
+    with report.timed("consensus of shared citations"):
+        for spool in (scratch.shared, scratch.previous):
+            with spool.open(encoding="utf-8") as lines:
+                consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in lines))
+        consensus.refresh(store, renamed)
+    if not plan.from_file:
+        with report.timed("representatives"):
+            with scratch.touched.open("a", encoding="utf-8") as touched:
                 _described_and_renamed(store, scratch.described, renamed, touched)
-                touched.close()
-                representatives.refresh(store, _unique_papers(scratch.touched))
+            representatives.refresh(store, _unique_papers(scratch.touched))
     with report.timed("finish"):
         store.unmark_loading(graph)
 
@@ -352,27 +498,17 @@ def _unique_papers(touched: Path) -> Iterator[ox.NamedNode]:
         previous = line
 
 
-@contextmanager
-def _removed(
-    store: WritableBackend, graph: ox.NamedNode, touched: IO[str]
-) -> Iterator[Iterator[ox.NamedNode]]:
-    """Remove a graph, yielding its citations (spooled to disk, not memory) for a consensus refresh,
-    and noting in ``touched`` the papers whose representatives may change with it."""
+def _remove(store: WritableBackend, graph: ox.NamedNode, touched: IO[str], previous: Path) -> None:
+    """Remove a graph, noting its citations in ``previous`` (their consensus must be refreshed) and in
+    ``touched`` the papers whose representatives may change with it."""
     in_graph, in_consensus = _objects_in(store, graph), _objects_in(store, store.consensus_graph)
-    with tempfile.TemporaryFile("w+", encoding="utf-8", dir=store.path) as spool:
+    with previous.open("w", encoding="utf-8") as citations:
         for citation in consensus.citations_in(store, graph):
-            spool.write(citation.value + "\n")
+            citations.write(citation.value + "\n")
             touched.writelines(in_graph(citation, CITO["hasCitedEntity"]))
-        for paper in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
-            touched.writelines(in_consensus(paper.subject, CITO["cites"]))
-        store.remove_graph(graph)
-        spool.seek(0)
-        yield (ox.NamedNode(line.rstrip("\n")) for line in spool)
-
-
-@contextmanager
-def _nothing() -> Iterator[Iterator[ox.NamedNode]]:
-    yield iter(())
+    for paper in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
+        touched.writelines(in_consensus(paper.subject, CITO["cites"]))
+    store.remove_graph(graph)
 
 
 def drop(store: WritableBackend, graph: str) -> None:
@@ -381,7 +517,9 @@ def drop(store: WritableBackend, graph: str) -> None:
     if graph_iri not in store.source_graphs():
         raise CitekgError(f"there is no loaded source graph <{graph_iri.value}>")
     with tempfile.TemporaryDirectory(prefix="drop-", dir=store.path) as folder:
-        touched = Path(folder) / "touched"
-        with touched.open("w", encoding="utf-8") as papers, _removed(store, graph_iri, papers) as citations:
-            consensus.refresh(store, citations)
+        touched, previous = Path(folder) / "touched", Path(folder) / "previous"
+        with touched.open("w", encoding="utf-8") as papers:
+            _remove(store, graph_iri, papers, previous)
+        with previous.open(encoding="utf-8") as lines:
+            consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in lines))
         representatives.refresh(store, _unique_papers(touched))

@@ -16,14 +16,17 @@ embedded store: user text never becomes query syntax here either.
 from __future__ import annotations
 
 import base64
+import shutil
+import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import version
+from pathlib import Path
 from typing import IO, Any
 
 import pyoxigraph as ox
@@ -47,15 +50,26 @@ RETRIES = 3
 
 @dataclass(frozen=True)
 class Dialect:
+    """What one kind of server does its own way."""
+
     name: str
     union_default_graph: dict[str, str] = field(default_factory=dict)  # request parameters that make it so
+    graph_store: tuple[str, str] | None = None  # its Graph Store path (beside the update endpoint's)
+    graph_parameter: str = "graph"  # and the parameter that names the graph there
+    auth: str = BASIC
 
 
 DIALECTS = {
-    "oxigraph": Dialect("oxigraph", {"union-default-graph": ""}),
-    "virtuoso": Dialect("virtuoso"),
+    "oxigraph": Dialect("oxigraph", {"union-default-graph": ""}, graph_store=("update", "store")),
+    "virtuoso": Dialect(
+        "virtuoso",
+        graph_store=("sparql-auth", "sparql-graph-crud-auth"),
+        graph_parameter="graph-uri",
+        auth=DIGEST,
+    ),
     "generic": Dialect("generic"),
 }
+BATCH = 50_000  # triples per Graph Store POST; INSERT DATA requests take a tenth of this
 
 
 class RemoteStore:
@@ -73,11 +87,14 @@ class RemoteStore:
         base: str | None = None,
         timeout: float = 60.0,
         dialect: str | None = None,
+        graph_store: str | None = None,
+        batch: int = BATCH,
     ) -> None:
         self.endpoint, self.update_endpoint = endpoint, update_endpoint
-        self.user, self.password, self.timeout = user, password, timeout
+        self.user, self.password, self.timeout, self.batch = user, password, timeout, batch
         self.minter = Minter(base or DEFAULT_BASE)
         self.dialect = DIALECTS[dialect] if dialect else self._detect()
+        self.graph_store = graph_store or self._graph_store()
         self._paper_by_identifier = lru_cache(maxsize=200_000)(self._find_paper)
 
     # --- the store interface ---------------------------------------------------------------------
@@ -146,8 +163,98 @@ class RemoteStore:
         else:
             ox.serialize((q.triple for g in graphs for q in self.quads(g)), output, fmt, **options)
 
-    def close(self) -> None:
+    def quads_for_pattern(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None,
+        predicate: ox.NamedNode | None,
+        object: ox.NamedNode | ox.BlankNode | ox.Literal | None,
+        graph: ox.NamedNode | None = None,
+    ) -> Iterator[ox.Quad]:
+        """The quads that match (``None`` matches anything), our own terms written as RDF terms. Within
+        one graph the answer is spooled to a file before it is read, so the caller may write while it
+        reads (a server would otherwise hold a read open beside the writes)."""
+        s, p, o = (
+            term if term is not None else ox.Variable(name)
+            for term, name in zip((subject, predicate, object), "spo", strict=True)
+        )
+        if graph is None:
+            rows = self.query(f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ {s} {p} {o} }} }}")
+            for row in rows:  # type: ignore[union-attr]
+                yield ox.Quad(subject or row["s"], predicate or row["p"], object or row["o"], row["g"])
+            return
+        with tempfile.TemporaryFile() as spool:
+            with self._stream(
+                f"CONSTRUCT {{ {s} {p} {o} }} WHERE {{ GRAPH {graph} {{ {s} {p} {o} }} }}"
+            ) as answer:
+                shutil.copyfileobj(answer, spool)
+            spool.seek(0)
+            for triple in ox.parse(spool, format=ox.RdfFormat.N_TRIPLES):
+                yield ox.Quad(triple.subject, triple.predicate, triple.object, graph)
+
+    def is_empty(self) -> bool:
+        """Whether the server holds none of citekg's graphs (it may hold other data)."""
+        return not self.graphs()
+
+    def has_citation(self, iri: str) -> bool:
+        return bool(self.query(f"ASK {{ GRAPH {self.consensus_graph} {{ {ox.NamedNode(iri)} ?p ?o }} }}"))
+
+    def has_graph(self, graph: ox.NamedNode) -> bool:
+        return bool(self.query(f"ASK {{ GRAPH {graph} {{ ?s ?p ?o }} }}"))
+
+    # --- writing -------------------------------------------------------------------------------------
+
+    def add(self, nquads: str) -> None:
+        """Add a batch of quads written as N-Quads, by INSERT DATA per graph."""
+        self._data("INSERT", ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+
+    def remove(self, quads: Iterable[ox.Quad]) -> None:
+        self._data("DELETE", quads)
+
+    def bulk_load_nquads(self, path: Path) -> None:
+        """Send an N-Quads file in batches, by Graph Store POST where the server has it and INSERT DATA
+        where not. Each batch acknowledged is counted in ``PATH.sent``, so that sending the same file
+        again (a load restarted after a failure) skips what arrived; a batch sent twice adds nothing,
+        as triples are a set."""
+        journal = path.with_name(path.name + ".sent")
+        done = int(journal.read_text()) if journal.exists() else 0
+        size = self.batch if self.graph_store else max(1, self.batch // 10)
+        for number, (graph, triples) in enumerate(_batches(path, size)):
+            if number < done:
+                continue
+            if self.graph_store:
+                self._post_graph(graph, triples)
+            else:
+                self._data("INSERT", (ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples))
+            journal.write_text(str(number + 1))
+        self.forget_lookups()
+
+    def remove_graph(self, graph: ox.NamedNode) -> None:
+        self.update(f"DROP SILENT GRAPH {graph}")
+
+    def update(self, sparql: str) -> None:
+        """Run SPARQL Update on the update endpoint, with citekg's prefixes declared."""
+        client = SPARQLWrapper(self.endpoint, updateEndpoint=self._writable(), agent=USER_AGENT)
+        client.setMethod(POST)
+        client.setTimeout(int(self.timeout))
+        client.setQuery(self._prologue() + sparql)
+        self._authenticate(client)
+        self._send(client)
+        self.forget_lookups()
+
+    def record_base(self) -> None:
+        """Nothing to record: a remote store's base is part of the settings (``kg config``)."""
+
+    def mark_loading(self, graph: ox.NamedNode) -> None:
+        """Nothing to mark on the server: a remote load's journal is its work folder on this machine."""
+
+    def unmark_loading(self, graph: ox.NamedNode) -> None:
+        """See ``mark_loading``."""
+
+    def forget_lookups(self) -> None:
         self._paper_by_identifier.cache_clear()
+
+    def close(self) -> None:
+        self.forget_lookups()
 
     def __enter__(self) -> RemoteStore:
         return self
@@ -167,10 +274,73 @@ class RemoteStore:
         client.setQuery(sparql)
         for name, value in self.dialect.union_default_graph.items():
             client.addParameter(name, value)
-        if self.user is not None:
-            client.setHTTPAuth(DIGEST if self.dialect.name == "virtuoso" else BASIC)
-            client.setCredentials(self.user, self.password or "")
+        self._authenticate(client)
         return client
+
+    def _authenticate(self, client: SPARQLWrapper) -> None:
+        if self.user is not None:
+            client.setHTTPAuth(self.dialect.auth)
+            client.setCredentials(self.user, self.password or "")
+
+    def _writable(self) -> str:
+        if self.update_endpoint is None:
+            raise CitekgError(f"{self.endpoint} is read-only here: give --update-endpoint too")
+        return self.update_endpoint
+
+    def _graph_store(self) -> str | None:
+        """The Graph Store endpoint beside the update endpoint, where the dialect knows its path."""
+        if self.update_endpoint is None or self.dialect.graph_store is None:
+            return None
+        update_path, store_path = self.dialect.graph_store
+        head, _, last = self.update_endpoint.rstrip("/").rpartition("/")
+        return f"{head}/{store_path}" if last == update_path else None
+
+    def _data(self, operation: str, quads: Iterable[ox.Quad]) -> None:
+        """INSERT DATA or DELETE DATA, one request per graph and batch."""
+        size = max(1, self.batch // 10)
+        for graph, triples in _grouped(quads, size):
+            body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
+            self.update(f"{operation} DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
+
+    def _post_graph(self, graph: ox.NamedNode, triples: list[ox.Triple]) -> None:
+        """Add triples to a graph by Graph Store Protocol POST (merging into what it holds)."""
+        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        target = f"{self.graph_store}?{urllib.parse.urlencode({self.dialect.graph_parameter: graph.value})}"
+        request = urllib.request.Request(
+            target,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/n-triples", "User-Agent": USER_AGENT},
+        )
+        for attempt in range(RETRIES):
+            try:
+                with self._opener(request, target).open(request, timeout=self.timeout) as response:
+                    response.read()
+                return
+            except urllib.error.HTTPError as error:
+                if error.code == 401:
+                    raise CitekgError(
+                        f"{target} refused the credentials (give --user and --password)"
+                    ) from None
+                if error.code < 500 or attempt == RETRIES - 1:
+                    detail = error.read()[:500].decode(errors="replace")
+                    raise CitekgError(f"{self.graph_store} answered {error.code}: {detail}") from None
+            except (urllib.error.URLError, ConnectionError) as error:
+                if attempt == RETRIES - 1:
+                    raise CitekgError(f"{self.graph_store} did not answer: {error}") from None
+            time.sleep(0.5 * 2**attempt)
+
+    def _opener(self, request: urllib.request.Request, url: str) -> urllib.request.OpenerDirector:
+        """A URL opener that authenticates as the dialect does (Basic is sent with the request)."""
+        if self.user is None:
+            return urllib.request.build_opener()
+        if self.dialect.auth == DIGEST:
+            manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            manager.add_password(None, url, self.user, self.password or "")
+            return urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(manager))
+        token = base64.b64encode(f"{self.user}:{self.password or ''}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+        return urllib.request.build_opener()
 
     def _send(self, client: SPARQLWrapper) -> bytes:
         """The raw answer, retrying server errors and lost connections with backoff; errors the
@@ -210,17 +380,8 @@ class RemoteStore:
             data=urllib.parse.urlencode(parameters).encode(),
             headers={"Accept": "application/n-triples", "User-Agent": USER_AGENT},
         )
-        opener = urllib.request.build_opener()
-        if self.user is not None:
-            if self.dialect.name == "virtuoso":
-                manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-                manager.add_password(None, self.endpoint, self.user, self.password or "")
-                opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(manager))
-            else:
-                token = base64.b64encode(f"{self.user}:{self.password or ''}".encode()).decode()
-                request.add_header("Authorization", f"Basic {token}")
         try:
-            return opener.open(request, timeout=self.timeout)
+            return self._opener(request, self.endpoint).open(request, timeout=self.timeout)
         except urllib.error.HTTPError as error:
             raise CitekgError(
                 f"{self.endpoint} answered {error.code}: {error.read()[:500].decode(errors='replace')}"
@@ -245,6 +406,25 @@ class RemoteStore:
             raise CitekgError(f"{self.endpoint} did not answer: {error}") from None
         lowered = server.lower()
         return next((d for name, d in DIALECTS.items() if name in lowered), DIALECTS["generic"])
+
+
+def _batches(path: Path, size: int) -> Iterator[tuple[ox.NamedNode, list[ox.Triple]]]:
+    """An N-Quads file as batches of at most ``size`` triples of one graph each, always cut at the same
+    places for the same file (the journal of a restarted load counts batches)."""
+    with path.open("rb") as quads:
+        yield from _grouped(ox.parse(quads, format=ox.RdfFormat.N_QUADS), size)
+
+
+def _grouped(quads: Iterable[ox.Quad], size: int) -> Iterator[tuple[ox.NamedNode, list[ox.Triple]]]:
+    graph, triples = None, []
+    for quad in quads:
+        if quad.graph_name != graph or len(triples) >= size:
+            if triples:
+                yield graph, triples  # type: ignore[misc]
+            graph, triples = quad.graph_name, []
+        triples.append(quad.triple)
+    if triples:
+        yield graph, triples  # type: ignore[misc]
 
 
 def _detail(error: BaseException) -> str:

@@ -52,6 +52,7 @@ def test_load_json_and_timings(tmp_path: Path) -> None:
         "citations": 24,
         "annotations": 33,
         "replaced": False,
+        "resumed": False,
         "unplaced": 0,
         "skipped": [],
     }
