@@ -19,7 +19,7 @@ from kg import exporter as exporting
 from kg import hub as hubs
 from kg import importers, linked_data, queries
 from kg.agreement import agreements
-from kg.backend import Backend
+from kg.backend import Backend, WritableBackend
 from kg.errors import CitekgError, InvalidInput, QueryError, RecordError
 from kg.loader import drop as drop_graph
 from kg.loader import load as load_file
@@ -66,7 +66,7 @@ class Settings:
         self.values, self.sources = values, sources
         self.store_path = Path(values["store"])
 
-    def open(self) -> Backend:
+    def open(self) -> WritableBackend:
         if self.values["endpoint"]:
             return RemoteStore(
                 self.values["endpoint"],
@@ -77,12 +77,16 @@ class Settings:
             )
         return Store(self.store_path, base=self.values["base"])
 
+    def open_writable(self) -> WritableBackend:
+        """The store to change; a remote one only with an update endpoint."""
+        if self.values["endpoint"] and not self.values["update_endpoint"]:
+            raise CitekgError(f"{self.values['endpoint']} is read-only here: give --update-endpoint too")
+        return self.open()
+
     def open_embedded(self, command: str) -> Store:
-        """The embedded store, for the commands that need its engine: loads, drops, serving."""
+        """The embedded store, for the commands that need its own engine (serving it)."""
         if self.values["endpoint"]:
-            if command in ("load", "drop") and not self.values["update_endpoint"]:
-                raise CitekgError(f"{self.values['endpoint']} is read-only here: give --update-endpoint too")
-            raise CitekgError(f"kg {command} works on the embedded store only, not yet on a remote endpoint")
+            raise CitekgError(f"kg {command} publishes the embedded store; it does not take --endpoint")
         return Store(self.store_path, base=self.values["base"])
 
 
@@ -196,7 +200,7 @@ def load(
         typer.echo(f"{error} (skipped)", err=True)
 
     try:
-        with ctx.obj.open_embedded("load") as store:
+        with ctx.obj.open_writable() as store:
             for file in files:
                 with Progress(
                     SpinnerColumn(),
@@ -527,7 +531,7 @@ def sources(ctx: typer.Context, output: FormatOption = Output.text) -> None:
 def drop(ctx: typer.Context, graph: Annotated[str, typer.Argument(help="Graph name or IRI.")]) -> None:
     """Remove a loaded source graph and what it brought."""
     try:
-        with ctx.obj.open_embedded("drop") as store:
+        with ctx.obj.open_writable() as store:
             drop_graph(store, graph)
             typer.echo(f"dropped <{store.minter.graph(graph)}>")
     except CitekgError as error:

@@ -1,20 +1,11 @@
-"""The remote backend against a real Oxigraph server (the `oxigraph` package from PyPI) on loopback,
-serving the files of an embedded store: every read gives what the embedded store gives."""
+"""The remote backend against real servers on loopback (the Oxigraph server from PyPI, Debian's Virtuoso)
+holding what an embedded store holds: every read gives what the embedded store gives."""
 
 from __future__ import annotations
 
 import io
 import json
-import os
-import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -32,17 +23,10 @@ from kg.remote import RemoteStore
 from kg.store import Store
 
 from .conftest import EXAMPLE, graphs_of, rdflib_dataset
+from .servers import free_port, oxigraph_server, virtuoso_server
 from .test_queries import ECHO, HOSTILE
 
 PAPER = "arxiv:2402.13929"
-OXIGRAPH = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-VIRTUOSO = shutil.which("virtuoso-t")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
@@ -62,78 +46,6 @@ def stores(
         )
         with serving as endpoint:
             yield embedded, RemoteStore(endpoint, timeout=30), endpoint
-
-
-@contextmanager
-def oxigraph_server(folder: Path, source: Store) -> Iterator[str]:
-    """`oxigraph serve-read-only` on a backup of ``source``: the embedded store stays open beside it, and
-    its background compactions would pull files from under a server reading the same folder."""
-    served = folder / "served"
-    source.oxigraph.backup(str(served))
-    port = free_port()
-    command = [OXIGRAPH, "serve-read-only", "--location", str(served), "--bind", f"127.0.0.1:{port}"]
-    log = folder / "oxigraph.log"
-    with running(command, log) as server:
-        yield wait_for(f"http://127.0.0.1:{port}/query", server, log)
-
-
-@contextmanager
-def virtuoso_server(folder: Path, source: Store) -> Iterator[str]:
-    """Debian's Virtuoso on loopback with its database in ``folder``; ``source``'s graphs PUT into it."""
-    if VIRTUOSO is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI installs virtuoso-opensource (.ci/system-packages)")
-        pytest.skip("Debian's virtuoso-opensource is not installed")
-    database = folder / "virtuoso"
-    database.mkdir()
-    sql_port, http_port = free_port(), free_port()
-    settings = (Path("/etc/virtuoso-opensource-7/virtuoso.ini")).read_text(encoding="utf-8")
-    settings = settings.replace("/var/lib/virtuoso-opensource-7/db", str(database))
-    settings = re.sub(r"(?m)^ServerPort\s*=\s*1111", f"ServerPort = 127.0.0.1:{sql_port}", settings)
-    settings = re.sub(r"(?m)^ServerPort\s*=\s*8890", f"ServerPort = 127.0.0.1:{http_port}", settings)
-    (database / "virtuoso.ini").write_text(settings, encoding="utf-8")
-    command = [VIRTUOSO, "+foreground", "+configfile", str(database / "virtuoso.ini")]
-    base = f"http://127.0.0.1:{http_port}"
-    log = folder / "virtuoso.log"
-    with running(command, log, cwd=database) as server:
-        endpoint = wait_for(f"{base}/sparql", server, log, tries=600)
-        passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-        passwords.add_password(None, base, "dba", "dba")  # Debian's default, on loopback only
-        opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords))
-        for graph in source.graphs():
-            body = source.oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
-            target = f"{base}/sparql-graph-crud-auth?{urllib.parse.urlencode({'graph-uri': graph.value})}"
-            put = urllib.request.Request(
-                target, data=body, method="PUT", headers={"Content-Type": "application/n-triples"}
-            )
-            opener.open(put, timeout=60).read()
-        yield endpoint
-
-
-@contextmanager
-def running(command: list[str], log: Path, cwd: Path | None = None) -> Iterator[subprocess.Popen]:
-    """A server process whose output goes to ``log``, so that a failed start can say why."""
-    with log.open("wb") as output:
-        server = subprocess.Popen(command, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
-        try:
-            yield server
-        finally:
-            server.terminate()
-            server.wait()
-
-
-def wait_for(endpoint: str, server: subprocess.Popen, log: Path, tries: int = 200) -> str:
-    for _ in range(tries):
-        if server.poll() is not None:
-            break
-        try:
-            urllib.request.urlopen(f"{endpoint}?query=ASK%7B%7D", timeout=1).read()
-            return endpoint
-        except OSError:
-            time.sleep(0.1)
-    state = f"exited with {server.returncode}" if server.poll() is not None else "still not answering"
-    output = log.read_text(encoding="utf-8", errors="replace")[-3000:]
-    raise AssertionError(f"{endpoint} did not start ({state}); its log:\n{output}")
 
 
 def params_for(name: str) -> dict[str, str]:
