@@ -23,6 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.metadata import version
@@ -347,7 +348,7 @@ class RemoteStore:
         user can act on become CitekgErrors that say what happened."""
         for attempt in range(RETRIES):
             try:
-                with client.query().response as response:
+                with _process_opener_kept(), client.query().response as response:
                     return response.read()
             except QueryBadFormed as error:
                 raise QueryError(
@@ -406,6 +407,18 @@ class RemoteStore:
             raise CitekgError(f"{self.endpoint} did not answer: {error}") from None
         lowered = server.lower()
         return next((d for name, d in DIALECTS.items() if name in lowered), DIALECTS["generic"])
+
+
+@contextmanager
+def _process_opener_kept() -> Iterator[None]:
+    """SPARQLWrapper installs a process-wide urllib opener for digest authentication, which would then
+    answer every other urlopen in the process (kg serve's clients, the user's own code): put back the
+    one there was."""
+    before = urllib.request._opener  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        urllib.request.install_opener(before)  # type: ignore[arg-type]
 
 
 def _batches(path: Path, size: int) -> Iterator[tuple[ox.NamedNode, list[ox.Triple]]]:
