@@ -13,7 +13,7 @@ made into RDF terms, and bound by a ``VALUES`` row placed at the start of the qu
 group, written by pyoxigraph's own term serialiser: user text never becomes query syntax, and the same
 bound query runs on any SPARQL 1.1 store. (Oxigraph's ``substitutions`` would be the natural tool,
 but they only bind projected variables, and a hub query's parameters are not projected.) An optional
-parameter left out is ``UNDEF``. Parameters are bound in the outermost ``WHERE`` group, so a sub-SELECT
+parameter left out is left out of the row, so it stays unbound. Parameters are bound in the outermost ``WHERE`` group, so a sub-SELECT
 does not see them. The prefix ``data:`` is the store's IRI base: ``data:consensus`` is its consensus
 graph.
 """
@@ -165,12 +165,14 @@ _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
 def bound_sparql(store: Backend, query: SavedQuery, values: Mapping[str, object]) -> str:
-    """The query's SPARQL with its parameters bound by a VALUES row."""
+    """The query's SPARQL with its parameters bound by a VALUES row. A parameter left out is left out
+    of the row too (unbound, as UNDEF would leave it): Virtuoso 7 mishandles UNDEF, hanging or
+    answering wrongly."""
     terms = bind(store, query, values)
-    names = [p.name for p in query.params]
+    names = [p.name for p in query.params if p.name in terms]
     if not names:
         return query.sparql
-    row = " ".join(str(terms[name]) if name in terms else "UNDEF" for name in names)
+    row = " ".join(str(terms[name]) for name in names)
     block = f" VALUES ({' '.join('?' + name for name in names)}) {{ ({row}) }}\n"
     where = _WHERE.search(query.sparql)
     if where is None:

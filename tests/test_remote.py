@@ -71,8 +71,6 @@ def test_every_saved_query_answers_as_on_the_embedded_store(
     stores: tuple[Store, RemoteStore, str], name: str
 ) -> None:
     embedded, remote, _ = stores
-    if name == "hub-typology" and remote.dialect.name == "virtuoso":
-        pytest.skip("Virtuoso 7.2 does not finish hub-typology (its FILTERs together); issue 7 is open on it")
     params = params_for(name)
     local = queries.run_query(embedded, name, params)
     far = queries.run_query(remote, name, params)
