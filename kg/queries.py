@@ -13,9 +13,9 @@ made into RDF terms, and bound by a ``VALUES`` row placed at the start of the qu
 group, written by pyoxigraph's own term serialiser: user text never becomes query syntax, and the same
 bound query runs on any SPARQL 1.1 store. (Oxigraph's ``substitutions`` would be the natural tool,
 but they only bind projected variables, and a hub query's parameters are not projected.) An optional
-parameter left out is left out of the row, so it stays unbound. Parameters are bound in the outermost ``WHERE`` group, so a sub-SELECT
-does not see them. The prefix ``data:`` is the store's IRI base: ``data:consensus`` is its consensus
-graph.
+parameter left out is left out of the row, so it stays unbound. Parameters are bound in the outermost
+``WHERE`` group, so a sub-SELECT does not see them. The prefix ``data:`` is the store's IRI base:
+``data:consensus`` is its consensus graph.
 """
 
 from __future__ import annotations
