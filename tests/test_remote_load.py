@@ -23,7 +23,7 @@ from kg.remote import RemoteStore
 from kg.store import Store
 from kg.vocab import PROV, XSD
 
-from .conftest import EXAMPLE, TEST_BASE, assert_same_dataset, rdflib_dataset, write_jsonl
+from .conftest import EXAMPLE, SHARED_DATA, TEST_BASE, assert_same_dataset, rdflib_dataset, write_jsonl
 from .servers import VIRTUOSO_USER, Server, virtuoso_server, writable_oxigraph
 from .test_identity import CITE_BY_DOI, HUB_BOTH, OTHER_BY_DOI
 
@@ -117,6 +117,24 @@ def test_loads_give_what_the_embedded_store_holds(remote: RemoteStore, tmp_path:
     assert not (tmp_path / "cache" / "citekg" / "loads").exists() or not any(
         (tmp_path / "cache" / "citekg" / "loads").iterdir()
     )
+
+
+SHARED_SAMPLES = [
+    "opencitations/opencitations__index/citations_data.csv",
+    "opencitations/opencitations__oc_meta/real_data_with_prov.nq",
+    "opencitations/opencitations__oc_meta/real_data.csv",
+    "opencitations/cthoyt__opencitations-client/citations_sample.csv",
+    "s2-datasets/citations-sample.jsonl",
+    "scicite/scicite-train.jsonl",
+]
+
+
+@pytest.mark.skipif(not SHARED_DATA.exists(), reason="../shared/data is not beside the repository")
+def test_the_shared_samples_load_as_into_the_embedded_store(remote: RemoteStore) -> None:
+    steps = [("load", SHARED_DATA / name) for name in SHARED_SAMPLES]
+    for _, path in steps:
+        load(remote, path)
+    assert_same_dataset(dataset(remote), dataset(embedded_after(*steps)))
 
 
 def test_replacing_and_dropping_give_what_the_embedded_store_holds(
