@@ -115,6 +115,8 @@ def markdown(saved: dict, results: dict[str, dict]) -> str:
             )
     if "serve" in saved:
         lines += ["", *serve_section(saved["serve"])]
+    if "remote" in saved:
+        lines += ["", *remote_section(saved["remote"])]
     lines += ["", "## Against the targets (issue 5)", "", *targets(results), ""]
     lines += ["![time against size](scaling.svg)", ""]
     return "\n".join(lines)
@@ -147,6 +149,29 @@ def serve_section(serve: dict) -> list[str]:
             f"{run.get('server_peak_mib', NA)} |"
         )
     lines += ["", f"kg serve's SPARQL throughput is {serve['throughput_ratio']} of the Oxigraph server's."]
+    return lines
+
+
+def remote_section(remote: dict) -> list[str]:
+    """kg load and the hub summary through SPARQL servers (bench/remote.py)."""
+    lines = [
+        f"## Through SPARQL servers ({remote['citations']:,} citations, {remote['input_mib']} MiB of JSONL)",
+        "",
+        "`kg load` of the same file into the embedded store, and through `--endpoint`/`--update-endpoint`",
+        "into a writable Oxigraph server and into Virtuoso (Graph Store POSTs of 50,000 triples); then the",
+        "hub summary of the hub with 10,000 citing papers read back through each.",
+        "",
+        "| store | load s | citations/s | kg MiB | server MiB | disk GiB | hub summary ms |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    names = {"embedded": "embedded Oxigraph", "oxigraph": "oxigraph serve", "virtuoso": "Virtuoso 7"}
+    for key, name in names.items():
+        if key in remote:
+            run = remote[key]
+            lines.append(
+                f"| {name} | {run['load_s']} | {run['citations_per_s']:,} | {run['kg_peak_mib']} | "
+                f"{run['server_peak_mib'] or NA} | {run['disk_gib']} | {spread(run['hub_summary_ms'])} |"
+            )
     return lines
 
 
