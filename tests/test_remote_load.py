@@ -218,3 +218,11 @@ def test_the_cli_loads_and_drops_through_the_endpoint(server: Server, remote: Re
         wrong = runner.invoke(app, [*options[:-1], "wrong", "load", str(EXAMPLE)])
         assert wrong.exit_code == 1 and "refused the credentials" in wrong.stderr
         assert remote.graphs() == []
+
+
+def test_without_a_graph_store_the_triples_go_by_insert_data(server: Server, remote: RemoteStore) -> None:
+    """Servers with no Graph Store endpoint get batched INSERT DATA; the store ends the same."""
+    plain = connect(server, batch=200)
+    plain.graph_store = None
+    load(plain, EXAMPLE)
+    assert_same_dataset(dataset(remote), dataset(embedded_after(("load", EXAMPLE))))
