@@ -1,6 +1,7 @@
 """citekg against SPARQL servers, next to the embedded store: ``kg load`` of the same generated file
 through ``--endpoint`` into a writable Oxigraph server (``oxigraph serve``, from PyPI) and into Debian's
-Virtuoso, then the hub summary of the designated hub read back through each.
+Virtuoso, then the hub summary of the designated hub read back through each, and an update: a second file of
+10,000 citations among the same papers loaded on top (its ids and citations are looked up in the store).
 
     python bench/remote.py --citations 1000000
 
@@ -52,6 +53,9 @@ def main() -> None:
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     source = source_file(args.work, "native", args.citations, args.hub)
+    update = args.work / "update-10000.jsonl"
+    if not update.exists():
+        generate.write(update, 10_000, 100, seed=7)
     input_mib = round(source.stat().st_size / 2**20)
     figures: dict[str, object] = {"citations": args.citations, "input_mib": input_mib}
     for name in args.servers:
@@ -60,10 +64,12 @@ def main() -> None:
         folder.mkdir()
         with SERVERS[name](folder) as (options, pid):
             print(f"{name}: loading {source.name}", file=sys.stderr)
-            loaded = measure.process([sys.executable, "-m", "kg", *options, "load", "--timings", str(source)])
+            kg = [sys.executable, "-m", "kg", *options, "load", "--timings"]
+            loaded = measure.process([*kg, str(source)])
             with open_backend(name, options) as store:
                 latency = measure.repeated_ms(lambda: hub.summary(store, generate.hub_id()), args.repeats)
                 citing = hub.summary(store, generate.hub_id()).citing_papers
+            updated = measure.process([*kg, str(update)])
             figures[name] = {
                 "load_s": round(loaded.seconds, 1),
                 "citations_per_s": round(args.citations / loaded.seconds),
@@ -72,6 +78,8 @@ def main() -> None:
                 "hub_summary_ms": latency,
                 "hub_citing_papers": citing,
                 "phases_s": json.loads(loaded.stderr.strip().splitlines()[-1]),
+                "update_s": round(updated.seconds, 1),
+                "update_phases_s": json.loads(updated.stderr.strip().splitlines()[-1]),
                 "disk_gib": round(sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**30, 1),
             }
             print(f"{name}: {figures[name]}", file=sys.stderr)

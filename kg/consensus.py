@@ -27,9 +27,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import groupby, islice
 from pathlib import Path
-from typing import IO, Generic, TypeVar
+from typing import IO, Any, Generic, TypeVar
 
 import pyoxigraph as ox
 
@@ -41,6 +41,7 @@ from kg.spool import sorted_lines
 from kg.vocab import CITO, CKG, OA, POLARITY_BY_IRI, PROV, RDF, ROLE_BY_IRI, XSD, Polarity, Role
 
 Label = TypeVar("Label", Role, Polarity)
+T = TypeVar("T")
 
 POLARITY_EDGE = {
     Polarity.POSITIVE: CITO["agreesWith"],
@@ -52,7 +53,7 @@ _PRECEDENCE: dict[Role | Polarity, int] = {
     **{r: i for i, r in enumerate(Role)},
     **{p: i for i, p in enumerate(Polarity)},
 }
-_BATCH = 1000
+_BATCH = 500  # citations per refresh: the VALUES of one query
 
 
 @dataclass(frozen=True)
@@ -159,43 +160,84 @@ def _strength(role: Verdict[Role] | None) -> tuple[bool, float]:
 
 
 def refresh(store: WritableBackend, citations: Iterable[ox.NamedNode]) -> None:
-    """Recompute the consensus of these citations from every graph (any no source holds disappear)."""
+    """Recompute the consensus of these citations from every graph (any no source holds disappear), a
+    batch at a time: a handful of queries per batch rather than per citation, as over HTTP each query
+    is a round trip."""
     graph = store.consensus_graph
-    batch: list[str] = []
-    for citation in citations:
-        batch.extend(_recomputed(store, citation, graph))
-        if len(batch) >= _BATCH * 8:
-            store.add("".join(batch))
-            batch = []
-    if batch:
-        store.add("".join(batch))
+    for batch in batched(citations, _BATCH):
+        unique = sorted(set(batch), key=str)
+        store.remove(_stale(store, unique, graph))
+        derived = _recomputed(store, unique, graph)
+        if derived:
+            store.add("".join(derived))
 
 
-def _recomputed(store: WritableBackend, citation: ox.NamedNode, graph: ox.NamedNode) -> list[str]:
-    quads = store.quads_for_pattern
-    stale = list(quads(citation, None, None, graph))
-    for citing in (q.object for q in stale if q.predicate == CITO["hasCitingEntity"]):
-        for cited in (q.object for q in stale if q.predicate == CITO["hasCitedEntity"]):
-            stale.extend(quads(citing, None, cited, graph))  # the direct edges between the two works
-    store.remove(stale)
-    citing = next(quads(citation, CITO["hasCitingEntity"], None), None)
-    cited = next(quads(citation, CITO["hasCitedEntity"], None), None)
-    if citing is None or cited is None:
-        return []
-    found: dict[tuple[str, str], Judgement] = {}
-    for target in quads(None, OA["hasTarget"], citation):
-        annotation = target.subject
-        confidence = next(quads(annotation, CKG["confidence"], None), None)
-        agent = next(quads(annotation, PROV["wasAttributedTo"], None), None)
-        human = agent is not None and next(quads(agent.object, RDF["type"], PROV["Person"]), None) is not None
-        for body in quads(annotation, OA["hasBody"], None):
-            label = ROLE_BY_IRI.get(body.object.value) or POLARITY_BY_IRI.get(body.object.value)
+def _stale(store: WritableBackend, citations: list[ox.NamedNode], graph: ox.NamedNode) -> list[ox.Quad]:
+    """What the consensus graph says of these citations, and the direct edges between their works."""
+    stale = [
+        ox.Quad(row["citation"], row["p"], row["o"], graph)
+        for row in _rows(store, "?citation", citations, f"GRAPH {graph} {{ ?citation ?p ?o }}")
+    ]
+    citing = {q.subject: q.object for q in stale if q.predicate == CITO["hasCitingEntity"]}
+    cited = {q.subject: q.object for q in stale if q.predicate == CITO["hasCitedEntity"]}
+    pairs = sorted({(citing[c], cited[c]) for c in citing.keys() & cited.keys()}, key=str)
+    if pairs:
+        rows = " ".join(f"({a} {b})" for a, b in pairs)
+        edges = store.query(
+            f"SELECT ?a ?p ?b WHERE {{ VALUES (?a ?b) {{ {rows} }} GRAPH {graph} {{ ?a ?p ?b }} }}"
+        )
+        stale.extend(ox.Quad(row["a"], row["p"], row["b"], graph) for row in edges)  # type: ignore[union-attr]
+    return stale
+
+
+def _recomputed(store: WritableBackend, citations: list[ox.NamedNode], graph: ox.NamedNode) -> list[str]:
+    """The consensus quads of these citations, from the judgements of every source graph."""
+    works: dict[ox.NamedNode, dict[str, ox.NamedNode]] = {}
+    for row in _rows(
+        store,
+        "?citation",
+        citations,
+        f"?citation {CITO['hasCitingEntity']} ?citing ; {CITO['hasCitedEntity']} ?cited",
+    ):
+        works.setdefault(row["citation"], {"citing": row["citing"], "cited": row["cited"]})
+    bodies: dict[ox.NamedNode, list[tuple[ox.NamedNode, ox.NamedNode]]] = {}
+    for row in _rows(
+        store, "?citation", list(works), f"?annotation {OA['hasTarget']} ?citation ; {OA['hasBody']} ?body"
+    ):
+        bodies.setdefault(row["citation"], []).append((row["annotation"], row["body"]))
+    annotations = sorted({annotation for found in bodies.values() for annotation, _ in found}, key=str)
+    confidence: dict[ox.NamedNode, float] = {}
+    for row in _rows(store, "?annotation", annotations, f"?annotation {CKG['confidence']} ?confidence"):
+        confidence.setdefault(row["annotation"], float(row["confidence"].value))
+    person = f"?annotation {PROV['wasAttributedTo']} ?agent . ?agent {RDF['type']} {PROV['Person']}"
+    humans = {row["annotation"] for row in _rows(store, "?annotation", annotations, person)}
+    out: list[str] = []
+    for citation, work in works.items():
+        found: dict[tuple[str, str], Judgement] = {}
+        for annotation, body in bodies.get(citation, []):
+            label = ROLE_BY_IRI.get(body.value) or POLARITY_BY_IRI.get(body.value)
             if label is not None:
-                value = float(confidence.object.value) if confidence is not None else 1.0
-                found[(annotation.value, body.object.value)] = Judgement(label, value, human)
-    role, polarity = decide(found.values(), Role), decide(found.values(), Polarity)
-    citing_iri, cited_iri = citing.object.value, cited.object.value
-    return list(consensus_quads(citation.value, citing_iri, cited_iri, role, polarity, graph))
+                judgement = Judgement(label, confidence.get(annotation, 1.0), annotation in humans)
+                found[(annotation.value, body.value)] = judgement
+        role, polarity = decide(found.values(), Role), decide(found.values(), Polarity)
+        out.extend(
+            consensus_quads(citation.value, work["citing"].value, work["cited"].value, role, polarity, graph)
+        )
+    return out
+
+
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of ``size`` items (the last may be shorter), read lazily."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _rows(store: WritableBackend, variable: str, terms: list[ox.NamedNode], pattern: str) -> Iterator[Any]:
+    """The solutions of one basic pattern for each of these values of one variable, in batches."""
+    for batch in batched(terms, _BATCH):
+        values = " ".join(map(str, batch))
+        yield from store.query(f"SELECT * WHERE {{ VALUES {variable} {{ {values} }} {pattern} }}")  # type: ignore[union-attr]
 
 
 def rebuild(store: WritableBackend) -> None:

@@ -70,7 +70,8 @@ DIALECTS = {
     ),
     "generic": Dialect("generic"),
 }
-BATCH = 50_000  # triples per Graph Store POST; INSERT DATA requests take a tenth of this
+BATCH = 50_000  # triples per Graph Store POST
+DATA_BATCH = 1_000  # triples per INSERT DATA or DELETE DATA: Virtuoso's parser runs out of memory at ~5,000
 
 
 class RemoteStore:
@@ -93,6 +94,7 @@ class RemoteStore:
     ) -> None:
         self.endpoint, self.update_endpoint = endpoint, update_endpoint
         self.user, self.password, self.timeout, self.batch = user, password, timeout, batch
+        self._data_batch = min(batch, DATA_BATCH)
         self.minter = Minter(base or DEFAULT_BASE)
         self.dialect = DIALECTS[dialect] if dialect else self._detect()
         self.graph_store = graph_store or self._graph_store()
@@ -218,7 +220,7 @@ class RemoteStore:
         as triples are a set."""
         journal = path.with_name(path.name + ".sent")
         done = int(journal.read_text()) if journal.exists() else 0
-        size = self.batch if self.graph_store else max(1, self.batch // 10)
+        size = self.batch if self.graph_store else self._data_batch
         for number, (graph, triples) in enumerate(_batches(path, size)):
             if number < done:
                 continue
@@ -298,7 +300,7 @@ class RemoteStore:
 
     def _data(self, operation: str, quads: Iterable[ox.Quad]) -> None:
         """INSERT DATA or DELETE DATA, one request per graph and batch."""
-        size = max(1, self.batch // 10)
+        size = self._data_batch
         for graph, triples in _grouped(quads, size):
             body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
             self.update(f"{operation} DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
