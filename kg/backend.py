@@ -6,8 +6,9 @@ and the exports take a ``Backend``; loads, drops and the consensus take a ``Writ
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol, TypeVar
 
 import pyoxigraph as ox
 
@@ -59,7 +60,9 @@ class WritableBackend(Backend, Protocol):
 
     def is_empty(self) -> bool: ...
 
-    def has_citation(self, iri: str) -> bool: ...
+    def papers(self, paper_ids: Iterable[PaperId]) -> dict[PaperId, str]: ...
+
+    def stored_citations(self, iris: list[str]) -> set[str]: ...
 
     def has_graph(self, graph: ox.NamedNode) -> bool: ...
 
@@ -78,3 +81,22 @@ class WritableBackend(Backend, Protocol):
     def mark_loading(self, graph: ox.NamedNode) -> None: ...
 
     def unmark_loading(self, graph: ox.NamedNode) -> None: ...
+
+
+T = TypeVar("T")
+BATCH = 500  # values in one query's VALUES block
+
+
+def batched(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
+    """Lists of ``size`` items (the last may be shorter), read lazily."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def solutions(store: Backend, variable: str, terms: Iterable[ox.NamedNode], pattern: str) -> Iterator[Any]:
+    """The solutions of ``pattern`` for each of these terms as the value of ``variable``, a batch of
+    terms a query: over HTTP a query is a round trip, so lookups go by the hundred."""
+    for batch in batched(terms):
+        values = " ".join(map(str, batch))
+        yield from store.query(f"SELECT * WHERE {{ VALUES {variable} {{ {values} }} {pattern} }}")  # type: ignore[union-attr]

@@ -27,21 +27,20 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from itertools import groupby, islice
+from itertools import groupby
 from pathlib import Path
-from typing import IO, Any, Generic, TypeVar
+from typing import IO, Generic, TypeVar
 
 import pyoxigraph as ox
 
 from kg import representatives
-from kg.backend import WritableBackend
+from kg.backend import WritableBackend, batched, solutions
 from kg.mapping import A, CitationRef, literal
 from kg.representatives import ranked_row
 from kg.spool import sorted_lines
 from kg.vocab import CITO, CKG, OA, POLARITY_BY_IRI, PROV, RDF, ROLE_BY_IRI, XSD, Polarity, Role
 
 Label = TypeVar("Label", Role, Polarity)
-T = TypeVar("T")
 
 POLARITY_EDGE = {
     Polarity.POSITIVE: CITO["agreesWith"],
@@ -53,7 +52,6 @@ _PRECEDENCE: dict[Role | Polarity, int] = {
     **{r: i for i, r in enumerate(Role)},
     **{p: i for i, p in enumerate(Polarity)},
 }
-_BATCH = 500  # citations per refresh: the VALUES of one query
 
 
 @dataclass(frozen=True)
@@ -164,7 +162,7 @@ def refresh(store: WritableBackend, citations: Iterable[ox.NamedNode]) -> None:
     batch at a time: a handful of queries per batch rather than per citation, as over HTTP each query
     is a round trip."""
     graph = store.consensus_graph
-    for batch in batched(citations, _BATCH):
+    for batch in batched(citations):
         unique = sorted(set(batch), key=str)
         store.remove(_stale(store, unique, graph))
         derived = _recomputed(store, unique, graph)
@@ -176,7 +174,7 @@ def _stale(store: WritableBackend, citations: list[ox.NamedNode], graph: ox.Name
     """What the consensus graph says of these citations, and the direct edges between their works."""
     stale = [
         ox.Quad(row["citation"], row["p"], row["o"], graph)
-        for row in _rows(store, "?citation", citations, f"GRAPH {graph} {{ ?citation ?p ?o }}")
+        for row in solutions(store, "?citation", citations, f"GRAPH {graph} {{ ?citation ?p ?o }}")
     ]
     citing = {q.subject: q.object for q in stale if q.predicate == CITO["hasCitingEntity"]}
     cited = {q.subject: q.object for q in stale if q.predicate == CITO["hasCitedEntity"]}
@@ -193,7 +191,7 @@ def _stale(store: WritableBackend, citations: list[ox.NamedNode], graph: ox.Name
 def _recomputed(store: WritableBackend, citations: list[ox.NamedNode], graph: ox.NamedNode) -> list[str]:
     """The consensus quads of these citations, from the judgements of every source graph."""
     works: dict[ox.NamedNode, dict[str, ox.NamedNode]] = {}
-    for row in _rows(
+    for row in solutions(
         store,
         "?citation",
         citations,
@@ -201,16 +199,16 @@ def _recomputed(store: WritableBackend, citations: list[ox.NamedNode], graph: ox
     ):
         works.setdefault(row["citation"], {"citing": row["citing"], "cited": row["cited"]})
     bodies: dict[ox.NamedNode, list[tuple[ox.NamedNode, ox.NamedNode]]] = {}
-    for row in _rows(
+    for row in solutions(
         store, "?citation", list(works), f"?annotation {OA['hasTarget']} ?citation ; {OA['hasBody']} ?body"
     ):
         bodies.setdefault(row["citation"], []).append((row["annotation"], row["body"]))
     annotations = sorted({annotation for found in bodies.values() for annotation, _ in found}, key=str)
     confidence: dict[ox.NamedNode, float] = {}
-    for row in _rows(store, "?annotation", annotations, f"?annotation {CKG['confidence']} ?confidence"):
+    for row in solutions(store, "?annotation", annotations, f"?annotation {CKG['confidence']} ?confidence"):
         confidence.setdefault(row["annotation"], float(row["confidence"].value))
     person = f"?annotation {PROV['wasAttributedTo']} ?agent . ?agent {RDF['type']} {PROV['Person']}"
-    humans = {row["annotation"] for row in _rows(store, "?annotation", annotations, person)}
+    humans = {row["annotation"] for row in solutions(store, "?annotation", annotations, person)}
     out: list[str] = []
     for citation, work in works.items():
         found: dict[tuple[str, str], Judgement] = {}
@@ -224,20 +222,6 @@ def _recomputed(store: WritableBackend, citations: list[ox.NamedNode], graph: ox
             consensus_quads(citation.value, work["citing"].value, work["cited"].value, role, polarity, graph)
         )
     return out
-
-
-def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """Lists of ``size`` items (the last may be shorter), read lazily."""
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
-
-
-def _rows(store: WritableBackend, variable: str, terms: list[ox.NamedNode], pattern: str) -> Iterator[Any]:
-    """The solutions of one basic pattern for each of these values of one variable, in batches."""
-    for batch in batched(terms, _BATCH):
-        values = " ".join(map(str, batch))
-        yield from store.query(f"SELECT * WHERE {{ VALUES {variable} {{ {values} }} {pattern} }}")  # type: ignore[union-attr]
 
 
 def rebuild(store: WritableBackend) -> None:

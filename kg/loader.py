@@ -35,8 +35,8 @@ from kg import consensus, identity, importers, representatives
 from kg.backend import WritableBackend
 from kg.errors import CitekgError, InvalidInput, RecordError
 from kg.ids import PaperId
-from kg.mapping import A, Mapper, literal
-from kg.records import Annotation, Raw, Unplaced
+from kg.mapping import A, CitationRef, Mapper, literal
+from kg.records import Annotation, Citation, Paper, Raw, Unplaced
 from kg.remote import RemoteStore
 from kg.spool import sorted_lines
 from kg.vocab import CITO, DCTERMS, FABIO, OA, PROV, RDF, VOID, XSD, AnnotatorKind
@@ -345,58 +345,78 @@ def _map_file(
     progress: Progress | None,
 ) -> tuple[list[RecordError], bool]:
     """Validate and map the file into the scratch files; return the errors, and whether any record
-    linked several ids of one paper (only then can papers need merging)."""
-    resolve = (lambda paper_id: None) if store.is_empty() else (lambda paper_id: _known(store, paper_id))
-    mapper = Mapper(store.minter, graph.value, resolve, source=name)
+    linked several ids of one paper (only then can papers need merging).
+
+    Records go a chunk at a time: the papers a chunk names, and which of its citations the store has,
+    are looked up together (one query each over HTTP, not one a record)."""
+    empty = store.is_empty()
+    known: dict[PaperId, str] = {}
+    mapper = Mapper(store.minter, graph.value, known.get, source=name)
     write_quads, write_judgement, write_shared, write_described, write_touched = scratch.open_mapping()
     errors: list[RecordError] = []
-    for item in _with_progress(items, progress):
-        if isinstance(item, RecordError):
-            if skip_invalid:
-                report.skipped.append(item)
-                if on_skip is not None:
-                    on_skip(item)
-            elif len(errors) < _REPORTED_ERRORS:
-                errors.append(item)
-            continue
+    for chunk in consensus.batched(_with_progress(items, progress), _CHUNK):
+        records = []
+        for item in chunk:
+            if isinstance(item, RecordError):
+                if skip_invalid:
+                    report.skipped.append(item)
+                    if on_skip is not None:
+                        on_skip(item)
+                elif len(errors) < _REPORTED_ERRORS:
+                    errors.append(item)
+            elif not errors:  # after an error, keep reading only to report every error in the file
+                records.append(item[1])
         if errors:
-            continue  # keep reading only to report every error in the file
-        _, record = item
-        if isinstance(record, Unplaced):
-            report.unplaced += 1
             continue
-        if isinstance(record, Raw):
-            write_quads("".join(f"{triple} {graph} .\n" for triple in record.triples))
-            continue
-        report.counts[record.type] += 1
-        mapped = mapper.map(record)
-        write_quads(mapped.quads)
-        if mapped.paper is not None:
-            write_described(
-                representatives.described_row(
-                    mapped.paper, record.publication_year, record.title, record.summary is not None
+        if not empty:
+            known.clear()
+            known.update(store.papers({paper_id for record in records for paper_id in _ids_named(record)}))
+        pending: list[tuple[CitationRef, Paper | Citation | Annotation, str | None]] = []
+        for record in records:
+            if isinstance(record, Unplaced):
+                report.unplaced += 1
+                continue
+            if isinstance(record, Raw):
+                write_quads("".join(f"{triple} {graph} .\n" for triple in record.triples))
+                continue
+            report.counts[record.type] += 1
+            mapped = mapper.map(record)
+            write_quads(mapped.quads)
+            if mapped.paper is not None:
+                write_described(
+                    representatives.described_row(
+                        mapped.paper, record.publication_year, record.title, record.summary is not None
+                    )
                 )
-            )
-        citation = mapped.citation
-        if citation is None:
-            continue
-        write_touched(citation.cited + "\n")
-        if citation.maybe_stored and store.has_citation(citation.iri):
-            write_shared(citation.iri + "\n")  # its consensus needs the other sources' annotations too
-        elif isinstance(record, Annotation):
-            labels = [label for label in (record.role, record.polarity) if label is not None]
-            human = record.annotator is not None and record.annotator.kind is AnnotatorKind.HUMAN
-            write_judgement(
-                consensus.judgement_rows(citation, mapped.annotation or "", labels, record.confidence, human)
-            )
-        else:
-            write_judgement(consensus.judgement_rows(citation))
+            if mapped.citation is not None:
+                write_touched(mapped.citation.cited + "\n")
+                pending.append((mapped.citation, record, mapped.annotation))
+        maybe_stored = [citation.iri for citation, _, _ in pending if citation.maybe_stored]
+        stored = store.stored_citations(maybe_stored) if maybe_stored else set()
+        for citation, record, annotation in pending:
+            if citation.iri in stored:
+                write_shared(citation.iri + "\n")  # its consensus needs the other sources' annotations too
+            elif isinstance(record, Annotation):
+                labels = [label for label in (record.role, record.polarity) if label is not None]
+                human = record.annotator is not None and record.annotator.kind is AnnotatorKind.HUMAN
+                write_judgement(
+                    consensus.judgement_rows(citation, annotation or "", labels, record.confidence, human)
+                )
+            else:
+                write_judgement(consensus.judgement_rows(citation))
     return errors, mapper.links_ids
 
 
-def _known(store: WritableBackend, paper_id: PaperId) -> str | None:
-    node = store.paper(paper_id)
-    return node.value if node is not None else None
+_CHUNK = 1000  # records mapped together, with their lookups batched
+
+
+def _ids_named(record: object) -> list[PaperId]:
+    """The paper ids the mapper will look up for a record."""
+    if isinstance(record, Paper):
+        return record.all_ids
+    if isinstance(record, (Citation, Annotation)):
+        return [record.citing, record.cited]
+    return []
 
 
 def _with_progress(items: Iterator[importers.Item], progress: Progress | None) -> Iterator[importers.Item]:

@@ -40,10 +40,11 @@ from SPARQLWrapper.SPARQLExceptions import (
     Unauthorized,
 )
 
+from kg.backend import solutions
 from kg.errors import CitekgError, QueryError
 from kg.ids import PaperId
 from kg.mapping import DEFAULT_BASE, Minter
-from kg.vocab import DATACITE, PREFIXES, PROV, RDF
+from kg.vocab import CITO, DATACITE, PREFIXES, PROV, RDF
 
 USER_AGENT = f"citekg/{version('citekg')} (SPARQLWrapper)"
 RETRIES = 3
@@ -198,8 +199,21 @@ class RemoteStore:
         """Whether the server holds none of citekg's graphs (it may hold other data)."""
         return not self.graphs()
 
-    def has_citation(self, iri: str) -> bool:
-        return bool(self.query(f"ASK {{ GRAPH {self.consensus_graph} {{ {ox.NamedNode(iri)} ?p ?o }} }}"))
+    def papers(self, paper_ids: Iterable[PaperId]) -> dict[PaperId, str]:
+        """The IRIs of the papers the store has under these ids, a few hundred ids a query."""
+        by_identifier = {self.minter.identifier(p.scheme, p.value): p for p in paper_ids}
+        found: dict[PaperId, str] = {}
+        pattern = f"?paper {DATACITE['hasIdentifier']} ?identifier"
+        for row in solutions(self, "?identifier", map(ox.NamedNode, by_identifier), pattern):
+            found.setdefault(by_identifier[row["identifier"].value], row["paper"].value)
+        return found
+
+    def stored_citations(self, iris: list[str]) -> set[str]:
+        """Those of these citations the consensus graph knows already (some source has them)."""
+        pattern = f"GRAPH {self.consensus_graph} {{ ?citation {CITO['hasCitingEntity']} ?citing }}"
+        return {
+            row["citation"].value for row in solutions(self, "?citation", map(ox.NamedNode, iris), pattern)
+        }
 
     def has_graph(self, graph: ox.NamedNode) -> bool:
         return bool(self.query(f"ASK {{ GRAPH {graph} {{ ?s ?p ?o }} }}"))

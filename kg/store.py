@@ -151,12 +151,15 @@ class Store:
     def is_empty(self) -> bool:
         return next(iter(self.oxigraph), None) is None
 
-    def has_citation(self, iri: str) -> bool:
-        """Whether the consensus graph knows this citation already (some source has it)."""
-        return (
-            next(self.oxigraph.quads_for_pattern(ox.NamedNode(iri), None, None, self.consensus_graph), None)
-            is not None
-        )
+    def papers(self, paper_ids: Iterable[PaperId]) -> dict[PaperId, str]:
+        """The IRIs of the papers the store has under these ids (the ids it lacks are left out)."""
+        found = {paper_id: self.paper(paper_id) for paper_id in paper_ids}
+        return {paper_id: node.value for paper_id, node in found.items() if node is not None}
+
+    def stored_citations(self, iris: list[str]) -> set[str]:
+        """Those of these citations the consensus graph knows already (some source has them)."""
+        graph, quads = self.consensus_graph, self.oxigraph.quads_for_pattern
+        return {iri for iri in iris if next(quads(ox.NamedNode(iri), None, None, graph), None) is not None}
 
     def has_graph(self, graph: ox.NamedNode) -> bool:
         return next(self.oxigraph.quads_for_pattern(None, None, None, graph), None) is not None
