@@ -26,7 +26,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from kg import queries
-from kg.backend import WritableBackend
+from kg.backend import WritableBackend, batched, solutions
 from kg.mapping import literal
 from kg.spool import sorted_lines
 from kg.vocab import CITO, CKG, XSD
@@ -140,16 +140,28 @@ def _flat(text: str) -> str:
 
 
 def refresh(store: WritableBackend, papers: Iterable[ox.NamedNode]) -> None:
-    """Re-rank the citations of these cited papers from the store."""
+    """Re-rank the citations of these cited papers from the store, a batch of papers at a time: their
+    old ranks are read, removed and replaced with one request each (the candidates of each paper are
+    still one query, whose size is the paper's citing papers)."""
     graph = store.consensus_graph
-    for paper in papers:
-        stale = list(store.quads_for_pattern(paper, HAS_REPRESENTATIVE, None, graph))
-        for old in list(stale):
-            stale.extend(store.quads_for_pattern(old.object, RANK, None, graph))
+    # a citation's rank may be gone already: the consensus refresh of a dropped citation removes it
+    ranked = (
+        f"GRAPH {graph} {{ ?paper {HAS_REPRESENTATIVE} ?citation OPTIONAL {{ ?citation {RANK} ?rank }} }}"
+    )
+    for batch in batched(papers):
+        stale = []
+        for row in solutions(store, "?paper", batch, ranked):
+            stale.append(ox.Quad(row["paper"], HAS_REPRESENTATIVE, row["citation"], graph))
+            if row["rank"] is not None:
+                stale.append(ox.Quad(row["citation"], RANK, row["rank"], graph))
         store.remove(stale)
-        kept = choose(_stored_candidates(store, paper))
-        if kept:
-            store.add("".join(representative_quads(paper.value, kept, graph)))
+        fresh = [
+            line
+            for paper in batch
+            for line in representative_quads(paper.value, choose(_stored_candidates(store, paper)), graph)
+        ]
+        if fresh:
+            store.add("".join(fresh))
 
 
 def _stored_candidates(store: WritableBackend, paper: ox.NamedNode) -> Iterator[Candidate]:

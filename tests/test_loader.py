@@ -92,6 +92,15 @@ def test_drop_removes_a_source_and_its_consensus(store: Store, tmp_path: Path) -
         drop(store, "hub")
 
 
+def test_dropping_everything_leaves_an_empty_store(store: Store, tmp_path: Path) -> None:
+    """Nothing derived outlives its sources: no consensus, no representatives, no ranks."""
+    load(store, EXAMPLE)
+    load(store, write_jsonl(tmp_path / "other.jsonl", GOOD))
+    drop(store, "other")
+    drop(store, "hub")
+    assert list(store.oxigraph) == []
+
+
 def test_a_load_cut_short_is_undone_when_the_store_opens(tmp_path: Path) -> None:
     with Store(tmp_path / "store") as store:
         load(store, write_jsonl(tmp_path / "kept.jsonl", GOOD))
