@@ -138,6 +138,40 @@ def test_server_errors_are_clear_messages(stores: tuple[Store, RemoteStore, str]
         RemoteStore(endpoint.rsplit("/", 1)[0] + "/nothing", dialect=remote.dialect.name).query("ASK {}")
 
 
+READING_COMMANDS = [
+    ["hub", PAPER],
+    ["hub", PAPER, "--representatives", "10"],
+    ["citing", PAPER, "--role", "method", "--sort", "title"],
+    ["citing", PAPER, "--from-year", "2024", "--sort", "year-asc", "--page-size", "5", "--page", "2"],
+    ["agreement"],
+    ["stats"],
+    ["query", "run", "citations-per-year", "-p", f"paper={PAPER}"],
+    ["sparql", "SELECT ?p (COUNT(*) AS ?n) { GRAPH data:consensus { ?s ?p ?o } } GROUP BY ?p ORDER BY ?p"],
+]
+
+
+@pytest.fixture(scope="module")
+def twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed embedded store with the same data, for the CLI to open beside the servers."""
+    path = tmp_path_factory.mktemp("twin") / "store"
+    with Store(path) as store:
+        load(store, EXAMPLE)
+    return path
+
+
+@pytest.mark.parametrize("command", READING_COMMANDS, ids=lambda c: " ".join(c[:2]))
+def test_every_reading_command_prints_what_it_prints_on_the_embedded_store(
+    stores: tuple[Store, RemoteStore, str], twin: Path, command: list[str]
+) -> None:
+    _, _, endpoint = stores
+    runner = CliRunner()
+    far = runner.invoke(app, ["--endpoint", endpoint, *command, "--format", "json"])
+    assert far.exit_code == 0, far.output
+    local = runner.invoke(app, ["--store", str(twin), *command, "--format", "json"])
+    assert local.exit_code == 0, local.output
+    assert json.loads(far.stdout) == json.loads(local.stdout)
+
+
 def test_the_cli_reads_through_the_endpoint(stores: tuple[Store, RemoteStore, str], tmp_path: Path) -> None:
     embedded, _, endpoint = stores
     runner = CliRunner()
