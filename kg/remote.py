@@ -342,6 +342,11 @@ class RemoteStore:
                 if error.code < 500 or attempt == RETRIES - 1:
                     detail = error.read()[:500].decode(errors="replace")
                     raise CitekgError(f"{self.graph_store} answered {error.code}: {detail}") from None
+            except TimeoutError:
+                raise CitekgError(
+                    f"{self.graph_store} did not answer within {self.timeout:g} s; run the load again to"
+                    " resume it"
+                ) from None
             except (urllib.error.URLError, ConnectionError) as error:
                 if attempt == RETRIES - 1:
                     raise CitekgError(f"{self.graph_store} did not answer: {error}") from None
@@ -405,6 +410,8 @@ class RemoteStore:
             ) from None
         except urllib.error.URLError as error:
             raise CitekgError(f"{self.endpoint} did not answer: {error.reason}") from None
+        except TimeoutError:
+            raise CitekgError(f"{self.endpoint} did not answer within {self.timeout:g} s") from None
 
     def _detect(self) -> Dialect:
         """The server's dialect, from the Server header of a trivial query."""

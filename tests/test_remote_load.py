@@ -226,3 +226,14 @@ def test_without_a_graph_store_the_triples_go_by_insert_data(server: Server, rem
     plain.graph_store = None
     load(plain, EXAMPLE)
     assert_same_dataset(dataset(remote), dataset(embedded_after(("load", EXAMPLE))))
+
+
+def test_a_server_too_slow_to_answer_is_a_clear_error_and_the_load_resumes(
+    server: Server, remote: RemoteStore
+) -> None:
+    impatient = connect(server)
+    impatient.timeout = 0.001  # no server takes 50,000 triples in a millisecond
+    with pytest.raises(CitekgError, match="did not answer"):
+        load(impatient, EXAMPLE)
+    assert load(remote, EXAMPLE).resumed
+    assert_same_dataset(dataset(remote), dataset(embedded_after(("load", EXAMPLE))))
