@@ -1,0 +1,93 @@
+"""A `kg load` killed with SIGKILL at random moments: the store opens afterwards holding all of the file
+or none of it, and loading the file again gives exactly the graph of a load never interrupted."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.loader import drop, load
+from kg.store import Store
+from kg.vocab import PROV
+
+from .conftest import EXAMPLE, TEST_BASE
+
+KILLS = int(os.environ.get("KG_KILLS", "8"))
+ROLES = ["background", "method", "comparison", "extension", "motivation", "future-work"]
+
+
+def write_citations(path: Path, citations: int, seed: int = 1) -> Path:
+    """A file of papers, citations and annotations large enough that a load takes a second or two."""
+    rng = random.Random(seed)
+    with path.open("w", encoding="utf-8") as out:
+        papers = citations // 10 + 2
+        for index in range(1, papers):
+            paper = {"type": "paper", "id": f"doi:10.5555/crash.{index}", "title": f"Paper {index}"}
+            out.write(json.dumps({**paper, "year": 2000 + index % 20, "summary": f"Summary {index}."}) + "\n")
+        for number in range(citations):
+            citing, cited = rng.sample(range(1, papers), 2)
+            pair = {"citing": f"doi:10.5555/crash.{citing}", "cited": f"doi:10.5555/crash.{cited}"}
+            out.write(json.dumps({"type": "citation", **pair}) + "\n")
+            if number % 2:
+                role = rng.choice(ROLES)
+                annotator = {"id": "crash-model@1", "kind": "model"}
+                out.write(
+                    json.dumps({"type": "annotation", **pair, "role": role, "annotator": annotator}) + "\n"
+                )
+    return path
+
+
+def quads(store: Store) -> set[ox.Quad]:
+    """The store's quads less the load times. citekg's graphs have no blank nodes, so two of them are
+    isomorphic exactly when these sets are equal."""
+    found = {q for q in store.oxigraph if q.predicate != PROV["generatedAtTime"]}
+    assert not any(isinstance(term, ox.BlankNode) for q in found for term in (q.subject, q.object))
+    return found
+
+
+def test_a_killed_load_leaves_all_or_nothing_and_a_reload_gives_the_whole(tmp_path: Path) -> None:
+    source = write_citations(tmp_path / "big.jsonl", 4000)
+    reference = Store(None, base=TEST_BASE)
+    load(reference, EXAMPLE)
+    before = quads(reference)
+    load(reference, source)
+    after = quads(reference)
+
+    path = tmp_path / "store"
+    with Store(path, base=TEST_BASE) as store:
+        load(store, EXAMPLE)
+    command = [sys.executable, "-m", "kg", "--store", str(path), "load", str(source)]
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    whole = time.perf_counter() - start  # one uninterrupted load, to aim the kills inside it
+    with Store(path) as store:
+        assert quads(store) == after
+        drop(store, "big")
+        assert quads(store) == before
+
+    rng = random.Random(7)
+    outcomes = []
+    for _ in range(KILLS):
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.3 * whole, whole))  # past the imports, mostly into the writes
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        state = json.loads((path / "citekg.json").read_text(encoding="utf-8"))
+        changing = bool(state.get("loading"))  # killed while the store was being written
+        with Store(path) as store:
+            found = quads(store)
+        assert found in (before, after), "the store holds part of the file"
+        outcomes.append(("all" if found == after else "none", changing))
+        subprocess.run(command, check=True, capture_output=True)
+        with Store(path) as store:
+            assert quads(store) == after
+            drop(store, "big")
+    assert any(changing for _, changing in outcomes), outcomes  # some kills did land in the writes
