@@ -39,6 +39,7 @@ from kg.mapping import A, CitationRef, Mapper, literal
 from kg.records import Annotation, Citation, Paper, Raw, Unplaced
 from kg.remote import RemoteStore
 from kg.spool import sorted_lines
+from kg.store import Store
 from kg.vocab import CITO, DCTERMS, FABIO, OA, PROV, RDF, VOID, XSD, AnnotatorKind
 
 _REPORTED_ERRORS = 1000
@@ -144,7 +145,12 @@ def load(
             plan.save(scratch.plan)
         else:
             plan.report.resumed = True
-        _apply(store, graph_iri, scratch, plan)
+        try:
+            _apply(store, graph_iri, scratch, plan)
+        except Exception:
+            if isinstance(store, Store):
+                store.recover()  # undo now what the store's next opening would undo
+            raise
     return plan.report
 
 

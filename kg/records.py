@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -55,6 +55,11 @@ def _polarity(value: Any) -> Polarity:
 def _partial_date(value: str) -> str:
     if not _PARTIAL_DATE.match(value):
         raise ValueError(f"{value!r} is not a date; expected YYYY, YYYY-MM or YYYY-MM-DD")
+    if len(value) == 10:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a day of the calendar") from None
     return value
 
 
@@ -71,7 +76,12 @@ def _duration(value: str) -> str:
     return value
 
 
-def _non_blank(value: str) -> str:
+MAX_TEXT = 1_000_000  # characters: longer is no title, abstract or context, and would not fit a store line
+
+
+def _text(value: str) -> str:
+    if len(value) > MAX_TEXT:
+        raise ValueError(f"is {len(value):,} characters long; at most {MAX_TEXT:,} are taken")
     value = value.strip()
     if not value:
         raise ValueError("must not be empty")
@@ -82,7 +92,7 @@ PaperRef = Annotated[PaperId, PlainValidator(_paper_id)]
 RoleLabel = Annotated[Role, PlainValidator(_role)]
 PolarityLabel = Annotated[Polarity, PlainValidator(_polarity)]
 PartialDate = Annotated[str, AfterValidator(_partial_date)]
-Text = Annotated[str, AfterValidator(_non_blank)]
+Text = Annotated[str, AfterValidator(_text)]
 OCI = Annotated[str, AfterValidator(_oci)]
 Duration = Annotated[str, AfterValidator(_duration)]
 
@@ -151,7 +161,17 @@ class Paper(_Record):
         return self.year or (int(self.date[:4]) if self.date else None)
 
 
-class Citation(_Record):
+class _Cites:
+    """A citing and a cited paper, which must differ."""
+
+    @model_validator(mode="after")
+    def _not_itself(self) -> _Cites:
+        if self.citing == self.cited:  # type: ignore[attr-defined]
+            raise ValueError("cited: a paper does not cite itself (citing and cited are the same id)")
+        return self
+
+
+class Citation(_Cites, _Record):
     """The citing paper cites the cited paper."""
 
     type: Literal["citation"] = "citation"
@@ -171,7 +191,7 @@ class Annotator(_Record):
     kind: AnnotatorKind = AnnotatorKind.MODEL
 
 
-class Annotation(_Record):
+class Annotation(_Cites, _Record):
     """One annotator's judgement of one citation: its role, its polarity, or both."""
 
     type: Literal["annotation"] = "annotation"

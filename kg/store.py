@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import IO
@@ -174,10 +174,14 @@ class Store:
         for quad in quads:
             self.oxigraph.remove(quad)
 
-    def bulk_load_nquads(self, path: Path, progress: Callable[[int], None] | None = None) -> None:
-        """Add an N-Quads file through the bulk loader (progress is reported by the engine only)."""
-        self.oxigraph.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
-        self.forget_lookups()
+    def bulk_load_nquads(self, path: Path) -> None:
+        """Add an N-Quads file through the bulk loader."""
+        try:
+            self.oxigraph.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+        except (MemoryError, OSError, SyntaxError, ValueError) as error:
+            raise CitekgError(f"the store refused the load: {error}") from None
+        finally:
+            self.forget_lookups()
 
     def remove_graph(self, graph: ox.NamedNode) -> None:
         self.oxigraph.remove_graph(graph)

@@ -62,9 +62,12 @@ class Format:
     read: Callable[[Path, str | None], Iterator[Item]]
 
 
+HEAD_BYTES = 65_536  # what format detection reads of a file
+
+
 def head(path: Path) -> str:
     with open_binary(path) as data:
-        return data.read(65_536).removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+        return data.read(HEAD_BYTES).removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
 
 
 def first_line(text: str) -> str:

@@ -35,6 +35,9 @@ def read_rows(path: Path, to_records: RowMapper, field_names: dict[str, str]) ->
         except ValueError as error:
             yield RecordError(str(path), number, "json", f"not a JSON object ({error})")
             continue
+        except RecursionError:
+            yield RecordError(str(path), number, "json", "nested too deeply to be a record")
+            continue
         if not isinstance(row, dict):
             yield RecordError(str(path), number, "json", "expected a JSON object")
             continue
@@ -57,7 +60,10 @@ def records_of(
             if location_parts and field_names:
                 location_parts[0] = field_names.get(location_parts[0], location_parts[0])
             field = ".".join(location_parts) or "record"
-            yield RecordError(file, location, field, detail["msg"].removeprefix("Value error, "))
+            message = detail["msg"].removeprefix("Value error, ")
+            if not location_parts and detail["type"] == "value_error" and ": " in message:
+                field, _, message = message.partition(": ")  # a check across fields names its field
+            yield RecordError(file, location, field, message)
         return
     except (KeyError, TypeError, ValueError) as error:
         field, _, message = str(error).strip("'\"").partition(": ")
@@ -73,7 +79,7 @@ def read_document(path: Path, what: str) -> Any:
     try:
         with open_binary(path) as raw:
             return json.loads(raw.read().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise ValueError(f"not {what} ({error})") from None
 
 
@@ -83,7 +89,7 @@ def is_json_lines(path: Path) -> bool:
         try:
             if not isinstance(json.loads(raw.readline()), dict):
                 return False
-        except ValueError:
+        except (ValueError, RecursionError):
             return False
         return any(line.strip() for line in iter(raw.readline, b""))
 
@@ -92,6 +98,6 @@ def keys_of(line: str) -> set[str]:
     """The keys of a JSON object line, or nothing."""
     try:
         row = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return set()
     return set(row) if isinstance(row, dict) else set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,9 +19,14 @@ _TAGS = {"paper", "citation", "annotation"}
 def _recognises(line: str) -> bool:
     try:
         record = json.loads(line)
-    except ValueError:
-        return False
+    except (ValueError, RecursionError):
+        # cut off by the start that detection reads, or broken: known by its opening, so that reading
+        # it reports what is wrong with the line rather than an unknown format
+        return _OPENING.match(line) is not None
     return isinstance(record, dict) and record.get("type") in _TAGS
+
+
+_OPENING = re.compile(r'\s*\{\s*"type"\s*:\s*"(paper|citation|annotation)"')
 
 
 def read_native(path: Path) -> Iterator[Item]:
@@ -55,6 +61,8 @@ def record_errors(file: str, line: int, error: ValidationError) -> Iterator[Reco
         else:
             field = ".".join(location) or "record"
             message = detail["msg"].removeprefix("Value error, ")
+            if not location and kind == "value_error" and ": " in message:
+                field, _, message = message.partition(": ")  # a check across fields names its field
             if kind not in ("value_error", "missing"):
                 message += f" (got {_short(detail.get('input'))})"
         yield RecordError(file, line, field, message)

@@ -125,7 +125,7 @@ def _recognises(start: str) -> bool:
         return False
     try:
         json.loads(lines[0])
-    except ValueError:
+    except (ValueError, RecursionError):
         return True  # the first line is only the start of a document
     return len(lines) == 1
 
