@@ -3,13 +3,17 @@ from __future__ import annotations
 import io
 import json
 
+import pyoxigraph as ox
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyld import jsonld
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from kg.errors import CitekgError
 from kg.exporter import FORMATS, context, export
+from kg.loader import load
 from kg.store import Store
 
 from .conftest import ROOT, assert_same_dataset, rdflib_dataset, store_dataset
@@ -98,3 +102,44 @@ def test_unknown_graph_or_format(example_store: Store) -> None:
         exported(example_store, "turtle", "nope")
     with pytest.raises(CitekgError, match="unknown export format"):
         exported(example_store, "rdfxml")
+
+
+TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=40).filter(
+    str.strip
+)
+
+
+@st.composite
+def native_files(draw: st.DrawFn) -> list[dict]:
+    """Small native files: papers with any text, citations among them, annotations on some."""
+    papers = draw(st.integers(2, 6))
+    rows: list[dict] = []
+    for index in range(papers):
+        row = {"type": "paper", "id": f"doi:10.5555/rt.{index}", "title": draw(TEXT)}
+        if draw(st.booleans()):
+            row |= {"summary": draw(TEXT), "year": draw(st.integers(1900, 2030))}
+        rows.append(row)
+    pairs = draw(st.sets(st.tuples(st.integers(0, papers - 1), st.integers(0, papers - 1)), max_size=8))
+    for citing, cited in sorted(pair for pair in pairs if pair[0] != pair[1]):
+        ends = {"citing": f"doi:10.5555/rt.{citing}", "cited": f"doi:10.5555/rt.{cited}"}
+        rows.append({"type": "citation", **ends, "contexts": [draw(TEXT)]})
+        if draw(st.booleans()):
+            role = draw(st.sampled_from(["method", "background", "comparison"]))
+            rows.append({"type": "annotation", **ends, "role": role, "confidence": draw(st.floats(0, 1))})
+    return rows
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=native_files())
+def test_anything_loaded_exports_and_reads_back_isomorphic(
+    rows: list[dict], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    source = tmp_path_factory.mktemp("rt") / "rt.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    store = Store(None)
+    load(store, source)
+    for fmt in ("nquads", "trig", "jsonld"):
+        assert_same_dataset(rdflib_dataset(exported(store, fmt), RDFLIB_FORMAT[fmt]), store_dataset(store))
+    back = Store(None)
+    back.oxigraph.load(exported(store, "trig"), ox.RdfFormat.TRIG)
+    assert set(back.oxigraph) == set(store.oxigraph)

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import json
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from kg.ids import parse_id
@@ -94,3 +98,59 @@ def test_invalid_records_name_the_field(line: str, field: str) -> None:
         parse_record(line)
     locations = [".".join(str(p) for p in error["loc"][1:]) for error in raised.value.errors()]
     assert field in locations
+
+
+# --- properties ------------------------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
+FIELDS = ["type", "id", "ids", "citing", "cited", "title", "year", "date", "role", "polarity", "confidence"]
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    row=st.dictionaries(
+        st.sampled_from(FIELDS),
+        JSON_VALUES | st.sampled_from(["paper", "citation", "annotation", "doi:10.1/x", "method", "2020"]),
+    )
+)
+def test_any_json_object_is_a_record_or_a_validation_error(row: dict) -> None:
+    """Whatever a line holds, the models answer with a record or say what is wrong: never another
+    exception, which would escape the per-line error report."""
+    try:
+        record = parse_record(json.dumps(row))
+    except ValidationError as error:
+        assert error.errors()
+    else:
+        assert record.type == row["type"]
+
+
+@given(
+    citing=st.integers(1, 10**6),
+    cited=st.integers(1, 10**6),
+    role=st.sampled_from(list(Role)),
+    confidence=st.floats(0, 1),
+    text=st.text(min_size=1, max_size=200).filter(str.strip),
+)
+def test_a_valid_annotation_reads_back_as_it_was_written(
+    citing: int, cited: int, role: Role, confidence: float, text: str
+) -> None:
+    row = {
+        "type": "annotation",
+        "citing": f"doi:10.5555/p.{citing}",
+        "cited": f"doi:10.5555/p.{cited}",
+        "role": role.value,
+        "confidence": confidence,
+        "rationale": text,
+    }
+    if citing == cited:
+        with pytest.raises(ValidationError, match="does not cite itself"):
+            parse_record(json.dumps(row))
+        return
+    annotation = parse_record(json.dumps(row))
+    assert isinstance(annotation, Annotation)
+    assert (annotation.role, annotation.confidence, annotation.rationale) == (role, confidence, text.strip())
+    assert (str(annotation.citing), str(annotation.cited)) == (row["citing"], row["cited"])
