@@ -413,7 +413,7 @@ def hub(
             summary = hubs.summary(
                 store, paper, representatives=representatives, dominant_share=dominant_share
             )
-    except (CitekgError, ValueError) as error:
+    except CitekgError as error:
         fail(error if isinstance(error, CitekgError) else CitekgError(str(error)))
     if output is Output.json:
         emit_json(summary.to_json())
@@ -448,7 +448,7 @@ def citing(
                 page=page,
                 page_size=page_size,
             )
-    except (CitekgError, ValueError) as error:
+    except CitekgError as error:
         fail(error if isinstance(error, CitekgError) else CitekgError(str(error)))
     if output is Output.json:
         emit_json({"total": total, "page": page, "page_size": page_size, "rows": [vars(row) for row in rows]})

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from kg import queries
 from kg.backend import Backend
 from kg.consensus import POLARITY_EDGE
-from kg.errors import UnknownPaper
+from kg.errors import CitekgError, UnknownPaper
 from kg.ids import SCHEME_RANK, parse_id
 from kg.representatives import MAX_SHOWN
 from kg.vocab import CITO, POLARITY_BY_IRI, ROLE_BY_IRI, Polarity, Role
@@ -136,7 +136,7 @@ def summary(
 ) -> HubSummary:
     """The hub summary of a paper given by any of its ids; UnknownPaper if the store has none."""
     if not 0 <= representatives <= MAX_SHOWN:
-        raise ValueError(f"a hub summary shows 0 to {MAX_SHOWN} representative citing papers")
+        raise CitekgError(f"a hub summary shows 0 to {MAX_SHOWN} representative citing papers")
     node = _node(store, paper)
     info = _paper_info(store, node)
     role_counts: dict[Role, int] = {}
@@ -181,7 +181,7 @@ def citing(
 ) -> tuple[int, list[CitingPaper]]:
     """One page of the citing-papers explorer, and the number of rows on all pages."""
     if page < 1 or page_size < 1:
-        raise ValueError("page and page size start at 1")
+        raise CitekgError("page and page size start at 1")
     params = {
         "paper": _node(store, paper),
         "role": role,
@@ -204,7 +204,10 @@ def _node(store: Backend, paper: str) -> ox.NamedNode:
     """The node of a paper given by a prefixed id, or by its IRI in this store."""
     if paper.startswith(store.minter.base + "paper/"):
         return ox.NamedNode(paper)
-    paper_id = parse_id(paper)
+    try:
+        paper_id = parse_id(paper)
+    except ValueError as error:
+        raise CitekgError(str(error)) from None
     node = store.paper(paper_id)
     if node is None:
         raise UnknownPaper(f"no paper in the store has the id {paper_id}")

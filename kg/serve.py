@@ -293,7 +293,7 @@ def create_app(
         from_year: int | None = None,
         to_year: int | None = None,
         sort: str = "year",
-        page: int = 1,
+        page: Annotated[int, Query(ge=1)] = 1,
     ) -> Response:
         if paper.endswith(".json"):
             summary = timed(lambda: hubs.summary(store, paper.removesuffix(".json")))

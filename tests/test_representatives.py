@@ -11,6 +11,7 @@ from rdflib.compare import isomorphic
 
 from kg import queries
 from kg.consensus import rebuild
+from kg.errors import CitekgError
 from kg.hub import summary
 from kg.ids import parse_id
 from kg.loader import drop, load
@@ -151,7 +152,7 @@ def test_the_hub_summary_shows_the_best_of_each_role_in_distribution_order(
     shown = [Role(rep.role) for rep in hub.representatives if rep.role]
     assert len(order) >= 4 and shown[: len(order)] == order
     assert all(rep.summary for rep in hub.representatives)
-    with pytest.raises(ValueError, match="0 to 10"):
+    with pytest.raises(CitekgError, match="0 to 10"):
         summary(store, HUB, representatives=11)
 
 

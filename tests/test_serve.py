@@ -266,6 +266,9 @@ def test_hub_json_is_the_hub_summary(served: tuple[str, Store]) -> None:
     status, _, body = fetch(f"{url}/hub/{PAPER}.json")
     assert status == 200 and json.loads(body) == hub.summary(store, PAPER).to_json()
     assert fetch(f"{url}/hub/doi:10.1/nothing.json")[0] == 404
+    # found by schemathesis (tests/test_serve_schema.py): these were server errors
+    assert fetch(f"{url}/hub/0")[0] == fetch(f"{url}/hub/%0D.json")[0] == 400
+    assert fetch(f"{url}/hub/{PAPER}?page=0")[0] == 422
 
 
 def test_hub_page_shows_the_summary_and_filters_the_explorer(served: tuple[str, Store]) -> None:
