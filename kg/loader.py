@@ -147,9 +147,14 @@ def load(
             plan.report.resumed = True
         try:
             _apply(store, graph_iri, scratch, plan)
-        except Exception:
+        except Exception as error:
             if isinstance(store, Store):
-                store.recover()  # undo now what the store's next opening would undo
+                try:
+                    store.recover()  # undo now what the store's next opening would undo
+                except OSError:  # a full disk, say: then that opening undoes it
+                    raise CitekgError(
+                        f"{error}; the store undoes the partial load when it next opens"
+                    ) from None
             raise
     return plan.report
 

@@ -224,12 +224,19 @@ class Store:
         self.oxigraph.optimize()
 
     def close(self) -> None:
-        """Release the store so another process can open it."""
-        self.oxigraph.flush()
-        del self.oxigraph
+        """Release the store so another process can open it (what a full disk kept from being flushed
+        is in the engine's write-ahead log)."""
+        try:
+            self.oxigraph.flush()
+        finally:
+            del self.oxigraph
 
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        try:
+            self.close()
+        except OSError:
+            if kind is None:
+                raise  # otherwise the error on its way out says more than a failed flush

@@ -1,5 +1,6 @@
 """A `kg load` killed with SIGKILL at random moments: the store opens afterwards holding all of the file
-or none of it, and loading the file again gives exactly the graph of a load never interrupted."""
+or none of it, and loading the file again gives exactly the graph of a load never interrupted. A load
+that runs out of disk says so and leaves the store as it was."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
 from kg.loader import drop, load
 from kg.store import Store
@@ -91,3 +94,36 @@ def test_a_killed_load_leaves_all_or_nothing_and_a_reload_gives_the_whole(tmp_pa
             assert quads(store) == after
             drop(store, "big")
     assert any(changing for _, changing in outcomes), outcomes  # some kills did land in the writes
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 24 MiB file system of its own (tmpfs), so that a load can run out of space for real."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "--lazy", str(folder)], check=True)
+
+
+def test_a_full_disk_refuses_the_load_and_keeps_what_was_stored(small_disk: Path, tmp_path: Path) -> None:
+    source = write_citations(tmp_path / "big.jsonl", 4000)
+    path = small_disk / "store"
+    with Store(path, base=TEST_BASE) as store:
+        load(store, EXAMPLE)
+        before = quads(store)
+    full = subprocess.run(
+        [sys.executable, "-m", "kg", "--store", str(path), "load", str(source)],
+        capture_output=True,
+        text=True,
+    )
+    assert full.returncode == 1 and "No space left on device" in full.stderr, full.stderr
+    assert "Traceback" not in full.stderr, full.stderr
+    with Store(path) as store:
+        assert quads(store) == before
