@@ -313,6 +313,31 @@ def test_a_load_while_serving_is_told_the_store_is_busy(tmp_path: Path) -> None:
     assert done.returncode == 4 and "in use" in done.stderr
 
 
+def test_kg_serve_listens_on_loopback_only_unless_told(tmp_path: Path) -> None:
+    with Store(tmp_path / "store") as store:
+        load(store, EXAMPLE)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kg", "--store", str(tmp_path / "store"), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                assert fetch(f"http://127.0.0.1:{port}/queries")[0] == 200
+                break
+            except OSError:
+                time.sleep(0.1)
+        listening = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        local = {line.split()[1] for line in listening if line.split()[3] == "0A"}  # state LISTEN
+        assert f"0100007F:{port:04X}" in local  # 127.0.0.1, not 0.0.0.0
+        assert f"00000000:{port:04X}" not in local
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def test_minted_iris_dereference_when_the_base_is_the_server(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
