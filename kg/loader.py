@@ -467,9 +467,12 @@ def _provenance(
 def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan: _Plan) -> None:
     report = plan.report
     store.record_base()
-    store.mark_loading(graph)
     if plan.phase == "mapped":
         report.replaced = store.has_graph(graph)
+        if report.replaced:
+            store.keep_for_undo(graph)
+    store.mark_loading(graph)
+    if plan.phase == "mapped":
         with scratch.touched.open("a", encoding="utf-8") as touched:
             if report.replaced:
                 _remove(store, graph, touched, scratch.previous)
@@ -547,6 +550,8 @@ def drop(store: WritableBackend, graph: str) -> None:
     graph_iri = ox.NamedNode(store.minter.graph(graph))
     if graph_iri not in store.source_graphs():
         raise CitekgError(f"there is no loaded source graph <{graph_iri.value}>")
+    store.keep_for_undo(graph_iri)
+    store.mark_loading(graph_iri)  # all or nothing, as a load: a drop cut short is undone
     with tempfile.TemporaryDirectory(prefix="drop-", dir=store.path) as folder:
         touched, previous = Path(folder) / "touched", Path(folder) / "previous"
         with touched.open("w", encoding="utf-8") as papers:
@@ -554,3 +559,4 @@ def drop(store: WritableBackend, graph: str) -> None:
         with previous.open(encoding="utf-8") as lines:
             consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in lines))
         representatives.refresh(store, _unique_papers(touched))
+    store.unmark_loading(graph_iri)

@@ -261,6 +261,9 @@ class RemoteStore:
     def record_base(self) -> None:
         """Nothing to record: a remote store's base is part of the settings (``kg config``)."""
 
+    def keep_for_undo(self, graph: ox.NamedNode) -> None:
+        """Nothing kept: a remote load is not undone but resumed (see ``mark_loading``)."""
+
     def mark_loading(self, graph: ox.NamedNode) -> None:
         """Nothing to mark on the server: a remote load's journal is its work folder on this machine."""
 

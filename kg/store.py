@@ -2,14 +2,16 @@
 
 A store is a folder: ``oxigraph/`` holds the RocksDB database (any Oxigraph tool opens it, e.g.
 ``oxigraph serve-read-only --location STORE/oxigraph``) and ``citekg.json`` records the IRI base the
-store mints under and which loads are under way, so that a load cut short is undone the next time the
-store opens. The database itself holds only published data: each loaded source in its own named graph,
-plus the consensus graph (one ``cito:Citation`` per citing-cited pair with its primary role and
-polarity, see ``consensus``).
+store mints under and which loads and drops are under way, so that one cut short is undone the next
+time the store opens; ``undo/`` holds, meanwhile, the graph a replace or a drop is changing. The
+database itself holds only published data: each loaded source in its own named graph, plus the
+consensus graph (one ``cito:Citation`` per citing-cited pair with its primary role and polarity, see
+``consensus``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -201,13 +203,32 @@ class Store:
         self.oxigraph.flush()
         self._state["loading"] = [g for g in self._loading() if g != graph.value]
         self._save_state()
+        if self.path is not None:
+            self._undo_file(graph).unlink(missing_ok=True)
+
+    def keep_for_undo(self, graph: ox.NamedNode) -> None:
+        """Copy a graph aside before a replace or a drop changes it, so that ``recover`` can put it back
+        if the change never ends. Written whole, then renamed into place, before the change is marked."""
+        if self.path is None:
+            return
+        undo = self._undo_file(graph)
+        undo.parent.mkdir(exist_ok=True)
+        partial = undo.with_suffix(".partial")
+        with partial.open("wb") as out:
+            self.oxigraph.dump(out, ox.RdfFormat.N_QUADS, from_graph=graph)
+        os.replace(partial, undo)
+
+    def _undo_file(self, graph: ox.NamedNode) -> Path:
+        assert self.path is not None
+        return self.path / "undo" / (hashlib.sha256(graph.value.encode()).hexdigest()[:32] + ".nq")
 
     def _loading(self) -> list[str]:
         loading = self._state.get("loading", [])
         return list(loading) if isinstance(loading, list) else []
 
     def recover(self) -> None:
-        """Undo loads that were cut short (a killed process): their graphs hold part of a file."""
+        """Undo loads and drops that were cut short (a killed process): their graphs hold part of a
+        file; a graph they replaced or dropped comes back as it was."""
         unfinished = [ox.NamedNode(g) for g in self._loading()]
         if not unfinished:
             return
@@ -215,6 +236,8 @@ class Store:
 
         for graph in unfinished:
             self.remove_graph(graph)
+            if self.path is not None and self._undo_file(graph).exists():
+                self.bulk_load_nquads(self._undo_file(graph))
         rebuild(self)
         for graph in unfinished:
             self.unmark_loading(graph)

@@ -127,3 +127,37 @@ def test_a_full_disk_refuses_the_load_and_keeps_what_was_stored(small_disk: Path
     assert "Traceback" not in full.stderr, full.stderr
     with Store(path) as store:
         assert quads(store) == before
+
+
+def test_a_killed_replace_or_drop_leaves_the_old_graph_or_the_new(tmp_path: Path) -> None:
+    """A replace cut short puts the old version back; a drop cut short puts the graph back."""
+    old = write_citations(tmp_path / "big.jsonl", 3000, seed=1)
+    (tmp_path / "v2").mkdir()
+    new = write_citations(tmp_path / "v2" / "big.jsonl", 3000, seed=2)  # the same graph, other content
+    states = {}
+    for name, files in {"old": [old], "new": [old, new], "dropped": []}.items():
+        reference = Store(None, base=TEST_BASE)
+        for path in [EXAMPLE, *files]:
+            load(reference, path)
+        states[name] = quads(reference)
+    path = tmp_path / "store"
+    with Store(path, base=TEST_BASE) as store:
+        load(store, EXAMPLE)
+        load(store, old)
+    kg = [sys.executable, "-m", "kg", "--store", str(path)]
+    rng = random.Random(11)
+    seen = []
+    for command, allowed in [(["load", str(new)], ("old", "new")), (["drop", "big"], ("old", "dropped"))] * 3:
+        start = time.perf_counter()
+        process = subprocess.Popen([*kg, *command], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.8, 2.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        with Store(path) as store:
+            found = quads(store)
+            state = next((name for name, expected in states.items() if found == expected), "partial")
+            assert state in allowed, f"{command[0]} killed after {time.perf_counter() - start:.1f} s: {state}"
+            seen.append((command[0], state))
+            if state != "old":
+                load(store, old)  # back to the old version for the next round
+    assert any(state == "old" for _, state in seen), seen
