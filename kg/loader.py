@@ -4,8 +4,9 @@ The file is read, validated and mapped to N-Quads in one streaming pass into a s
 store; only when every record is valid (or the caller chose to skip the invalid ones) does the store
 change: the old version of the graph goes, the scratch file is bulk-loaded, papers are merged
 (``identity``), the consensus of the touched citations is refreshed (``consensus``) and the cited
-papers they touched are re-ranked (``representatives``). A load that is killed part way is undone when
-the embedded store next opens (``Store.recover``).
+papers they touched are re-ranked (``representatives``). A load, replace or drop that fails part way is
+undone at once, or when the embedded store next opens if the process was killed (``Store.recover``),
+and a graph it was replacing or dropping comes back as it was.
 
 Into a remote store nothing can be undone, so a load is resumed instead: its scratch files live in a
 work folder kept until the load ends (``work_folder``), with a plan that records how far it got. The
