@@ -65,9 +65,15 @@ def records_of(
                 field, _, message = message.partition(": ")  # a check across fields names its field
             yield RecordError(file, location, field, message)
         return
-    except (KeyError, TypeError, ValueError) as error:
-        field, _, message = str(error).strip("'\"").partition(": ")
-        yield RecordError(file, location, field, message or "missing")
+    except KeyError as error:
+        yield RecordError(file, location, str(error).strip("'\""), "missing")
+        return
+    except ValueError as error:
+        field, _, message = str(error).partition(": ")
+        yield RecordError(file, location, field, message or "invalid")
+        return
+    except (AttributeError, IndexError, TypeError) as error:  # a value of another type than the source's
+        yield RecordError(file, location, "record", f"not the shape this format has ({error})")
         return
     for record in records:
         yield location, record

@@ -27,7 +27,10 @@ _FLAGS = {"yes": True, "no": False, "": False}
 
 
 def _header(line: str) -> tuple[str, ...]:
-    return tuple(cell.strip() for cell in next(csv.reader([line]), []))
+    try:
+        return tuple(cell.strip() for cell in next(csv.reader([line]), []))
+    except csv.Error:
+        return ()
 
 
 def read_index_csv(path: Path) -> Iterator[Item]:
@@ -52,7 +55,11 @@ def read_index_csv(path: Path) -> Iterator[Item]:
             continue
         if not text.strip():
             continue
-        cells = next(csv.reader([text]))
+        try:
+            cells = next(csv.reader([text]))
+        except csv.Error as error:  # a stray carriage return, say
+            yield RecordError(str(path), number, "row", f"not a CSV row: {error}")
+            continue
         if len(cells) != len(header):
             yield RecordError(str(path), number, "row", f"expected {len(header)} columns, got {len(cells)}")
             continue

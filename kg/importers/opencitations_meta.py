@@ -107,13 +107,20 @@ def row_paper(row: dict[str, str]) -> Paper | Unplaced:
     )
 
 
+def _columns(line: str) -> set[str]:
+    try:
+        return {cell.strip() for cell in next(csv.reader([line]), [])}
+    except csv.Error:
+        return set()
+
+
 def read_meta(path: Path) -> Iterator[Item]:
     with open_binary(path) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
         reader = csv.reader(text)
         try:
             header = [name.strip() for name in next(reader)]
-        except (StopIteration, UnicodeDecodeError):
+        except (StopIteration, UnicodeDecodeError, csv.Error):
             yield RecordError(str(path), 1, "header", f"expected the columns {','.join(sorted(COLUMNS))}")
             return
         line = reader.line_num
@@ -143,6 +150,8 @@ def read_meta(path: Path) -> Iterator[Item]:
                     yield RecordError(str(path), start, "id", str(error))
         except UnicodeDecodeError as error:
             yield RecordError(str(path), line + 1, "encoding", f"not UTF-8 ({error.reason})")
+        except csv.Error as error:  # a quote never closed, say: the rest of the file is unreadable
+            yield RecordError(str(path), line + 1, "row", f"not CSV: {error}")
 
 
 _FIELD_OF = {
@@ -163,7 +172,7 @@ FORMATS = (
         description="OpenCitations Meta CSV (dump or input column order)",
         example="omid:br/0634096228 doi:10.1016/j.bej.2023.108849,Fabrication And …,"
         '"Iwamoto, Eri [omid:ra/06340278658]",,192,Biochemical Engineering Journal [issn:1369-703X],…',
-        recognises=lambda start: {c.strip() for c in next(csv.reader([first_line(start)]), [])} == COLUMNS,
+        recognises=lambda start: _columns(first_line(start)) == COLUMNS,
         read=lambda path, _paper: read_meta(path),
     ),
 )
