@@ -215,12 +215,12 @@ class Store:
         undo.parent.mkdir(exist_ok=True)
         partial = undo.with_suffix(".partial")
         with partial.open("wb") as out:
-            self.oxigraph.dump(out, ox.RdfFormat.N_QUADS, from_graph=graph)
+            self.oxigraph.dump(out, ox.RdfFormat.N_TRIPLES, from_graph=graph)  # the graph's triples
         os.replace(partial, undo)
 
     def _undo_file(self, graph: ox.NamedNode) -> Path:
         assert self.path is not None
-        return self.path / "undo" / (hashlib.sha256(graph.value.encode()).hexdigest()[:32] + ".nq")
+        return self.path / "undo" / (hashlib.sha256(graph.value.encode()).hexdigest()[:32] + ".nt")
 
     def _loading(self) -> list[str]:
         loading = self._state.get("loading", [])
@@ -237,7 +237,8 @@ class Store:
         for graph in unfinished:
             self.remove_graph(graph)
             if self.path is not None and self._undo_file(graph).exists():
-                self.bulk_load_nquads(self._undo_file(graph))
+                undo = str(self._undo_file(graph))
+                self.oxigraph.bulk_load(path=undo, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
         rebuild(self)
         for graph in unfinished:
             self.unmark_loading(graph)
