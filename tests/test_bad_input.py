@@ -45,6 +45,10 @@ REFUSED = {
     "s2-wrong-type.jsonl": (1, "isinfluential"),
     "rdf-truncated.nt": (2, "rdf"),
     "crossref-wrong-shape.json": ("message", "record"),  # a JSON path for a document; found by fuzzing
+    "meta-bad-date.csv": (2, "pub_date"),
+    "openalex-wrong-type.jsonl": (2, "year"),
+    "s2api-bad-id.json": ("[1]", "id"),
+    "aclarc-unknown-intent.jsonl": (1, "intent"),
 }
 
 
@@ -67,9 +71,10 @@ def assert_refused(store: Store, path: Path, line: int | str, field: str) -> Non
     with pytest.raises(InvalidInput) as refused:
         load(store, path)
     lines = str(refused.value).splitlines()
-    assert any(re.match(rf"{re.escape(str(path))}:{line}: {re.escape(field)}: \S", text) for text in lines), (
-        lines
-    )
+    assert any(
+        re.match(rf"{re.escape(str(path))}:{re.escape(str(line))}: {re.escape(field)}: \S", text)
+        for text in lines
+    ), lines
     assert snapshot(store) == before
 
 
