@@ -588,17 +588,20 @@ def serve(
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds a query may run.")] = 30.0,
     max_mib: Annotated[int, typer.Option(help="The largest answer, in MiB.")] = 64,
+    request_deadline: Annotated[
+        float, typer.Option(min=0.1, help="Seconds a request may take to arrive; slower ones get 408.")
+    ] = 10.0,
 ) -> None:
     """Publish the store over HTTP: SPARQL 1.1 at /sparql, saved queries, hub pages (/docs lists all)."""
     import uvicorn
 
-    from kg.serve import create_app
+    from kg.serve import create_app, server_config
 
     try:
         with ctx.obj.open_embedded("serve") as store:
             app = create_app(store, update_token=update_token, timeout=timeout, max_bytes=max_mib * 2**20)
             stderr.print(f"serving {ctx.obj.store_path} at http://{host}:{port}/ (SPARQL at /sparql)")
-            uvicorn.run(app, host=host, port=port, log_level="warning")
+            uvicorn.Server(server_config(app, host, port, request_deadline)).run()
     except CitekgError as error:
         fail(error)
 

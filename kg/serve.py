@@ -13,6 +13,7 @@ was started with an update token, and then SPARQL Update needs ``Authorization: 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import secrets
 import tempfile
@@ -20,8 +21,10 @@ from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 from urllib.parse import parse_qs, quote, urlencode
 
+import h11
 import jinja2
 import pyoxigraph as ox
+import uvicorn
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import (
     HTMLResponse,
@@ -32,6 +35,8 @@ from fastapi.responses import (
     StreamingResponse,
 )
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from kg import exporter, linked_data, queries
 from kg import hub as hubs
@@ -142,6 +147,11 @@ def create_app(
     @app.exception_handler(HTTPProblem)
     def problem(request: Request, error: HTTPProblem) -> PlainTextResponse:
         return PlainTextResponse(error.message + "\n", status_code=error.status, headers=error.headers)
+
+    @app.exception_handler(ClientDisconnect)
+    def gone(request: Request, error: ClientDisconnect) -> Response:
+        """The client left, or was cut off for sending too slowly: nobody is there to answer."""
+        return Response(status_code=408)
 
     @app.exception_handler(CitekgError)
     def citekg_problem(request: Request, error: CitekgError) -> PlainTextResponse:
@@ -457,6 +467,55 @@ def create_app(
         return resource(request, iri)
 
     return app
+
+
+REQUEST_DEADLINE = 10.0  # seconds a request (headers and body) may take to arrive
+
+
+def server_config(app: FastAPI, host: str, port: int, deadline: float = REQUEST_DEADLINE) -> uvicorn.Config:
+    """uvicorn's settings for kg serve: its HTTP/1.1 protocol, with a deadline for requests to arrive."""
+    protocol = type("DeadlineProtocol", (_Deadline,), {"deadline": deadline})
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", http=protocol)
+
+
+class _Deadline(H11Protocol):
+    """A client that sends a request (headers and body) more slowly than ``deadline`` seconds gets 408
+    and the connection is closed, so that slow clients cannot hold the server's connections (uvicorn
+    closes idle keep-alive connections, but waits for a request that trickles in as long as it takes)."""
+
+    deadline = REQUEST_DEADLINE
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._timer: asyncio.TimerHandle | None = self.loop.call_later(self.deadline, self._too_slow)
+
+    def data_received(self, data: bytes) -> None:
+        if self._timer is None and self.conn.their_state is h11.IDLE:  # a next request on the connection
+            self._timer = self.loop.call_later(self.deadline, self._too_slow)
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE and self.conn.their_state is not h11.SEND_BODY:
+            self._stop_timer()  # the request arrived whole
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_timer()
+        super().connection_lost(exc)
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _too_slow(self) -> None:
+        self._timer = None
+        if self.transport.is_closing() or self.conn.their_state not in (h11.IDLE, h11.SEND_BODY):
+            return
+        if self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):  # no answer begun: say why
+            body = f"the request did not arrive within {self.deadline:g} s\n".encode()
+            headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"connection", b"close")]
+            self.transport.write(self.conn.send(h11.Response(status_code=408, headers=headers)))
+            self.transport.write(self.conn.send(h11.Data(data=body)))
+            self.transport.write(self.conn.send(h11.EndOfMessage()))
+        self.transport.close()
 
 
 EXPLORER_PAGE = 20

@@ -28,7 +28,7 @@ from kg import hub, queries
 from kg.ids import parse_id
 from kg.linked_data import describe, turtle
 from kg.loader import load
-from kg.serve import create_app, negotiate
+from kg.serve import REQUEST_DEADLINE, create_app, negotiate, server_config
 from kg.store import Store
 from kg.vocab import CITO, CKG, OA
 
@@ -49,10 +49,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: FastAPI, port: int | None = None) -> Iterator[str]:
-    """Run the app with uvicorn on a loopback port (a free one by default); yield its address."""
+def serving(app: FastAPI, port: int | None = None, deadline: float = REQUEST_DEADLINE) -> Iterator[str]:
+    """Run the app as kg serve runs it, on a loopback port (a free one by default); yield its address."""
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port, deadline))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -311,6 +311,29 @@ def test_a_load_while_serving_is_told_the_store_is_busy(tmp_path: Path) -> None:
             text=True,
         )
     assert done.returncode == 4 and "in use" in done.stderr
+
+
+def test_a_request_that_arrives_too_slowly_is_cut_off_with_408() -> None:
+    """Slow clients (headers or body trickling in, or nothing sent) do not hold connections."""
+    store = Store(None)
+    with serving(create_app(store), deadline=1.0) as url:
+        port = int(url.rsplit(":", 1)[1])
+        for start in (
+            b"GET /queries HTTP/1.1\r\nHost: x\r\n",  # headers never finished
+            b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 100\r\n\r\nASK {",  # a body that stops
+            b"",  # nothing at all
+        ):
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as client:
+                client.sendall(start)
+                began = time.perf_counter()
+                answer = b""
+                while chunk := client.recv(4096):
+                    answer += chunk
+                waited = time.perf_counter() - began
+            assert answer.startswith(b"HTTP/1.1 408"), answer[:80]
+            assert b"did not arrive within 1 s" in answer and 0.8 < waited < 3
+        assert fetch(f"{url}/queries")[0] == 200  # a client that is not slow is served as ever
 
 
 def test_kg_serve_listens_on_loopback_only_unless_told(tmp_path: Path) -> None:
