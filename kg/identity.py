@@ -9,16 +9,14 @@ in the same graph.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import unquote
 
 import pyoxigraph as ox
 
-from kg.backend import WritableBackend
+from kg.backend import WritableBackend, batched
 from kg.ids import PaperId
 from kg.vocab import DATACITE, FABIO, RDF
 
-_BATCH = 500
 _RENAME = """
 DELETE {{ GRAPH ?g {{ ?old ?p ?o }} }} INSERT {{ GRAPH ?g {{ ?new ?p ?o }} }}
 WHERE {{ VALUES (?old ?new) {{ {rows} }} GRAPH ?g {{ ?old ?p ?o }} }} ;
@@ -76,17 +74,14 @@ def _parse_identifier(iri: str) -> PaperId:
 
 
 def _rename(store: WritableBackend, renames: dict[str, str]) -> None:
-    pairs = list(renames.items())
-    for start in range(0, len(pairs), _BATCH):
-        rows = " ".join(
-            f"({ox.NamedNode(old)} {ox.NamedNode(new)})" for old, new in pairs[start : start + _BATCH]
-        )
+    for batch in batched(renames.items()):
+        rows = " ".join(f"({ox.NamedNode(old)} {ox.NamedNode(new)})" for old, new in batch)
         store.update(_RENAME.format(rows=rows))
 
 
 def _rename_citations(store: WritableBackend, papers: list[str]) -> list[ox.NamedNode]:
     renames: dict[str, str] = {}
-    for batch in _batches(papers):
+    for batch in batched(papers):
         values = " ".join(str(ox.NamedNode(paper)) for paper in batch)
         for row in store.query(_CITATIONS_OF.format(papers=values)):
             expected = store.minter.citation(row["citing"].value, row["cited"].value)
@@ -94,8 +89,3 @@ def _rename_citations(store: WritableBackend, papers: list[str]) -> list[ox.Name
                 renames[row["citation"].value] = expected
     _rename(store, renames)
     return [ox.NamedNode(iri) for iri in sorted(set(renames.values()))]
-
-
-def _batches(items: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(items), _BATCH):
-        yield items[start : start + _BATCH]
