@@ -83,11 +83,14 @@ class Settings:
             raise CitekgError(f"{self.values['endpoint']} is read-only here: give --update-endpoint too")
         return self.open()
 
-    def open_embedded(self, command: str) -> Store:
-        """The embedded store, for the commands that need its own engine (serving it)."""
+    def embedded_path(self, command: str) -> Path:
+        """The embedded store's folder, for the commands that need its own engine (serving it); a new
+        store is created with the base in force."""
         if self.values["endpoint"]:
             raise CitekgError(f"kg {command} publishes the embedded store; it does not take --endpoint")
-        return Store(self.store_path, base=self.values["base"])
+        with Store(self.store_path, base=self.values["base"]) as store:
+            store.record_base()
+        return self.store_path
 
 
 FormatOption = Annotated[Output, typer.Option("--format", "-f", help="text for people, json for programs.")]
@@ -586,24 +589,44 @@ def serve(
             envvar="KG_UPDATE_TOKEN", help="Allow SPARQL Update for requests that carry this token."
         ),
     ] = None,
-    timeout: Annotated[float, typer.Option(help="Seconds a query may run.")] = 30.0,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds a request's work may take; past it the work is stopped (503).")
+    ] = 30.0,
     max_mib: Annotated[int, typer.Option(help="The largest answer, in MiB.")] = 64,
     request_deadline: Annotated[
         float, typer.Option(min=0.1, help="Seconds a request may take to arrive; slower ones get 408.")
     ] = 10.0,
+    allow_service: Annotated[
+        list[str] | None,
+        typer.Option(help="Let SERVICE call endpoints whose IRI starts with this (repeatable); none if not."),
+    ] = None,
+    cors: Annotated[
+        list[str] | None,
+        typer.Option(help="Let scripts from this origin read the answers, e.g. a YASGUI page (repeatable)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Query worker processes of a read-only server (two per core).")
+    ] = None,
 ) -> None:
     """Publish the store over HTTP: SPARQL 1.1 at /sparql, saved queries, hub pages (/docs lists all)."""
     import uvicorn
 
-    from kg.serve import create_app, server_config
+    from kg.serve import Settings, create_app, server_config
 
+    settings = Settings(
+        update_token=update_token,
+        timeout=timeout,
+        max_bytes=max_mib * 2**20,
+        allow_service=tuple(allow_service or ()),
+        cors=tuple(cors or ()),
+        processes=workers,
+    )
     try:
-        with ctx.obj.open_embedded("serve") as store:
-            app = create_app(store, update_token=update_token, timeout=timeout, max_bytes=max_mib * 2**20)
-            stderr.print(f"serving {ctx.obj.store_path} at http://{host}:{port}/ (SPARQL at /sparql)")
-            uvicorn.Server(server_config(app, host, port, request_deadline)).run()
+        app = create_app(ctx.obj.embedded_path("serve"), settings)
     except CitekgError as error:
         fail(error)
+    stderr.print(f"serving {ctx.obj.store_path} at http://{host}:{port}/ (SPARQL at /sparql)")
+    uvicorn.Server(server_config(app, host, port, request_deadline)).run()
 
 
 @app.command()

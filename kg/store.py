@@ -11,6 +11,7 @@ consensus graph (one ``cito:Citation`` per citing-cited pair with its primary ro
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -37,24 +38,28 @@ class Store:
     'https://w3id.org/citekg/data/'
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = DEFAULT_STORE, base: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = DEFAULT_STORE,
+        base: str | None = None,
+        *,
+        lock: bool = True,
+    ) -> None:
+        """Open (or create) the store at ``path``, or one in memory for ``None``. ``lock=False`` is for a
+        process whose parent already holds the folder's lock (``kg serve``'s query workers)."""
         self.path = Path(path) if path is not None else None
         self._state: dict[str, object] = {}
+        self._lock = hold(self.path) if self.path is not None and lock else None
         try:
             if self.path is None:
                 self.oxigraph = ox.Store()
             else:
-                self.path.mkdir(parents=True, exist_ok=True)
                 self.oxigraph = ox.Store(str(self.path / "oxigraph"))
         except OSError as error:
             if "lock" in str(error).lower():
-                raise StoreBusy(
-                    f"the store {self.path} is in use by another process (a load or a server); "
-                    "wait for it to finish or stop it, then try again"
-                ) from None
+                raise _busy(self.path) from None
             raise CitekgError(f"cannot open the store {self.path}: {error}") from None
-        if self.path is not None and (self.path / "citekg.json").exists():
-            self._state = json.loads((self.path / "citekg.json").read_text(encoding="utf-8"))
+        self._state = _read_state(self.path)
         stored_base = self._state.get("base")
         if stored_base is not None and base is not None and base != stored_base:
             raise CitekgError(
@@ -64,6 +69,22 @@ class Store:
         self.minter = Minter(str(stored_base or base or DEFAULT_BASE))
         self._paper_by_identifier = lru_cache(maxsize=200_000)(self._find_paper)
         self.recover()
+
+    @classmethod
+    def read_only(cls, path: str | os.PathLike[str]) -> Store:
+        """The store at ``path`` opened for reading only, by a process whose parent holds the folder's
+        lock: several such processes can read one store at once (``kg serve``'s query workers), which
+        is safe only while nothing writes it (Oxigraph's rule for read-only opening)."""
+        store = cls.__new__(cls)
+        store.path, store._lock = Path(path), None
+        try:
+            store.oxigraph = ox.Store.read_only(str(store.path / "oxigraph"))
+        except OSError as error:
+            raise CitekgError(f"cannot open the store {store.path}: {error}") from None
+        store._state = _read_state(store.path)
+        store.minter = Minter(str(store._state.get("base") or DEFAULT_BASE))
+        store._paper_by_identifier = lru_cache(maxsize=200_000)(store._find_paper)
+        return store
 
     def _save_state(self) -> None:
         """Write citekg.json atomically (write a new file, then rename it over the old one)."""
@@ -254,6 +275,9 @@ class Store:
             self.oxigraph.flush()
         finally:
             del self.oxigraph
+            if self._lock is not None:
+                self._lock.close()
+                self._lock = None
 
     def __enter__(self) -> Store:
         return self
@@ -264,3 +288,35 @@ class Store:
         except OSError:
             if kind is None:
                 raise  # otherwise the error on its way out says more than a failed flush
+
+
+def hold(path: Path) -> IO[bytes]:
+    """Take the store folder's lock (a ``flock`` on ``lock`` in it) for as long as the returned file is
+    open. RocksDB locks only writers out of each other; this lock also keeps a writer away from a
+    server whose workers read the folder without RocksDB's lock."""
+    path.mkdir(parents=True, exist_ok=True)
+    handle = (path / "lock").open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise _busy(path) from None
+    return handle
+
+
+def stored_minter(path: str | os.PathLike[str]) -> Minter:
+    """The minter of the store at ``path``, read from its bookkeeping without opening the database."""
+    return Minter(str(_read_state(Path(path)).get("base") or DEFAULT_BASE))
+
+
+def _read_state(path: Path | None) -> dict[str, object]:
+    if path is None or not (path / "citekg.json").exists():
+        return {}
+    return json.loads((path / "citekg.json").read_text(encoding="utf-8"))
+
+
+def _busy(path: Path | None) -> StoreBusy:
+    return StoreBusy(
+        f"the store {path} is in use by another process (a load or a server); "
+        "wait for it to finish or stop it, then try again"
+    )

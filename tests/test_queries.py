@@ -142,7 +142,7 @@ def test_every_saved_query_is_run_by_some_test() -> None:
     from .conftest import ROOT
 
     tests = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "tests").glob("test_*.py"))
-    tests += "".join(path.read_text(encoding="utf-8") for path in (ROOT / "kg").glob("*.py"))
+    tests += "".join(path.read_text(encoding="utf-8") for path in (ROOT / "kg").rglob("*.py"))
     untested = [name for name in catalogue() if f'"{name}"' not in tests]
     assert not untested, f"saved queries that no test or library code runs: {untested}"
 

@@ -14,7 +14,7 @@ from kg.serve import create_app
 from kg.store import Store
 
 from .conftest import EXAMPLE, ROOT
-from .test_serve import PAPER, serving
+from .test_serve import PAPER, example_on_disk, serving
 
 CHROMIUM = shutil.which("chromium")
 ARTIFACTS = Path(os.environ.get("KG_TEST_ARTIFACTS", ROOT / "test-artifacts"))
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_the_hub_page_reads_as_kg_hub_and_its_role_filter_changes_the_explorer() -> None:
+def test_the_hub_page_reads_as_kg_hub_and_its_role_filter_changes_the_explorer(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     store = Store(None)
@@ -32,7 +32,7 @@ def test_the_hub_page_reads_as_kg_hub_and_its_role_filter_changes_the_explorer()
     summary = hub.summary(store, PAPER)
     all_total, _ = hub.citing(store, PAPER)
     method_total, method_rows = hub.citing(store, PAPER, role="method")
-    with serving(create_app(store)) as url, sync_playwright() as playwright:
+    with serving(create_app(example_on_disk(tmp_path))) as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],

@@ -10,19 +10,17 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
-from kg.loader import load
-from kg.serve import create_app
-from kg.store import Store
+from kg.serve import Settings, create_app
 
-from .conftest import EXAMPLE
+from .test_serve import example_on_disk
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesis.BaseSchema]:
-    store = Store(tmp_path_factory.mktemp("schema") / "store")
-    load(store, EXAMPLE)
-    yield schemathesis.openapi.from_asgi("/openapi.json", create_app(store, update_token="token", timeout=5))
-    store.close()
+    path = example_on_disk(tmp_path_factory.mktemp("schema"))
+    yield schemathesis.openapi.from_asgi(
+        "/openapi.json", create_app(path, Settings(update_token="token", timeout=5))
+    )
 
 
 def test_no_request_makes_the_server_fail(api: schemathesis.BaseSchema) -> None:

@@ -1,0 +1,125 @@
+"""The ``kg serve`` application: settings, the routers by resource, the middleware, and the engine
+that runs the work (``kg.serve.engine``)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import jinja2
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+
+from kg.mapping import Minter
+from kg.serve import problems
+from kg.serve.engine import Engine
+from kg.serve.limits import REQUEST_DEADLINE, Deadline, PublicHeaders
+from kg.serve.problems import HTTPProblem
+from kg.store import Store, hold, stored_minter
+from kg.vocab import PREFIXES
+
+TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("kg", "templates"), autoescape=True)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What an operator sets (``kg serve --help``)."""
+
+    update_token: str | None = None  # writes (SPARQL Update, Graph Store writes) need it as a bearer token
+    timeout: float = 30.0  # seconds a request's work may take before it is stopped
+    max_bytes: int = 64 * 2**20  # the largest answer
+    allow_service: tuple[str, ...] = ()  # IRI prefixes of the endpoints SERVICE may call
+    cors: tuple[str, ...] = ()  # origins whose scripts may read the answers
+    processes: int | None = None  # query workers of a read-only server (default: two per core)
+
+
+@dataclass
+class Service:
+    """One served store, as the routers see it."""
+
+    engine: Engine
+    settings: Settings
+    minter: Minter
+    lock: IO[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def prefixes(self) -> dict[str, str]:
+        return {**PREFIXES, "data": self.minter.base}
+
+    def authorise(self, request: Request) -> None:
+        """Writes need the update token as a bearer token: 403 when the server has none or for a
+        wrong one, 401 when the request carries none."""
+        token = self.settings.update_token
+        if token is None:
+            raise HTTPProblem("this server is read-only; start it with --update-token to allow updates", 403)
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not given.strip():
+            raise HTTPProblem(
+                "updates need Authorization: Bearer TOKEN", 401, {"WWW-Authenticate": 'Bearer realm="citekg"'}
+            )
+        if not secrets.compare_digest(given.strip().encode("latin-1"), token.encode()):  # the bytes sent
+            raise HTTPProblem("the update token is wrong", 403)
+
+    def allows(self, endpoint: str | None) -> bool:
+        """Whether SERVICE may call this endpoint (None: one that cannot be checked, never)."""
+        return endpoint is not None and any(endpoint.startswith(p) for p in self.settings.allow_service)
+
+
+def service(request: Request) -> Service:
+    return request.app.state.service
+
+
+def create_app(path: str | Path, settings: Settings | None = None) -> FastAPI:
+    """The HTTP application for the store at ``path``. It holds the store folder's lock until it
+    shuts down; its workers start with it (or with the first request, where no lifespan runs)."""
+    settings = settings or Settings()
+    path = Path(path)
+    lock = hold(path)
+    writable = settings.update_token is not None
+    if not writable:
+        Store(path, lock=False).close()  # finish or undo a load cut short before readers open it
+    served = Service(
+        Engine(path, writable=writable, processes=settings.processes), settings, stored_minter(path), lock
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await served.engine.start()
+        yield
+        await served.engine.close()
+        if served.lock is not None:
+            served.lock.close()
+
+    app = FastAPI(
+        title="citekg",
+        summary="A citation knowledge graph as linked data: SPARQL 1.1, saved queries and hub summaries.",
+        version="0.2",
+        lifespan=lifespan,
+    )
+    app.state.service = served
+    problems.install(app)
+    from kg.serve import graph_store, pages, protocol, resources, saved_queries
+
+    for module in (protocol, graph_store, saved_queries, pages, resources):  # resources last: it has /{path}
+        app.include_router(module.router)
+    app.add_middleware(PublicHeaders)
+    if settings.cors:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors),
+            allow_methods=["GET", "POST", "HEAD"],
+            allow_headers=["Accept", "Content-Type", "Authorization"],
+            max_age=600,
+        )
+    return app
+
+
+def server_config(app: Any, host: str, port: int, deadline: float = REQUEST_DEADLINE) -> uvicorn.Config:
+    """uvicorn's settings for kg serve: its HTTP/1.1 protocol, with a deadline for requests to arrive."""
+    protocol = type("DeadlineProtocol", (Deadline,), {"deadline": deadline})
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", http=protocol)

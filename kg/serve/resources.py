@@ -1,0 +1,120 @@
+"""Linked data: every IRI the store minted dereferences (when the store's base is this server) to its
+description, in RDF or as a page; ``/describe?iri=`` does the same for any IRI; ``/ontology``, the
+dataset's VoID description and the whole dump.
+
+``/dump.nq`` streams the store as N-Quads while the client reads it, with the server's memory flat;
+one dump is sent at a time (another client is told to retry), since it keeps a worker busy for as
+long as it takes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+
+from kg import linked_data
+from kg.serve import tasks
+from kg.serve.app import TEMPLATES, Service, service
+from kg.serve.negotiation import GRAPHS, negotiate
+from kg.serve.problems import BadRequest, HTTPProblem
+
+router = APIRouter()
+Served = Annotated[Service, Depends(service)]
+_DUMPING = asyncio.Semaphore(1)
+
+
+@router.get("/.well-known/void", summary="A VoID and DCAT description of the dataset")
+async def void_description(request: Request, served: Served) -> Response:
+    base = str(request.base_url)
+    triples = await served.engine.run(
+        tasks.void, base + "sparql", base + "dump.nq", timeout=served.settings.timeout
+    )
+    return _rdf(triples, request, served)
+
+
+@router.get("/dump.nq", summary="Everything the store holds, as N-Quads (streamed; one dump at a time)")
+async def dump(served: Served) -> Response:
+    if _DUMPING.locked():
+        raise HTTPProblem(
+            "a dump is being sent to another client; try again later", 503, {"Retry-After": "60"}
+        )
+    await _DUMPING.acquire()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            async for chunk in served.engine.stream(tasks.dump):
+                yield chunk
+        finally:
+            _DUMPING.release()
+
+    return StreamingResponse(chunks(), media_type="application/n-quads")
+
+
+@router.get("/ontology", summary="The citekg ontology: Turtle, or its documentation for browsers")
+def ontology(request: Request) -> Response:
+    accept = request.headers.get("accept", "")
+    if "text/html" in accept:
+        return HTMLResponse(
+            TEMPLATES.get_template("ontology.html").render(terms=linked_data.ontology_terms())
+        )
+    media = negotiate(accept, GRAPHS)
+    if media == "text/turtle":
+        return Response(linked_data.ontology_turtle(), media_type=media)
+    triples = [q.triple for q in ox.parse(linked_data.ontology_turtle(), format=ox.RdfFormat.TURTLE)]
+    return Response(ox.serialize(triples, format=GRAPHS[media]), media_type=media)
+
+
+@router.get("/describe", summary="The description of any resource the store holds, by its IRI")
+async def describe(request: Request, served: Served, iri: str) -> Response:
+    return await _resource(request, served, iri)
+
+
+@router.get("/{path:path}", summary="A resource this store minted, when its IRI base is this server")
+async def dereference(request: Request, served: Served, path: str) -> Response:
+    iri = str(request.base_url) + path
+    if not iri.startswith(served.minter.base):
+        raise HTTPProblem(
+            f"nothing here; the store mints IRIs under {served.minter.base} (try /describe?iri=)", 404
+        )
+    return await _resource(request, served, iri)
+
+
+async def _resource(request: Request, served: Service, iri: str) -> Response:
+    try:
+        ox.NamedNode(iri)
+    except ValueError as error:
+        raise BadRequest(f"<{iri}> is not a valid IRI: {error}") from None
+    triples = await served.engine.run(tasks.describe, iri, timeout=served.settings.timeout)
+    if not triples:
+        raise HTTPProblem(f"the store says nothing about <{iri}>", 404)
+    local = served.minter.base
+
+    def page() -> str:
+        def href(value: str) -> str | None:
+            if not value.startswith(local):
+                return None
+            if local == str(request.base_url):
+                return "/" + value.removeprefix(local)
+            return "/describe?" + urlencode({"iri": value})
+
+        return TEMPLATES.get_template("resource.html").render(
+            iri=iri, rows=list(linked_data.rows(triples)), href=href
+        )
+
+    return _rdf(triples, request, served, page)
+
+
+def _rdf(
+    triples: list[ox.Triple], request: Request, served: Service, html_page: Callable[[], str] | None = None
+) -> Response:
+    accept = request.headers.get("accept", "")
+    if html_page is not None and "text/html" in accept:
+        return HTMLResponse(html_page())
+    media = negotiate(accept, GRAPHS)
+    options = {"prefixes": served.prefixes} if GRAPHS[media] is ox.RdfFormat.TURTLE else {}
+    return Response(ox.serialize(triples, format=GRAPHS[media], **options), media_type=media)

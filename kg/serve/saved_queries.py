@@ -1,0 +1,51 @@
+"""The saved queries over HTTP: ``/queries`` lists them with their typed parameters, and
+``/queries/NAME`` runs one with its parameters checked as ``kg query run`` checks them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from kg import queries
+from kg.serve import tasks
+from kg.serve.app import Service, service
+from kg.serve.negotiation import negotiate
+
+router = APIRouter()
+Served = Annotated[Service, Depends(service)]
+ROWS = {"application/json": "json", "text/csv": "csv"}
+
+
+@router.get("/queries", summary="The saved queries, with their typed parameters")
+def saved_queries() -> list[dict[str, Any]]:
+    return [
+        {
+            "name": q.name,
+            "title": q.title,
+            "description": q.description,
+            "parameters": [
+                {"name": p.name, "type": p.type, "required": p.required, "default": p.default}
+                for p in q.params
+            ],
+            "url": f"/queries/{q.name}",
+        }
+        for q in queries.catalogue().values()
+    ]
+
+
+@router.get("/queries/{name}", summary="Run a saved query: parameters by name; .json or .csv, or by Accept")
+async def saved_query(
+    request: Request, served: Served, name: str, offset: int = 0, limit: int | None = None
+) -> Response:
+    name, _, extension = name.partition(".")
+    media = {"json": "application/json", "csv": "text/csv"}.get(extension) or negotiate(
+        request.headers.get("accept", ""), ROWS
+    )
+    queries.get(name)  # an unknown name is a 400 before anything runs
+    params = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit")}
+    body = await served.engine.run(
+        tasks.saved_query, name, params, offset, limit, ROWS[media], timeout=served.settings.timeout
+    )
+    return Response(body, media_type=media)

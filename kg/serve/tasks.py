@@ -1,0 +1,285 @@
+"""The work ``kg serve`` hands its workers (``kg.serve.engine``): each task takes the worker's store
+first and returns what pickles (bytes, rows, dataclasses, RDF terms); a generator streams bytes.
+
+Writes take a receipt last: the IRI of a marker written in the same transaction as the write and
+removed right after it, so that the server can tell, after a worker died, whether the write committed.
+"""
+
+from __future__ import annotations
+
+import io
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg import hub, linked_data, queries
+from kg.ids import parse_id
+from kg.results import write_rows
+from kg.serve.negotiation import BOOLEAN, GRAPH_BODIES, GRAPHS, SOLUTIONS, TRIPLES, negotiate
+from kg.serve.problems import BadRequest, HTTPProblem, ServiceFailed, TooLarge
+from kg.store import Store
+
+RECEIPTS = "urn:citekg:receipts"  # the graph a write's receipt goes to, and leaves at once
+UPLOADS = "urn:citekg:upload:"  # where a graph sent over HTTP waits until it replaces or joins its graph
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The dataset a request names: graphs by IRI (None: not named), or the union of all graphs."""
+
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    union: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    media: str
+    body: bytes
+
+
+class _Capped(io.RawIOBase):
+    """A byte sink that refuses to grow past a limit, so a huge answer stops being written at once."""
+
+    def __init__(self, limit: int) -> None:
+        self.buffer, self.limit = bytearray(), limit
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        if len(self.buffer) + len(data) > self.limit:
+            raise TooLarge(f"the answer is larger than the server's limit of {self.limit:,} bytes")
+        self.buffer += data
+        return len(data)
+
+
+# --- SPARQL ------------------------------------------------------------------------------------------
+
+
+def sparql_query(
+    store: Store, text: str, accept: str, dataset: Dataset, base_iri: str, max_bytes: int, federated: bool
+) -> Answer:
+    """Run a query and serialise its answer in the type the client prefers, within ``max_bytes``."""
+    options: dict[str, Any] = {"prefixes": store.prefixes, "base_iri": base_iri}
+    if dataset.union:
+        options["use_default_graph_as_union"] = True
+    if dataset.default_graphs is not None or dataset.named_graphs is not None:
+        options["default_graph"] = [ox.NamedNode(iri) for iri in dataset.default_graphs or []]
+        options["named_graphs"] = [ox.NamedNode(iri) for iri in dataset.named_graphs or []]
+    sink = _Capped(max_bytes)
+    try:
+        result = store.oxigraph.query(text, **options)
+        if isinstance(result, ox.QueryTriples):
+            media = negotiate(accept, TRIPLES)
+            result.serialize(sink, TRIPLES[media])
+        else:
+            offered = BOOLEAN if isinstance(result, ox.QueryBoolean) else SOLUTIONS
+            media = negotiate(accept, offered)
+            result.serialize(sink, offered[media])
+    except SyntaxError as error:
+        raise BadRequest(f"the query is not valid SPARQL: {error}") from None
+    except OSError as error:
+        if federated:
+            raise ServiceFailed(f"a federated service failed: {error}") from None
+        raise
+    return Answer(media, bytes(sink.buffer))
+
+
+def sparql_update(store: Store, text: str, base_iri: str, federated: bool, receipt: str) -> None:
+    """Run an update with its receipt in the same transaction. The receipt goes after the update's
+    own operations, so that ``DROP ALL`` cannot remove it; after a trailing ``;`` it needs none."""
+    marker = _receipt_operation(receipt)
+    attempts = [f"{text}\n;\n{marker}", f"{text}\n{marker}"]
+    for attempt in attempts:
+        try:
+            _update(store, attempt, base_iri, federated)
+            break
+        except SyntaxError:
+            continue
+    else:  # the update itself is not valid: say what the parser says of it (nothing was run)
+        try:
+            _update(store, text, base_iri, federated)
+        except SyntaxError as error:
+            raise BadRequest(f"the update is not valid SPARQL: {error}") from None
+        raise AssertionError("an update that is valid alone is valid with its receipt")
+    take_receipt(store, receipt)
+
+
+def _update(store: Store, text: str, base_iri: str, federated: bool) -> None:
+    try:
+        store.oxigraph.update(text, prefixes=store.prefixes, base_iri=base_iri)
+    except OSError as error:
+        if federated:
+            raise ServiceFailed(f"a federated service failed: {error}") from None
+        raise
+    finally:
+        store.forget_lookups()
+
+
+def _receipt_operation(receipt: str) -> str:
+    return f"INSERT DATA {{ GRAPH <{RECEIPTS}> {{ <{receipt}> <{RECEIPTS}> true }} }}"
+
+
+def take_receipt(store: Store, receipt: str) -> bool:
+    """Whether a write's receipt is in the store (the write committed); it leaves the store either way."""
+    marker, graph = ox.NamedNode(receipt), ox.NamedNode(RECEIPTS)
+    quads = list(store.oxigraph.quads_for_pattern(marker, None, None, graph))
+    for quad in quads:
+        store.oxigraph.remove(quad)
+    return bool(quads)
+
+
+# --- the Graph Store Protocol ---------------------------------------------------------------------------
+
+
+def graph_read(store: Store, graph: str | None, accept: str, max_bytes: int) -> Answer:
+    """A graph (None: the default graph) in the type the client prefers, within ``max_bytes``."""
+    node = _graph_node(store, graph)
+    media = negotiate(accept, GRAPHS)
+    sink = _Capped(max_bytes)
+    options = {"prefixes": store.prefixes} if GRAPHS[media] is ox.RdfFormat.TURTLE else {}
+    store.oxigraph.dump(sink, GRAPHS[media], from_graph=node, **options)
+    return Answer(media, bytes(sink.buffer))
+
+
+def graph_exists(store: Store, graph: str | None) -> bool:
+    return graph is None or store.oxigraph.contains_named_graph(ox.NamedNode(graph))
+
+
+def graph_write(
+    store: Store,
+    graph: str | None,
+    replace: bool,
+    parts: list[tuple[bytes, str]],
+    base_iri: str,
+    receipt: str,
+) -> bool:
+    """Replace (PUT) or add to (POST) a graph (None: the default graph) with RDF sent in one or more
+    parts; True when the graph is new.
+
+    The parts are parsed into a graph of their own first (a transaction that changes no published
+    graph), then moved into place with the receipt in one update: a write cut short leaves only the
+    upload, which the next worker clears."""
+    existed = graph_exists(store, graph)
+    upload = ox.NamedNode(UPLOADS + receipt.rsplit(":", 1)[-1])
+    for body, media in parts:
+        try:
+            store.oxigraph.load(body, GRAPH_BODIES[media], base_iri=base_iri, to_graph=upload)
+        except (SyntaxError, ValueError) as error:
+            store.oxigraph.remove_graph(upload)
+            raise BadRequest(f"the graph is not valid {media}: {error}") from None
+    target = "DEFAULT" if graph is None else f"GRAPH <{ox.NamedNode(graph).value}>"
+    steps = [f"DROP SILENT {target}"] if replace else []
+    if graph is not None:
+        steps.append(f"CREATE SILENT {target}")
+    steps += [
+        f"ADD SILENT GRAPH {upload} TO {target}",
+        f"DROP SILENT GRAPH {upload}",
+        _receipt_operation(receipt),
+    ]
+    store.oxigraph.update(" ;\n".join(steps))
+    store.forget_lookups()
+    take_receipt(store, receipt)
+    return not existed
+
+
+def graph_delete(store: Store, graph: str | None, receipt: str) -> bool:
+    """Drop a graph (None: empty the default graph); False when there was no such graph."""
+    if not graph_exists(store, graph):
+        return False
+    target = "DEFAULT" if graph is None else f"GRAPH <{ox.NamedNode(graph).value}>"
+    store.oxigraph.update(f"DROP SILENT {target} ;\n{_receipt_operation(receipt)}")
+    store.forget_lookups()
+    take_receipt(store, receipt)
+    return True
+
+
+def clear_uploads(store: Store) -> None:
+    """Remove uploads left by a worker that died during a write (run when a writable worker starts)."""
+    for graph in list(store.oxigraph.named_graphs()):
+        if isinstance(graph, ox.NamedNode) and graph.value.startswith((UPLOADS, RECEIPTS)):
+            store.oxigraph.remove_graph(graph)
+
+
+def _graph_node(store: Store, graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
+    if graph is None:
+        return ox.DefaultGraph()
+    if not graph_exists(store, graph):
+        raise HTTPProblem(f"there is no graph <{graph}>", 404)
+    return ox.NamedNode(graph)
+
+
+# --- citekg's own answers -------------------------------------------------------------------------------
+
+
+def hub_summary(store: Store, paper: str) -> hub.HubSummary:
+    return hub.summary(store, paper)
+
+
+def hub_page(
+    store: Store, paper: str, filters: dict[str, Any], sort: str, page: int, page_size: int
+) -> tuple[hub.HubSummary, int, list[hub.CitingPaper]]:
+    """What the hub page shows: the summary and one page of the citing-papers explorer."""
+    summary = hub.summary(store, paper)
+    total, rows = hub.citing(store, paper, **filters, sort=sort, page=page, page_size=page_size)
+    return summary, total, rows
+
+
+def saved_query(
+    store: Store, name: str, params: dict[str, str], offset: int, limit: int | None, fmt: str
+) -> str:
+    out = io.StringIO()
+    write_rows(queries.run_query(store, name, params, offset=offset, limit=limit), fmt, out)
+    return out.getvalue()
+
+
+def search(store: Store, text: str) -> str | list[dict[str, Any]]:
+    """The IRI of the paper with this id, or the papers whose titles have these words."""
+    try:
+        node = store.paper(parse_id(text))
+    except ValueError:
+        node = None
+    if node is not None:
+        return node.value
+    return queries.run_query(store, "paper-search", {"words": text}).rows
+
+
+def describe(store: Store, iri: str) -> list[ox.Triple]:
+    return linked_data.describe(store, iri)
+
+
+def void(store: Store, endpoint: str, dump: str) -> list[ox.Triple]:
+    return linked_data.void(store, endpoint=endpoint, dump=dump)
+
+
+def dump(store: Store) -> Iterator[bytes]:
+    """Everything the store holds as N-Quads, in chunks as the engine writes them: the serialiser runs
+    in a thread that waits while the chunks are not taken, so memory stays flat at any store size."""
+    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=8)
+
+    class Chunked(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data: bytes) -> int:  # type: ignore[override]
+            chunks.put(bytes(data))
+            return len(data)
+
+    def write() -> None:
+        try:
+            with io.BufferedWriter(Chunked(), buffer_size=1 << 16) as out:
+                store.oxigraph.dump(out, ox.RdfFormat.N_QUADS)
+            chunks.put(None)
+        except BaseException as error:  # handed to the reader below
+            chunks.put(error)
+
+    threading.Thread(target=write, daemon=True).start()
+    while (chunk := chunks.get()) is not None:
+        if isinstance(chunk, BaseException):
+            raise chunk
+        yield chunk
