@@ -50,6 +50,7 @@ class Store:
         self.path = Path(path) if path is not None else None
         self._state: dict[str, object] = {}
         self._lock = hold(self.path) if self.path is not None and lock else None
+        self._writable = True
         try:
             if self.path is None:
                 self.oxigraph = ox.Store()
@@ -76,7 +77,7 @@ class Store:
         lock: several such processes can read one store at once (``kg serve``'s query workers), which
         is safe only while nothing writes it (Oxigraph's rule for read-only opening)."""
         store = cls.__new__(cls)
-        store.path, store._lock = Path(path), None
+        store.path, store._lock, store._writable = Path(path), None, False
         try:
             store.oxigraph = ox.Store.read_only(str(store.path / "oxigraph"))
         except OSError as error:
@@ -272,7 +273,8 @@ class Store:
         """Release the store so another process can open it (what a full disk kept from being flushed
         is in the engine's write-ahead log)."""
         try:
-            self.oxigraph.flush()
+            if self._writable:
+                self.oxigraph.flush()
         finally:
             del self.oxigraph
             if self._lock is not None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pickle
 import signal
 import socket
 import subprocess
@@ -160,8 +161,8 @@ class Engine:
             await self._kill(worker, replace=False)
 
     def pids(self) -> list[int]:
-        """The worker processes' ids (the tests watch them die)."""
-        return [worker.process.pid for worker in self._workers if worker.alive]
+        """The process ids of the workers ready for tasks (the tests watch them die and come back)."""
+        return [w.process.pid for w in self._workers if w.alive and w.ready.is_set()]
 
     # --- the pool ---------------------------------------------------------------------------------
 
@@ -182,14 +183,14 @@ class Engine:
             self._starting = asyncio.Lock()
         async with self._starting:  # type: ignore[union-attr]
             while len(self._workers) < self.processes:
-                self._spawn()
+                self._spawn(first=True)
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self, first: bool = False) -> _Worker:
         """Start a worker: a new interpreter (a fork would copy the server's threads mid-work), talking
         over a socket pair in pickled messages."""
         ours, theirs = socket.socketpair()
         command = [sys.executable, "-c", _START, str(theirs.fileno()), str(self.path)]
-        command += [str(int(self.writable)), str(self.threads)]
+        command += [str(int(self.writable)), str(self.threads), str(int(first))]
         process = subprocess.Popen(command, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
         theirs.close()
         worker = _Worker(process, Connection(ours.detach()), asyncio.Event())
@@ -225,8 +226,9 @@ class Engine:
     def _send(self, worker: _Worker, pending: _Task, task: Callable[..., Any], args: tuple[Any, ...]) -> int:
         key = next(self._ids)
         worker.tasks[key] = pending
+        payload = pickle.dumps((task, args))  # a task that does not pickle fails here, in the server
         with worker.sending:
-            worker.conn.send((key, task, args))
+            worker.conn.send((key, payload))
         return key
 
     def _read(self, worker: _Worker) -> None:
@@ -339,13 +341,15 @@ def _settle_future(pending: _Task, kind: str, value: Any) -> None:
         pending.chunks.put_nowait(None)
 
 
-def work(fd: str, path: str, writable: str, threads: str) -> None:
-    """A worker process: open the store, then run the tasks that arrive, ``threads`` at a time."""
+def work(fd: str, path: str, writable: str, threads: str, first: str) -> None:
+    """A worker process: open the store, then run the tasks that arrive, ``threads`` at a time. A
+    writable worker clears what writes cut short left behind: uploads, and when the server starts,
+    receipts (a worker that replaces a killed one keeps them: they are the server's evidence)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops its workers
     conn = Connection(int(fd))
     store = Store(path, lock=False) if writable == "1" else Store.read_only(path)
     if writable == "1":
-        tasks.clear_uploads(store)
+        tasks.clear_leftovers(store, receipts=first == "1")
     sending = threading.Lock()
 
     def reply(kind: str, key: int, value: Any) -> None:
@@ -355,8 +359,9 @@ def work(fd: str, path: str, writable: str, threads: str) -> None:
             except Exception as error:  # an answer that does not pickle: say what it was instead
                 conn.send(("error", key, RuntimeError(f"{type(value).__name__}: {error}")))
 
-    def execute(key: int, task: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    def execute(key: int, payload: bytes) -> None:
         try:
+            task, args = pickle.loads(payload)
             result = task(store, *args)
             if isinstance(result, Iterator):
                 for chunk in result:
@@ -370,7 +375,7 @@ def work(fd: str, path: str, writable: str, threads: str) -> None:
     with ThreadPoolExecutor(int(threads)) as pool:
         while True:
             try:
-                key, task, args = conn.recv()
+                key, payload = conn.recv()
             except (EOFError, OSError):
                 break  # the server has gone
-            pool.submit(execute, key, task, args)
+            pool.submit(execute, key, payload)

@@ -199,10 +199,11 @@ def graph_delete(store: Store, graph: str | None, receipt: str) -> bool:
     return True
 
 
-def clear_uploads(store: Store) -> None:
-    """Remove uploads left by a worker that died during a write (run when a writable worker starts)."""
+def clear_leftovers(store: Store, receipts: bool) -> None:
+    """Remove the uploads of writes cut short, and the receipts too when ``receipts``."""
+    leftovers = (UPLOADS, RECEIPTS) if receipts else (UPLOADS,)
     for graph in list(store.oxigraph.named_graphs()):
-        if isinstance(graph, ox.NamedNode) and graph.value.startswith((UPLOADS, RECEIPTS)):
+        if isinstance(graph, ox.NamedNode) and graph.value.startswith(leftovers):
             store.oxigraph.remove_graph(graph)
 
 
