@@ -3,7 +3,8 @@
 A store is a folder: ``oxigraph/`` holds the RocksDB database (any Oxigraph tool opens it, e.g.
 ``oxigraph serve-read-only --location STORE/oxigraph``) and ``citekg.json`` records the IRI base the
 store mints under and which loads and drops are under way, so that one cut short is undone the next
-time the store opens; ``undo/`` holds, meanwhile, the graph a replace or a drop is changing. The
+time the store opens; ``undo/`` holds, meanwhile, the graph a replace or a drop is changing; ``lock``
+is the folder's lock (``hold``), which one writer, or one server and its read-only workers, holds. The
 database itself holds only published data: each loaded source in its own named graph, plus the
 consensus graph (one ``cito:Citation`` per citing-cited pair with its primary role and polarity, see
 ``consensus``).
