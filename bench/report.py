@@ -148,7 +148,13 @@ def serve_section(serve: dict) -> list[str]:
             f"{run['errors']} | {latency['median']} | {latency['p95']} | {latency['max']} | "
             f"{run.get('server_peak_mib', NA)} |"
         )
-    lines += ["", f"kg serve's SPARQL throughput is {serve['throughput_ratio']} of the Oxigraph server's."]
+    lines += [
+        "",
+        f"kg serve's SPARQL throughput is {serve['throughput_ratio']} of the Oxigraph server's.",
+        "Each request's work runs in a worker process that is killed at the time limit (two workers per",
+        "core, each with the store opened read-only); server MiB is the server's process and its",
+        "workers together.",
+    ]
     return lines
 
 

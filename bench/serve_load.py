@@ -5,7 +5,8 @@
 1. Latency of ``/hub/ID.json`` for the designated hub, one client, median of repeated requests.
 2. ``--clients`` concurrent clients on loopback for ``--seconds``, each looping over the hub JSON, a saved
    query (``/queries/hub-distribution``) and the same hub-distribution SPARQL at ``/sparql``: requests
-   per second, latency percentiles, errors, and the server's peak memory.
+   per second, latency percentiles, errors, and the server's peak memory (its process and its query
+   workers together).
 3. The same clients sending the same hub-distribution SPARQL to ``oxigraph serve-read-only`` on the
    same store files: its requests per second next to kg serve's.
 
@@ -56,11 +57,11 @@ def wait_for(port: int, path: str) -> None:
 
 
 def peak_mib(pid: int) -> int:
+    """The peak resident memory of a process and its children (kg serve's query workers) together."""
     with open(f"/proc/{pid}/status", encoding="utf-8") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) // 1024
-    return 0
+        own = next((int(line.split()[1]) // 1024 for line in status if line.startswith("VmHWM:")), 0)
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return own + sum(peak_mib(int(child)) for child in children)
 
 
 def hammer(

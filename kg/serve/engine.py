@@ -30,7 +30,7 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import count
 from multiprocessing.connection import Connection
@@ -57,6 +57,7 @@ class _Task:
 @dataclass
 class _Worker:
     process: subprocess.Popen[bytes]
+    sock: socket.socket  # our end of the pair; shutting it for writing tells the worker to stop
     conn: Connection
     ready: asyncio.Event
     tasks: dict[int, _Task] = field(default_factory=dict)
@@ -80,9 +81,11 @@ class Engine:
         self._workers: list[_Worker] = []
         self._ids = count()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._changed: asyncio.Condition | None = None
+        self._changed: asyncio.Condition | None = None  # workers ready or lost; reads and writes
+        self._slots: asyncio.LifoQueue[_Worker] | None = None  # a worker once per free thread
         self._readers = 0
         self._writing = False
+        self._writers_waiting = 0
         self._starting: asyncio.Lock | None = None
         self._broken: str | None = None  # why workers cannot start, when they cannot
 
@@ -133,6 +136,7 @@ class Engine:
                     raise
             finally:
                 worker.tasks.pop(key, None)
+                self._release(worker)
         raise AssertionError("unreachable")
 
     async def stream(self, task: Callable[..., Iterator[bytes]], *args: Any) -> AsyncIterator[bytes]:
@@ -155,9 +159,17 @@ class Engine:
                     while not pending.chunks.empty():  # type: ignore[union-attr]
                         pending.chunks.get_nowait()  # type: ignore[union-attr]  # frees the reader
                     await self._kill(worker)
+                self._release(worker)
 
     async def close(self) -> None:
-        for worker in list(self._workers):
+        """Let the workers finish what they run and close the store (a few seconds at most), then stop
+        those still running."""
+        workers, self._workers = list(self._workers), []
+        for worker in workers:
+            worker.sock.shutdown(socket.SHUT_WR)  # the worker reads the end of its input and leaves
+        for worker in workers:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.to_thread(worker.process.wait), 5)
             await self._kill(worker, replace=False)
 
     def pids(self) -> list[int]:
@@ -181,6 +193,7 @@ class Engine:
             self._loop = asyncio.get_running_loop()
             self._changed = asyncio.Condition()
             self._starting = asyncio.Lock()
+            self._slots = asyncio.LifoQueue()  # the worker freed last, warm caches first
         async with self._starting:  # type: ignore[union-attr]
             while len(self._workers) < self.processes:
                 self._spawn(first=True)
@@ -193,31 +206,31 @@ class Engine:
         command += [str(int(self.writable)), str(self.threads), str(int(first))]
         process = subprocess.Popen(command, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
         theirs.close()
-        worker = _Worker(process, Connection(ours.detach()), asyncio.Event())
+        worker = _Worker(process, ours, Connection(os.dup(ours.fileno())), asyncio.Event())
         worker.reader = threading.Thread(target=self._read, args=(worker,), daemon=True)
         worker.reader.start()
         self._workers.append(worker)
         return worker
 
     async def _checkout(self, deadline: float | None) -> _Worker:
-        """The ready worker with the fewest tasks, waiting for one to be free until ``deadline``."""
-        assert self._changed is not None
-        async with self._changed:
-            while True:
-                if self._broken is not None:
-                    raise HTTPProblem(self._broken, 500)
-                free = [
-                    w for w in self._workers if w.alive and w.ready.is_set() and len(w.tasks) < self.threads
-                ]
-                if free:
-                    return min(free, key=lambda w: len(w.tasks))
-                left = None if deadline is None else deadline - self._now()
-                if left is not None and left <= 0:
-                    raise TimedOut("the server is busy: no worker was free within the time limit")
-                try:
-                    await asyncio.wait_for(self._changed.wait(), left)
-                except TimeoutError:
-                    continue
+        """A worker with a free thread, waiting in line (first come, first served) until ``deadline``."""
+        assert self._slots is not None
+        while True:
+            if self._broken is not None:
+                raise HTTPProblem(self._broken, 500)
+            left = None if deadline is None else deadline - self._now()
+            if left is not None and left <= 0:
+                raise TimedOut("the server is busy: no worker was free within the time limit")
+            try:
+                worker = await asyncio.wait_for(self._slots.get(), left)
+            except TimeoutError:
+                continue
+            if worker.alive and worker in self._workers:
+                return worker  # (a slot of a worker killed since is dropped)
+
+    def _release(self, worker: _Worker) -> None:
+        if worker.alive and worker in self._workers:
+            self._slots.put_nowait(worker)  # type: ignore[union-attr]
 
     def _submit(self, worker: _Worker, task: Callable[..., Any], args: tuple[Any, ...]) -> tuple[int, _Task]:
         pending = _Task(self._loop_now().create_future())
@@ -253,6 +266,8 @@ class Engine:
 
     def _ready(self, worker: _Worker) -> None:
         worker.ready.set()
+        for _ in range(self.threads):
+            self._slots.put_nowait(worker)  # type: ignore[union-attr]
         self._notify()
 
     def _lost(self, worker: _Worker) -> None:
@@ -290,6 +305,7 @@ class Engine:
         if worker.reader is not None:
             await asyncio.to_thread(worker.reader.join)
         worker.conn.close()
+        worker.sock.close()
         await asyncio.sleep(0)  # let the messages read before the end reach their tasks
 
     @asynccontextmanager
@@ -300,14 +316,21 @@ class Engine:
             return
         assert self._changed is not None
         async with self._changed:
-            while self._writing or (write and self._readers):
-                left = None if deadline is None else deadline - self._now()
-                if left is not None and left <= 0:
-                    raise TimedOut("the server is busy with an update; try again")
-                try:
-                    await asyncio.wait_for(self._changed.wait(), left)
-                except TimeoutError:
-                    continue
+            self._writers_waiting += write
+            try:
+                # a waiting write goes before reads that come after it, so reads cannot starve it
+                while self._writing or (self._readers if write else self._writers_waiting):
+                    left = None if deadline is None else deadline - self._now()
+                    if left is not None and left <= 0:
+                        raise TimedOut("the server is busy with an update; try again")
+                    try:
+                        await asyncio.wait_for(self._changed.wait(), left)
+                    except TimeoutError:
+                        continue
+            finally:
+                self._writers_waiting -= write
+                if write:
+                    self._changed.notify_all()  # reads held back for this write may go, if it gave up
             if write:
                 self._writing = True
             else:
@@ -377,5 +400,6 @@ def work(fd: str, path: str, writable: str, threads: str, first: str) -> None:
             try:
                 key, payload = conn.recv()
             except (EOFError, OSError):
-                break  # the server has gone
+                break  # the server has gone, or is stopping
             pool.submit(execute, key, payload)
+    store.close()

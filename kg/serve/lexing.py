@@ -58,6 +58,8 @@ def tokens(text: str) -> Iterator[Token]:
 def services(text: str, prefixes: dict[str, str], base: str | None = None) -> list[str | None]:
     """The endpoints of every ``SERVICE`` in a query or update: absolute IRIs, or None for a variable
     or a name that cannot be resolved (an endpoint that cannot be checked)."""
+    if "service" not in text.lower():
+        return []  # most queries: no need to read the tokens
     found: list[str | None] = []
     declared, current_base = dict(prefixes), base
     listed = list(tokens(text))
@@ -80,7 +82,7 @@ def services(text: str, prefixes: dict[str, str], base: str | None = None) -> li
 
 def names_dataset(query: str) -> bool:
     """Whether a query names its own dataset (``FROM`` or ``FROM NAMED``)."""
-    return any(token.keyword() == "FROM" for token in tokens(query))
+    return "from" in query.lower() and any(token.keyword() == "FROM" for token in tokens(query))
 
 
 def with_using(update: str, default_graphs: list[str], named_graphs: list[str]) -> str:

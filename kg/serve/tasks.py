@@ -92,21 +92,16 @@ def sparql_query(
 
 def sparql_update(store: Store, text: str, base_iri: str, federated: bool, receipt: str) -> None:
     """Run an update with its receipt in the same transaction. The receipt goes after the update's
-    own operations, so that ``DROP ALL`` cannot remove it; after a trailing ``;`` it needs none."""
+    own operations, so that ``DROP ALL`` cannot remove it; after a trailing ``;`` it needs none. A
+    syntax error is reported where the parser found it: the update comes first, so its positions hold."""
     marker = _receipt_operation(receipt)
-    attempts = [f"{text}\n;\n{marker}", f"{text}\n{marker}"]
-    for attempt in attempts:
+    try:
+        _update(store, f"{text}\n;\n{marker}", base_iri, federated)
+    except SyntaxError as error:
         try:
-            _update(store, attempt, base_iri, federated)
-            break
+            _update(store, f"{text}\n{marker}", base_iri, federated)
         except SyntaxError:
-            continue
-    else:  # the update itself is not valid: say what the parser says of it (nothing was run)
-        try:
-            _update(store, text, base_iri, federated)
-        except SyntaxError as error:
             raise BadRequest(f"the update is not valid SPARQL: {error}") from None
-        raise AssertionError("an update that is valid alone is valid with its receipt")
     take_receipt(store, receipt)
 
 
