@@ -52,8 +52,8 @@ class Service:
         return {**PREFIXES, "data": self.minter.base}
 
     def authorise(self, request: Request) -> None:
-        """Writes need the update token as a bearer token: 403 when the server has none or for a
-        wrong one, 401 when the request carries none."""
+        """Writes need the update token as a bearer token: 403 when the server takes no writes, 401
+        when the request carries no token or a wrong one (RFC 6750: ``invalid_token``)."""
         token = self.settings.update_token
         if token is None:
             raise HTTPProblem("this server is read-only; start it with --update-token to allow updates", 403)
@@ -63,7 +63,11 @@ class Service:
                 "updates need Authorization: Bearer TOKEN", 401, {"WWW-Authenticate": 'Bearer realm="citekg"'}
             )
         if not secrets.compare_digest(given.strip().encode("latin-1"), token.encode()):  # the bytes sent
-            raise HTTPProblem("the update token is wrong", 403)
+            raise HTTPProblem(
+                "the update token is wrong",
+                401,
+                {"WWW-Authenticate": 'Bearer realm="citekg", error="invalid_token"'},
+            )
 
     def allows(self, endpoint: str | None) -> bool:
         """Whether SERVICE may call this endpoint (None: one that cannot be checked, never)."""
