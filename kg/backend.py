@@ -32,9 +32,16 @@ class Backend(Protocol):
 
     def graphs(self) -> list[ox.NamedNode]: ...
 
+    def exported_graphs(self) -> list[ox.NamedNode | ox.DefaultGraph]:
+        """What an export of everything writes: the named graphs, and the default graph first when
+        it holds anything (a triple added by SPARQL Update, say)."""
+        ...
+
     def source_graphs(self) -> list[ox.NamedNode]: ...
 
-    def quads(self, graph: ox.NamedNode, subject: ox.NamedNode | None = None) -> Iterator[ox.Quad]: ...
+    def quads(
+        self, graph: ox.NamedNode | ox.DefaultGraph, subject: ox.NamedNode | None = None
+    ) -> Iterator[ox.Quad]: ...
 
     def dump(
         self,

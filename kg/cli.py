@@ -83,12 +83,16 @@ class Settings:
             raise CitekgError(f"{self.values['endpoint']} is read-only here: give --update-endpoint too")
         return self.open()
 
-    def embedded_path(self, command: str) -> Path:
-        """The embedded store's folder, for the commands that need its own engine (serving it); a new
-        store is created with the base in force."""
+    def open_embedded(self, command: str) -> Store:
+        """The embedded store, for the commands that need its own engine (restoring it)."""
         if self.values["endpoint"]:
-            raise CitekgError(f"kg {command} publishes the embedded store; it does not take --endpoint")
-        with Store(self.store_path, base=self.values["base"]) as store:
+            raise CitekgError(f"kg {command} works on the embedded store; it does not take --endpoint")
+        return Store(self.store_path, base=self.values["base"])
+
+    def embedded_path(self, command: str) -> Path:
+        """The embedded store's folder, for a command that opens it in other processes (serving it);
+        a new store is created with the base in force."""
+        with self.open_embedded(command) as store:
             store.record_base()
         return self.store_path
 
@@ -502,6 +506,30 @@ def export(
 
 
 @app.command()
+def restore(
+    ctx: typer.Context,
+    dump: Annotated[Path, typer.Argument(help="A citekg dump: N-Quads (.nq) or TriG (.trig), or .gz.")],
+    output: FormatOption = Output.text,
+) -> None:
+    """Rebuild an empty store from a dump of `kg export --format nquads|trig` (a backup)."""
+    from kg.restore import restore as restoring
+
+    try:
+        with ctx.obj.open_embedded("restore") as store, stderr.status(f"restoring {dump}"):
+            report = restoring(store, dump)
+    except CitekgError as error:
+        fail(error)
+    if output is Output.json:
+        emit_json({"base": report.base, "quads": report.quads, **report.stats.to_json()})
+        return
+    numbers = report.stats
+    typer.echo(
+        f"restored {report.quads:,} quads from {dump} (base {report.base}): {numbers.papers} papers, "
+        f"{numbers.citations} citations, {numbers.annotations} annotations in {len(numbers.graphs)} graphs"
+    )
+
+
+@app.command()
 def stats(ctx: typer.Context, output: FormatOption = Output.text) -> None:
     """Papers, citations, annotations and graphs in the store."""
     numbers = using_store(ctx, store_stats)
@@ -531,12 +559,14 @@ def sources(ctx: typer.Context, output: FormatOption = Output.text) -> None:
 
 
 @app.command()
-def drop(ctx: typer.Context, graph: Annotated[str, typer.Argument(help="Graph name or IRI.")]) -> None:
+def drop(
+    ctx: typer.Context,
+    graph: Annotated[str, typer.Argument(help="The graph's name or IRI, or the path of the file loaded.")],
+) -> None:
     """Remove a loaded source graph and what it brought."""
     try:
         with ctx.obj.open_writable() as store:
-            drop_graph(store, graph)
-            typer.echo(f"dropped <{store.minter.graph(graph)}>")
+            typer.echo(f"dropped <{drop_graph(store, graph).value}>")
     except CitekgError as error:
         fail(error)
 

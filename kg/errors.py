@@ -6,6 +6,7 @@
 - ``UnknownPaper``: no paper in the store has the id asked for.
 - ``StoreBusy``: another process holds the store.
 - ``QueryError``: a saved query is unknown, or a parameter is missing, unknown or of the wrong type.
+- ``InvalidSetting``: a setting cannot work (an IRI base that is not an absolute IRI ending in / or #).
 """
 
 from __future__ import annotations
@@ -55,4 +56,8 @@ class StoreBusy(CitekgError):
 
 
 class QueryError(CitekgError):
+    exit_code = 2
+
+
+class InvalidSetting(CitekgError):
     exit_code = 2

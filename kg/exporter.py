@@ -1,14 +1,16 @@
 """Exports: the store, or one graph, as Turtle, N-Triples, N-Quads, TriG or JSON-LD, streamed.
 
-N-Quads and TriG keep the named graphs; Turtle and N-Triples of the whole store hold the union of its
-graphs, written graph after graph so that memory stays flat. Every format but JSON-LD is written by
-Oxigraph's own serialisers. JSON-LD is written here, node by node, in the compact form of
-``exports/context.jsonld`` (embedded in the file so it reads offline): pyld's compaction needs the
-whole document in memory, this writer needs one node's quads.
+N-Quads, TriG and JSON-LD keep the named graphs (also when one graph is exported); Turtle and
+N-Triples hold the union of the graphs, written graph after graph so that memory stays flat. Every
+format holds the default graph too, where something (SPARQL Update, say) put triples in it. Every
+format but JSON-LD is written by Oxigraph's own serialisers. JSON-LD is written here, node by node,
+in the compact form of ``exports/context.jsonld`` (embedded in the file so it reads offline): pyld's
+compaction needs the whole document in memory, this writer needs one node's quads.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -29,7 +31,6 @@ FORMATS: dict[str, ox.RdfFormat | None] = {
     "trig": ox.RdfFormat.TRIG,
     "jsonld": None,
 }
-KEEPS_GRAPHS = {"nquads", "trig", "jsonld"}
 
 
 @cache
@@ -135,7 +136,8 @@ def _one_or_many(values: list[Any]) -> Any:
 
 
 def write_jsonld(store: Backend, output: IO[bytes], graph: ox.NamedNode | None = None) -> None:
-    """Stream compact JSON-LD: one graph as the default graph, or every named graph in turn.
+    """Stream compact JSON-LD: the default graph's nodes at the top, each named graph (or the one
+    asked for) as a node with its own ``@graph``.
 
     Nodes come in the order of the store's index, which groups a subject's quads on disk; where it
     does not, a subject appears in more than one node object, which JSON-LD reads as one node.
@@ -145,19 +147,36 @@ def write_jsonld(store: Backend, output: IO[bytes], graph: ox.NamedNode | None =
     write(b'{"@context": ')
     write(json.dumps(context(), ensure_ascii=False).encode())
     write(b',\n"@graph": [')
-    if graph is not None:
-        _write_nodes(compactor, store.quads(graph), write, first=True)
-    else:
-        for index, named in enumerate(store.graphs()):
-            write(b"\n" if index == 0 else b",\n")
-            write(f'{{"@id": {json.dumps(named.value)}, "@graph": ['.encode())
-            _write_nodes(compactor, store.quads(named), write, first=True)
-            write(b"]}")
+    first = True
+    for named in [graph] if graph is not None else store.exported_graphs():
+        if isinstance(named, ox.DefaultGraph):
+            first = _write_nodes(compactor, store.quads(named), write, first)
+            continue
+        write(b"\n" if first else b",\n")
+        first = False
+        write(f'{{"@id": {json.dumps(named.value)}, "@graph": ['.encode())
+        _write_nodes(compactor, store.quads(named), write, first=True)
+        write(b"]}")
     write(b"\n]}\n")
 
 
-def _write_nodes(compactor: _Compactor, quads: Iterator[ox.Quad], write: Any, first: bool) -> None:
+def jsonld_document(triples: Iterable[ox.Triple]) -> bytes:
+    """Triples as one compact JSON-LD document in the published context: what ``kg serve`` answers
+    for a resource's description, in the form of ``kg export --format jsonld``."""
+    out = io.BytesIO()
+    out.write(b'{"@context": ')
+    out.write(json.dumps(context(), ensure_ascii=False).encode())
+    out.write(b',\n"@graph": [')
+    ordered = sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    _write_nodes(_Compactor(), iter(ordered), out.write, first=True)
+    out.write(b"\n]}\n")
+    return out.getvalue()
+
+
+def _write_nodes(compactor: _Compactor, quads: Iterator[ox.Quad], write: Any, first: bool) -> bool:
+    """Write one node object per subject; whether nothing has been written yet (for the commas)."""
     for subject, group in groupby(quads, key=lambda q: q.subject):
         write(b"\n" if first else b",\n")
         first = False
         write(json.dumps(compactor.node(subject, group), ensure_ascii=False).encode())
+    return first

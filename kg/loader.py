@@ -97,11 +97,28 @@ class LoadReport:
 
 
 def graph_name_for(path: Path) -> str:
-    """The default graph name of a file: its name without compression and format extensions."""
-    name = path.name
-    for suffix in (".gz", ".jsonl", ".ndjson", ".json", ".csv", ".nt", ".nq", ".ttl", ".trig", ".jsonld"):
-        name = name.removesuffix(suffix)
-    return name
+    """The default graph name of a file: its path, relative to the working directory when it lies
+    below it, so that two files never share a graph (``x/data.csv`` and ``y/data.csv``, ``data.csv``
+    and ``data.ttl``) and loading the same path again replaces what it loaded before.
+
+    >>> graph_name_for(Path("dumps/2024/citations.csv.gz"))
+    'dumps/2024/citations.csv.gz'
+    """
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return absolute.as_posix().lstrip("/")
+
+
+def _source_graph(store: WritableBackend, source: Path, graph: str | None) -> ox.NamedNode:
+    """The graph a file loads into: the one named (a name or an IRI), else the one its path names,
+    always under the base; never the consensus graph, which is citekg's own."""
+    minter = store.minter
+    iri = minter.graph(graph) if graph is not None else minter.source_graph(graph_name_for(source))
+    if iri == minter.consensus_graph:
+        raise CitekgError(f"<{iri}> is the consensus graph, which citekg derives; load into another graph")
+    return ox.NamedNode(iri)
 
 
 def load(
@@ -127,9 +144,9 @@ def load(
     source = Path(path)
     if not source.is_file():
         raise CitekgError(f"{source}: no such file")
-    name = graph or graph_name_for(source)
+    name = graph or graph_name_for(source)  # also the annotator of annotations that name none
     format_name = fmt or importers.detect(source).name
-    graph_iri = ox.NamedNode(store.minter.graph(name))
+    graph_iri = _source_graph(store, source, graph)
     fingerprint = _fingerprint(source, format_name, paper, skip_invalid)
     with _work(store, graph_iri) as folder:
         scratch = _Scratch(folder)
@@ -546,11 +563,15 @@ def _remove(store: WritableBackend, graph: ox.NamedNode, touched: IO[str], previ
     store.remove_graph(graph)
 
 
-def drop(store: WritableBackend, graph: str) -> None:
-    """Remove a source graph and everything it brought, and refresh the consensus it fed."""
-    graph_iri = ox.NamedNode(store.minter.graph(graph))
-    if graph_iri not in store.source_graphs():
-        raise CitekgError(f"there is no loaded source graph <{graph_iri.value}>")
+def drop(store: WritableBackend, graph: str) -> ox.NamedNode:
+    """Remove a source graph and everything it brought, and refresh the consensus it fed. ``graph``
+    is its name, its IRI, or the path of the file loaded into it (as ``kg load`` was given it)."""
+    loaded = store.source_graphs()
+    named = ox.NamedNode(store.minter.graph(graph))
+    from_path = ox.NamedNode(store.minter.source_graph(graph_name_for(Path(graph))))
+    graph_iri = next((g for g in (named, from_path) if g in loaded), None)
+    if graph_iri is None:
+        raise CitekgError(f"there is no loaded source graph <{named.value}>")
     store.keep_for_undo(graph_iri)
     store.mark_loading(graph_iri)  # all or nothing, as a load: a drop cut short is undone
     with tempfile.TemporaryDirectory(prefix="drop-", dir=store.path) as folder:
@@ -561,3 +582,4 @@ def drop(store: WritableBackend, graph: str) -> None:
             consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in lines))
         representatives.refresh(store, _unique_papers(touched))
     store.unmark_loading(graph_iri)
+    return graph_iri

@@ -20,14 +20,17 @@ every literal goes through ``literal`` so the lines are always valid N-Quads.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from urllib.parse import quote
 
+import pyoxigraph as ox
 from pyoxigraph import NamedNode
 
+from kg.errors import InvalidSetting
 from kg.ids import PaperId
 from kg.records import Annotation, Annotator, Author, Citation, Paper
 from kg.vocab import (
@@ -127,15 +130,38 @@ def literal(text: str, datatype: NamedNode | None = None) -> str:
     return f'"{escaped}"^^<{datatype.value}>' if datatype is not None else f'"{escaped}"'
 
 
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")  # an IRI's scheme (a path has none)
+
+
+def check_base(base: str) -> str:
+    """The base, if citekg can mint under it: an absolute IRI that ends in / or #."""
+    try:
+        ox.NamedNode(base)
+    except ValueError as error:
+        raise InvalidSetting(f"the IRI base <{base}> is not a valid IRI: {error}") from None
+    if not _ABSOLUTE.match(base):
+        raise InvalidSetting(f"the IRI base <{base}> is not absolute; give one such as {DEFAULT_BASE}")
+    if not base.endswith(("/", "#")):
+        raise InvalidSetting(
+            f"the IRI base <{base}> must end in / or #: every IRI citekg mints is the base and a path"
+        )
+    return base
+
+
 def _hash(*parts: object) -> str:
     return hashlib.sha1("\x1f".join(map(str, parts)).encode()).hexdigest()[:24]
 
 
 class Minter:
-    """Mints citekg's IRIs under one base, deterministically from ids."""
+    """Mints citekg's IRIs under one base, deterministically from ids.
+
+    >>> Minter("http://example.org/kg").base  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    kg.errors.InvalidSetting: the IRI base <http://example.org/kg> must end in / or #: every IRI ...
+    """
 
     def __init__(self, base: str = DEFAULT_BASE) -> None:
-        self.base = base
+        self.base = check_base(base)
 
     def paper(self, paper_id: PaperId) -> str:
         return f"{self.base}paper/{paper_id.scheme}/{quote(paper_id.value, safe='/')}"
@@ -150,8 +176,17 @@ class Minter:
         return f"{self.base}annotator/{quote(annotator_id, safe='')}"
 
     def graph(self, name: str) -> str:
-        """A source graph: a name is minted under the base, an absolute IRI is kept."""
-        return name if ":" in name else f"{self.base}graph/{quote(name, safe='')}"
+        """A source graph: a name (a file's path, say) is minted under the base, an absolute IRI is
+        kept, and ``consensus`` names the consensus graph."""
+        if name == "consensus":
+            return self.consensus_graph
+        if _ABSOLUTE.match(name):
+            return name
+        return self.source_graph(name)
+
+    def source_graph(self, name: str) -> str:
+        """The graph of a source named ``name`` (a file's path, say), always under the base."""
+        return f"{self.base}graph/{quote(name, safe='/')}"
 
     @property
     def consensus_graph(self) -> str:

@@ -141,10 +141,16 @@ class RemoteStore:
             found.add(self.consensus_graph)
         return sorted(found, key=str)
 
+    def exported_graphs(self) -> list[ox.NamedNode | ox.DefaultGraph]:
+        """citekg's graphs: a server's default graph is its own affair (Virtuoso's is the union)."""
+        return list(self.graphs())
+
     def source_graphs(self) -> list[ox.NamedNode]:
         return [g for g in self.graphs() if g != self.consensus_graph]
 
-    def quads(self, graph: ox.NamedNode, subject: ox.NamedNode | None = None) -> Iterator[ox.Quad]:
+    def quads(
+        self, graph: ox.NamedNode | ox.DefaultGraph, subject: ox.NamedNode | None = None
+    ) -> Iterator[ox.Quad]:
         """The quads of one graph (about one subject, if given), streamed."""
         where = f"GRAPH {graph} {{ {subject or '?s'} ?p ?o }}"
         construct = f"CONSTRUCT {{ {subject or '?s'} ?p ?o }} WHERE {{ {where} }}"
@@ -158,11 +164,12 @@ class RemoteStore:
         graph: ox.NamedNode | None = None,
         prefixes: dict[str, str] | None = None,
     ) -> None:
-        """Every graph (or one), streamed from the endpoint into ``output``; the triple formats get the
-        graphs one after the other (as the embedded store's union, a triple in two graphs comes twice)."""
+        """Every graph (or one), streamed from the endpoint into ``output``; a dataset format keeps the
+        graph names, the triple formats get the graphs one after the other (as the embedded store's
+        union, a triple in two graphs comes twice)."""
         graphs = [graph] if graph is not None else self.graphs()
         options = {"prefixes": prefixes} if prefixes else {}
-        if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG) and graph is None:
+        if fmt.supports_datasets:
             ox.serialize((q for g in graphs for q in self.quads(g)), output, fmt, **options)
         else:
             ox.serialize((q.triple for g in graphs for q in self.quads(g)), output, fmt, **options)

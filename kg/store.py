@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from kg.errors import CitekgError, StoreBusy
 from kg.ids import PaperId
-from kg.mapping import DEFAULT_BASE, Minter
+from kg.mapping import DEFAULT_BASE, Minter, check_base
 from kg.vocab import DATACITE, PREFIXES
 
 DEFAULT_STORE = "citekg.store"
@@ -48,6 +48,8 @@ class Store:
     ) -> None:
         """Open (or create) the store at ``path``, or one in memory for ``None``. ``lock=False`` is for a
         process whose parent already holds the folder's lock (``kg serve``'s query workers)."""
+        if base is not None:
+            check_base(base)  # before anything is created
         self.path = Path(path) if path is not None else None
         self._state: dict[str, object] = {}
         self._lock = hold(self.path) if self.path is not None and lock else None
@@ -140,7 +142,13 @@ class Store:
         """The named graphs that hold loaded sources (all but the consensus graph)."""
         return [g for g in self.graphs() if g != self.consensus_graph]
 
-    def quads(self, graph: ox.NamedNode, subject: ox.NamedNode | None = None) -> Iterator[ox.Quad]:
+    def exported_graphs(self) -> list[ox.NamedNode | ox.DefaultGraph]:
+        default = next(self.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph()), None)
+        return [*([ox.DefaultGraph()] if default is not None else []), *self.graphs()]
+
+    def quads(
+        self, graph: ox.NamedNode | ox.DefaultGraph, subject: ox.NamedNode | None = None
+    ) -> Iterator[ox.Quad]:
         """The quads of one graph (about one subject, if given), in index order."""
         return self.oxigraph.quads_for_pattern(subject, None, None, graph)
 
@@ -151,17 +159,19 @@ class Store:
         graph: ox.NamedNode | None = None,
         prefixes: dict[str, str] | None = None,
     ) -> None:
-        """Every graph (or one) into ``output``. The triple formats get the graphs one after the other,
-        each streamed by the engine, so memory stays flat whatever the store's size (a CONSTRUCT of the
-        union would hold every triple it has written); a triple in two graphs comes twice."""
+        """Every graph (or one) into ``output``, the default graph included. A dataset format keeps
+        the graph names, also of one graph; the triple formats get the graphs one after the other,
+        each streamed by the engine, so memory stays flat whatever the store's size (a CONSTRUCT of
+        the union would hold every triple it has written); a triple in two graphs comes twice."""
         options = {"prefixes": prefixes} if prefixes else {}
-        if graph is not None:
-            self.oxigraph.dump(output, fmt, from_graph=graph, **options)
-        elif fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-            self.oxigraph.dump(output, fmt, **options)
-        else:
-            for named in self.graphs():
-                self.oxigraph.dump(output, fmt, from_graph=named, **options)
+        if fmt.supports_datasets:
+            if graph is None:
+                self.oxigraph.dump(output, fmt, **options)
+            else:
+                ox.serialize(self.quads(graph), output, fmt, **options)
+            return
+        for named in [graph] if graph is not None else self.exported_graphs():
+            self.oxigraph.dump(output, fmt, from_graph=named, **options)
 
     def quads_for_pattern(
         self,
@@ -229,6 +239,24 @@ class Store:
         if self.path is not None:
             self._undo_file(graph).unlink(missing_ok=True)
 
+    def mark_restoring(self) -> None:
+        """Note a restore under way (``kg.restore``); ``recover`` empties the store if it never ends."""
+        self._state["restoring"] = True
+        self._save_state()
+
+    def unmark_restoring(self) -> None:
+        self.oxigraph.flush()
+        self._state.pop("restoring", None)
+        self._save_state()
+
+    def adopt_base(self, base: str) -> None:
+        """Mint under ``base`` from now on: the base of the data a restore brought."""
+        recorded = self._state.get("base")
+        if recorded is not None and recorded != base:
+            raise CitekgError(f"the store {self.path} mints IRIs under {recorded}, the dump under {base}")
+        self.minter = Minter(base)
+        self.record_base()
+
     def keep_for_undo(self, graph: ox.NamedNode) -> None:
         """Copy a graph aside before a replace or a drop changes it, so that ``recover`` can put it back
         if the change never ends. Written whole, then renamed into place, before the change is marked."""
@@ -252,6 +280,9 @@ class Store:
     def recover(self) -> None:
         """Undo loads and drops that were cut short (a killed process): their graphs hold part of a
         file; a graph they replaced or dropped comes back as it was."""
+        if self._state.get("restoring"):  # a restore cut short: the store was empty before it
+            self.oxigraph.clear()
+            self.unmark_restoring()
         unfinished = [ox.NamedNode(g) for g in self._loading()]
         if not unfinished:
             return

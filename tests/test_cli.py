@@ -12,13 +12,21 @@ from typer.testing import CliRunner
 from kg.cli import app
 from kg.store import Store
 
-from .conftest import DATA, EXAMPLE, write_jsonl
+from .conftest import DATA, EXAMPLE, ROOT, write_jsonl
 
 runner = CliRunner()
+# The example's graph: its path relative to the working directory (the repository's root, see in_root).
+HUB_GRAPH = "https://w3id.org/citekg/data/graph/examples/hub.jsonl"
 
 
 @pytest.fixture
-def store_path(tmp_path: Path) -> Path:
+def in_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run from the repository's root, which the example's graph name is relative to."""
+    monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture
+def store_path(tmp_path: Path, in_root: None) -> Path:
     path = tmp_path / "store"
     result = runner.invoke(app, ["--store", str(path), "load", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
@@ -29,25 +37,24 @@ def kg(store_path: Path, *args: str) -> object:
     return runner.invoke(app, ["--store", str(store_path), *args])
 
 
-def test_load_says_what_it_loaded(tmp_path: Path) -> None:
+def test_load_says_what_it_loaded(tmp_path: Path, in_root: None) -> None:
     result = runner.invoke(app, ["load", str(EXAMPLE)], env={"KG_STORE": str(tmp_path / "s")})
     assert result.exit_code == 0
     assert result.stdout.strip() == (
-        f"loaded 26 papers, 24 citations, 33 annotations from {EXAMPLE} into "
-        "<https://w3id.org/citekg/data/graph/hub>"
+        f"loaded 26 papers, 24 citations, 33 annotations from {EXAMPLE} into <{HUB_GRAPH}>"
     )
     again = runner.invoke(app, ["load", str(EXAMPLE)], env={"KG_STORE": str(tmp_path / "s")})
     assert "(replaced the graph's previous contents)" in again.stdout
 
 
-def test_load_json_and_timings(tmp_path: Path) -> None:
+def test_load_json_and_timings(tmp_path: Path, in_root: None) -> None:
     result = runner.invoke(
         app, ["--store", str(tmp_path / "s"), "load", "--report", "json", "--timings", str(EXAMPLE)]
     )
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {
         "file": str(EXAMPLE),
-        "graph": "https://w3id.org/citekg/data/graph/hub",
+        "graph": HUB_GRAPH,
         "papers": 26,
         "citations": 24,
         "annotations": 33,
@@ -138,7 +145,7 @@ def test_stats_json(store_path: Path) -> None:
         "papers": 26,
         "citations": 34,
         "annotations": 33,
-        "graphs": ["https://w3id.org/citekg/data/consensus", "https://w3id.org/citekg/data/graph/hub"],
+        "graphs": ["https://w3id.org/citekg/data/consensus", HUB_GRAPH],
     }
 
 
@@ -235,7 +242,7 @@ def test_sources(store_path: Path) -> None:
     assert len(listed) == 1
     source = listed[0]
     assert (source["graph"], source["file"], source["format"]) == (
-        "https://w3id.org/citekg/data/graph/hub",
+        HUB_GRAPH,
         "hub.jsonl",
         "native",
     )

@@ -61,7 +61,7 @@ def test_a_killed_load_leaves_all_or_nothing_and_a_reload_gives_the_whole(tmp_pa
     reference = Store(None, base=TEST_BASE)
     load(reference, EXAMPLE)
     before = quads(reference)
-    load(reference, source)
+    big = load(reference, source).graph  # the graph the command below loads too
     after = quads(reference)
 
     path = tmp_path / "store"
@@ -73,7 +73,7 @@ def test_a_killed_load_leaves_all_or_nothing_and_a_reload_gives_the_whole(tmp_pa
     whole = time.perf_counter() - start  # one uninterrupted load, to aim the kills inside it
     with Store(path) as store:
         assert quads(store) == after
-        drop(store, "big")
+        drop(store, big)
         assert quads(store) == before
 
     rng = random.Random(7)
@@ -92,7 +92,7 @@ def test_a_killed_load_leaves_all_or_nothing_and_a_reload_gives_the_whole(tmp_pa
         subprocess.run(command, check=True, capture_output=True)
         with Store(path) as store:
             assert quads(store) == after
-            drop(store, "big")
+            drop(store, big)
     assert any(changing for _, changing in outcomes), outcomes  # some kills did land in the writes
 
 
@@ -133,21 +133,23 @@ def test_a_killed_replace_or_drop_leaves_the_old_graph_or_the_new(tmp_path: Path
     """A replace cut short puts the old version back; a drop cut short puts the graph back."""
     old = write_citations(tmp_path / "big.jsonl", 3000, seed=1)
     (tmp_path / "v2").mkdir()
-    new = write_citations(tmp_path / "v2" / "big.jsonl", 3000, seed=2)  # the same graph, other content
+    new = write_citations(tmp_path / "v2" / "big.jsonl", 3000, seed=2)  # other content, for the same graph
     states = {}
     for name, files in {"old": [old], "new": [old, new], "dropped": []}.items():
         reference = Store(None, base=TEST_BASE)
-        for path in [EXAMPLE, *files]:
-            load(reference, path)
+        load(reference, EXAMPLE)
+        for path in files:
+            load(reference, path, graph="big")
         states[name] = quads(reference)
     path = tmp_path / "store"
     with Store(path, base=TEST_BASE) as store:
         load(store, EXAMPLE)
-        load(store, old)
+        load(store, old, graph="big")
     kg = [sys.executable, "-m", "kg", "--store", str(path)]
     rng = random.Random(11)
     seen = []
-    for command, allowed in [(["load", str(new)], ("old", "new")), (["drop", "big"], ("old", "dropped"))] * 3:
+    replace, drop_big = ["load", "--graph", "big", str(new)], ["drop", "big"]
+    for command, allowed in [(replace, ("old", "new")), (drop_big, ("old", "dropped"))] * 3:
         start = time.perf_counter()
         process = subprocess.Popen([*kg, *command], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.8, 2.5))
@@ -160,5 +162,5 @@ def test_a_killed_replace_or_drop_leaves_the_old_graph_or_the_new(tmp_path: Path
             assert state in allowed, f"{command[0]} killed after {time.perf_counter() - start:.1f} s: {state}"
             seen.append((command[0], state, changing))
             if state != "old":
-                load(store, old)  # back to the old version for the next round
+                load(store, old, graph="big")  # back to the old version for the next round
     assert any(changing for _, _, changing in seen), seen  # some kills landed while the graph changed

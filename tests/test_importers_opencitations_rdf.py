@@ -42,11 +42,11 @@ def test_meta_resources_become_papers_and_agents_do_not() -> None:
 
 def test_a_hub_over_opencitations_rdf(store: Store) -> None:
     load(store, DATA / "oc-citations.nt")
-    load(store, DATA / "oc-meta.nq")
+    meta = load(store, DATA / "oc-meta.nq")
     hub = summary(store, "omid:br/0601")
     assert (hub.paper.title, hub.citing_papers) == ("A Meta title", 2)
     assert store_stats(store).papers == 3  # their br node is not counted again
-    graph = ox.NamedNode(store.minter.graph("oc-meta"))
+    graph = ox.NamedNode(meta.graph)
     kept = {
         (q.subject, q.predicate, q.object) for q in store.oxigraph.quads_for_pattern(None, None, None, graph)
     }

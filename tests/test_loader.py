@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -7,19 +8,21 @@ import pytest
 
 from kg.errors import CitekgError, InvalidInput, RecordError
 from kg.loader import drop, graph_name_for, load
+from kg.mapping import Minter
 from kg.store import Store
 from kg.vocab import CITO, RDF
 
-from .conftest import EXAMPLE, assert_same_dataset, store_dataset, write_jsonl
+from .conftest import DATA, EXAMPLE, ROOT, TEST_BASE, assert_same_dataset, store_dataset, write_jsonl
 
 GOOD = '{"type":"citation","citing":"doi:10.1/a","cited":"doi:10.1/b"}'
 BAD = '{"type":"citation","citing":"doi:10.1/a","cited":"nonsense"}'
 
 
-def test_loads_the_example_into_its_own_graph(disk_store: Store) -> None:
+def test_loads_the_example_into_its_own_graph(disk_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # the graph is named by the file's path relative to the working directory
     report = load(disk_store, EXAMPLE)
     assert dict(report.counts) == {"paper": 26, "citation": 24, "annotation": 33}
-    assert report.graph == "https://w3id.org/citekg/data/graph/hub"
+    assert report.graph == "https://w3id.org/citekg/data/graph/examples/hub.jsonl"
     assert report.summary().startswith("loaded 26 papers, 24 citations, 33 annotations from ")
     assert [g.value for g in disk_store.source_graphs()] == [report.graph]
 
@@ -80,24 +83,25 @@ def test_a_replaced_graph_takes_its_citations_out_of_the_consensus(store: Store,
 
 
 def test_drop_removes_a_source_and_its_consensus(store: Store, tmp_path: Path) -> None:
-    load(store, EXAMPLE)
-    load(store, write_jsonl(tmp_path / "other.jsonl", GOOD))
-    drop(store, "hub")
-    assert [g.value for g in store.source_graphs()] == ["http://example.org/kg/graph/other"]
+    hub = load(store, EXAMPLE).graph
+    other = load(store, write_jsonl(tmp_path / "other.jsonl", GOOD)).graph
+    assert other.startswith(f"{TEST_BASE}graph/")
+    drop(store, hub)
+    assert [g.value for g in store.source_graphs()] == [other]
     assert (
         len(list(store.oxigraph.quads_for_pattern(None, CITO["hasCitedEntity"], None, store.consensus_graph)))
         == 1
     )
     with pytest.raises(CitekgError, match="no loaded source graph"):
-        drop(store, "hub")
+        drop(store, hub)
 
 
 def test_dropping_everything_leaves_an_empty_store(store: Store, tmp_path: Path) -> None:
     """Nothing derived outlives its sources: no consensus, no representatives, no ranks."""
-    load(store, EXAMPLE)
-    load(store, write_jsonl(tmp_path / "other.jsonl", GOOD))
-    drop(store, "other")
-    drop(store, "hub")
+    hub = load(store, EXAMPLE).graph
+    other = load(store, write_jsonl(tmp_path / "other.jsonl", GOOD)).graph
+    drop(store, other)
+    drop(store, hub)
     assert list(store.oxigraph) == []
 
 
@@ -105,8 +109,8 @@ def test_a_load_cut_short_is_undone_when_the_store_opens(tmp_path: Path) -> None
     with Store(tmp_path / "store") as store:
         load(store, write_jsonl(tmp_path / "kept.jsonl", GOOD))
         expected = store_dataset(store)
-        load(store, EXAMPLE)
-        store.mark_loading(ox.NamedNode(store.minter.graph("hub")))  # as if the process died mid-load
+        hub = load(store, EXAMPLE).graph
+        store.mark_loading(ox.NamedNode(hub))  # as if the process died mid-load
     with Store(tmp_path / "store") as reopened:
         assert_same_dataset(store_dataset(reopened), expected)
 
@@ -116,9 +120,58 @@ def test_missing_file(store: Store, tmp_path: Path) -> None:
         load(store, tmp_path / "absent.jsonl")
 
 
-def test_graph_names_come_from_file_names() -> None:
-    assert graph_name_for(Path("dir/hub.jsonl.gz")) == "hub"
-    assert graph_name_for(Path("s2-citations.json")) == "s2-citations"
+def citations_in(store: Store, graph: ox.NamedNode) -> int:
+    return len(list(store.oxigraph.quads_for_pattern(None, RDF["type"], CITO["Citation"], graph)))
+
+
+def test_graph_names_come_from_file_paths(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file's graph is named by its path, so files that share a name, or a name less its extensions,
+    never replace each other; only loading the same path again does."""
+    work = tmp_path / "work"
+    for folder in ("x", "y"):
+        (work / folder).mkdir(parents=True)
+    shutil.copy(DATA / "index-coci.csv", work / "x" / "data.csv")  # 3 citations
+    shutil.copy(DATA / "index-current.csv", work / "y" / "data.csv")  # 4 others
+    write_jsonl(work / "x" / "data.jsonl", GOOD)  # the same stem as x/data.csv
+    monkeypatch.chdir(work)
+    assert graph_name_for(Path("dir/hub.jsonl.gz")) == "dir/hub.jsonl.gz"
+    assert graph_name_for(work / "x" / "data.csv") == graph_name_for(Path("x/data.csv")) == "x/data.csv"
+
+    reports = [load(store, path) for path in (Path("x/data.csv"), Path("y/data.csv"), Path("x/data.jsonl"))]
+    assert [r.graph for r in reports] == [
+        f"{TEST_BASE}graph/x/data.csv",
+        f"{TEST_BASE}graph/y/data.csv",
+        f"{TEST_BASE}graph/x/data.jsonl",
+    ]
+    assert not any(r.replaced for r in reports)
+    assert [g.value for g in store.source_graphs()] == sorted(r.graph for r in reports)
+    counts = [r.counts["citation"] for r in reports]
+    assert counts == [3, 4, 1]
+    assert [citations_in(store, ox.NamedNode(r.graph)) for r in reports] == counts  # every file kept all
+    in_consensus = citations_in(store, store.consensus_graph)
+    assert in_consensus == sum(counts)  # the three files name no citation in common
+
+    before = len(store.oxigraph)
+    again = load(store, work / "y" / "data.csv")  # the same path, given absolute: the same graph
+    assert again.graph == reports[1].graph and again.replaced and again.counts == reports[1].counts
+    assert len(store.source_graphs()) == 3
+    assert citations_in(store, store.consensus_graph) == in_consensus
+    assert len(store.oxigraph) == before
+
+    outside = tmp_path / "elsewhere" / "data.csv"
+    outside.parent.mkdir()
+    shutil.copy(DATA / "index-coci.csv", outside)
+    absolute = outside.as_posix().lstrip("/")
+    assert graph_name_for(outside) == graph_name_for(Path("../elsewhere/data.csv")) == absolute
+    assert load(store, outside).graph == f"{TEST_BASE}graph/{absolute}"
+    assert len(store.source_graphs()) == 4
+
+
+def test_the_name_consensus_is_the_consensus_graph(store: Store) -> None:
+    assert Minter(TEST_BASE).graph("consensus") == f"{TEST_BASE}consensus" == store.consensus_graph.value
+    assert Minter(TEST_BASE).graph("https://example.com/g") == "https://example.com/g"  # an IRI is kept
 
 
 def test_no_replace_refuses_to_touch_a_loaded_graph(store: Store) -> None:
@@ -127,3 +180,40 @@ def test_no_replace_refuses_to_touch_a_loaded_graph(store: Store) -> None:
     with pytest.raises(CitekgError, match="is loaded already; replace it with --replace"):
         load(store, EXAMPLE, replace=False)
     assert_same_dataset(store_dataset(store), before)
+
+
+def test_no_file_loads_into_the_consensus_graph_or_outside_the_base(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A path names a graph under the base whatever it looks like: a file called `consensus` does not
+    replace the consensus graph, and `doi:x/a.jsonl` is a path, not an IRI."""
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(EXAMPLE, tmp_path / "consensus")
+    (tmp_path / "doi:x").mkdir()
+    shutil.copy(EXAMPLE, tmp_path / "doi:x" / "a.jsonl")
+    assert load(store, "consensus").graph == TEST_BASE + "graph/consensus"
+    assert load(store, "doi:x/a.jsonl").graph == TEST_BASE + "graph/doi%3Ax/a.jsonl"
+    with pytest.raises(CitekgError, match="consensus graph"):
+        load(store, "consensus", graph="consensus")
+    assert {g.value for g in store.graphs()} == {
+        TEST_BASE + "consensus",
+        TEST_BASE + "graph/consensus",
+        TEST_BASE + "graph/doi%3Ax/a.jsonl",
+    }
+
+
+def test_a_graph_is_dropped_by_the_path_its_file_was_loaded_from(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    inside, outside = tmp_path / "in" / "hub.jsonl", tmp_path.parent / f"{tmp_path.name}-hub.jsonl"
+    inside.parent.mkdir()
+    for path in (inside, outside):
+        shutil.copy(EXAMPLE, path)
+        load(store, path)
+    try:
+        assert drop(store, "./in/hub.jsonl").value == TEST_BASE + "graph/in/hub.jsonl"
+        assert drop(store, str(outside)).value == store.minter.source_graph(str(outside).lstrip("/"))
+        assert store.source_graphs() == []
+    finally:
+        outside.unlink()

@@ -6,8 +6,11 @@ import pytest
 
 from kg import queries
 from kg.errors import QueryError, UnknownPaper
+from kg.loader import graph_name_for
 from kg.queries import Param, SavedQuery, bound_sparql, catalogue, parse_header, run_query
 from kg.store import Store
+
+from .conftest import EXAMPLE
 
 ECHO = SavedQuery(
     "echo",
@@ -113,7 +116,7 @@ def test_stats(example_store: Store) -> None:
     assert (numbers.papers, numbers.citations, numbers.annotations) == (26, 34, 33)
     assert numbers.graphs == [
         "https://w3id.org/citekg/data/consensus",
-        "https://w3id.org/citekg/data/graph/hub",
+        example_store.minter.graph(graph_name_for(EXAMPLE)),  # the example's own graph
     ]
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Dataset, Graph
+from rdflib import Dataset
 from rdflib.compare import isomorphic
 from typer.testing import CliRunner
 
@@ -22,7 +22,7 @@ from kg.loader import load
 from kg.remote import RemoteStore
 from kg.store import Store
 
-from .conftest import EXAMPLE, graphs_of, rdflib_dataset
+from .conftest import EXAMPLE, assert_same_dataset, graphs_of, rdflib_dataset
 from .servers import free_port, oxigraph_server, virtuoso_server
 from .test_queries import ECHO, HOSTILE
 
@@ -104,15 +104,17 @@ def test_exports_are_isomorphic_to_the_embedded_ones(
         assert isomorphic(actual[name], graph), name
 
 
-def test_one_graph_exports_as_turtle(stores: tuple[Store, RemoteStore, str]) -> None:
+@pytest.mark.parametrize(("fmt", "reader"), [("turtle", "turtle"), ("nquads", "nquads")])
+def test_one_graph_exports_as_from_the_embedded_store(
+    stores: tuple[Store, RemoteStore, str], fmt: str, reader: str
+) -> None:
+    """The same graph, by the name its file gave it, from the server as from the embedded store; in
+    N-Quads with its graph name."""
     embedded, remote, _ = stores
     local, far = io.BytesIO(), io.BytesIO()
-    exporter.export(embedded, local, "turtle", graph="hub")
-    exporter.export(remote, far, "turtle", graph="hub")
-    assert isomorphic(
-        Graph().parse(data=far.getvalue(), format="turtle"),
-        Graph().parse(data=local.getvalue(), format="turtle"),
-    )
+    exporter.export(embedded, local, fmt, graph="examples/hub.jsonl")
+    exporter.export(remote, far, fmt, graph="examples/hub.jsonl")
+    assert_same_dataset(rdflib_dataset(far.getvalue(), reader), rdflib_dataset(local.getvalue(), reader))
 
 
 @pytest.mark.parametrize("text", HOSTILE)

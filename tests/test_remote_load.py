@@ -18,7 +18,7 @@ from kg import hub, queries
 from kg.backend import WritableBackend
 from kg.cli import app
 from kg.errors import CitekgError
-from kg.loader import drop, load, work_folder
+from kg.loader import drop, graph_name_for, load, work_folder
 from kg.remote import RemoteStore
 from kg.store import Store
 from kg.vocab import PROV, XSD
@@ -82,9 +82,8 @@ def is_duration(quad: ox.Quad) -> bool:
 def test_virtuoso_rewrites_durations_and_nothing_else(remote: RemoteStore) -> None:
     """Virtuoso 7 keeps an xsd:duration as a count ("P2Y9M" comes back as "33"): the one value citekg
     writes that does not come back as written. Oxigraph keeps it."""
-    load(remote, DATA / "index-coci.csv")
+    graph = ox.NamedNode(load(remote, DATA / "index-coci.csv").graph)
     expected = embedded_after(("load", DATA / "index-coci.csv"))
-    graph = ox.NamedNode(remote.minter.graph("index-coci"))
     durations = {str(q.object.value) for q in remote.quads(graph) if is_duration(q)}
     written = {str(q.object.value) for q in expected.quads(graph) if is_duration(q)}
     assert written and all(value.startswith("P") for value in written)
@@ -143,18 +142,18 @@ def test_replacing_and_dropping_give_what_the_embedded_store_holds(
     first = write_jsonl(tmp_path / "extra.jsonl", CITE_BY_DOI, OTHER_BY_DOI)
     second = write_jsonl(tmp_path / "extra-2.jsonl", OTHER_BY_DOI, HUB_BOTH)
     load(remote, EXAMPLE)
-    load(remote, first)
-    replaced = load(remote, second, "extra")
-    assert replaced.replaced
+    extra = load(remote, first).graph
+    replaced = load(remote, second, extra)
+    assert replaced.replaced and replaced.graph == extra
     expected = embedded_after(("load", EXAMPLE), ("load", first), ("load", second))
-    load(expected, second, "extra")  # the embedded store's own replace, after the same two loads
-    drop(expected, "extra-2")
+    load(expected, second, extra)  # the embedded store's own replace, after the same two loads
+    drop(expected, graph_name_for(second))
     assert_same_dataset(dataset(remote), dataset(expected))
-    drop(remote, "extra")
-    drop(expected, "extra")
+    drop(remote, extra)
+    drop(expected, extra)
     assert_same_dataset(dataset(remote), dataset(expected))
     with pytest.raises(CitekgError, match="no loaded source graph"):
-        drop(remote, "extra")
+        drop(remote, extra)
 
 
 def test_a_load_cut_off_part_way_finishes_when_run_again(server: Server, remote: RemoteStore) -> None:
@@ -180,7 +179,7 @@ def test_a_load_cut_off_part_way_finishes_when_run_again(server: Server, remote:
     load(remote, DATA / "openalex-works.jsonl")
     with pytest.raises(CitekgError, match="did not answer"):
         load(connect(server, batch=40, cls=Failing), EXAMPLE)
-    folder = work_folder(remote, ox.NamedNode(remote.minter.graph("hub")))
+    folder = work_folder(remote, ox.NamedNode(remote.minter.graph(graph_name_for(EXAMPLE))))
     assert (folder / "plan.json").exists() and (folder / "quads.nq.sent").read_text() == "3"
 
     report = load(connect(server, batch=40, cls=Counting), EXAMPLE)
@@ -205,13 +204,15 @@ def test_the_cli_loads_and_drops_through_the_endpoint(server: Server, remote: Re
     runner = CliRunner()
     loaded = runner.invoke(app, [*options, "load", "--report", "json", str(EXAMPLE)])
     assert loaded.exit_code == 0, loaded.output
-    assert json.loads(loaded.stdout)["citations"] == 24
+    report = json.loads(loaded.stdout)
+    assert report["citations"] == 24
+    assert report["graph"] == remote.minter.graph(graph_name_for(EXAMPLE))
     shown = runner.invoke(app, [*options, "hub", "arxiv:2402.13929", "--format", "json"])
     assert (
         json.loads(shown.stdout)
         == hub.summary(embedded_after(("load", EXAMPLE)), "arxiv:2402.13929").to_json()
     )
-    dropped = runner.invoke(app, [*options, "drop", "hub"])
+    dropped = runner.invoke(app, [*options, "drop", graph_name_for(EXAMPLE)])
     assert dropped.exit_code == 0, dropped.output
     assert remote.graphs() == []
     if server.user:

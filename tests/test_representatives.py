@@ -110,11 +110,11 @@ def test_a_load_into_an_empty_store_ranks_as_a_rebuild_from_the_store_does(
 def test_papers_described_after_their_citations_become_representatives(store: Store, tmp_path: Path) -> None:
     load(store, _write(tmp_path / "citations.jsonl", _citations(60)))
     assert _kept(store) == []  # no citing paper has a summary yet
-    load(store, _write(tmp_path / "papers.jsonl", _papers(60)))
+    papers = load(store, _write(tmp_path / "papers.jsonl", _papers(60))).graph
     together = Store(None, base=store.minter.base)
     load(together, _write(tmp_path / "all.jsonl", _papers(60) + _citations(60)))
     assert _kept(store) == _kept(together)
-    drop(store, "papers")
+    drop(store, papers)
     assert _kept(store) == []
 
 

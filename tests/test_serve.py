@@ -470,3 +470,27 @@ def test_the_graph_store_protocol_reads_freely_and_writes_with_the_token(served:
     assert send("DELETE", None, token) == 204
     assert count(url, in_g) == 0
     assert send("DELETE", None, token) == 404
+
+
+def test_the_jsonld_context_is_published_and_descriptions_use_it(served: tuple[str, Store]) -> None:
+    """/context.jsonld is the context of `kg export --format jsonld`, and a resource's JSON-LD answer is
+    compact in it; pyld, offline, reads that answer back to the same triples as the Turtle answer."""
+    from pyld import jsonld
+
+    from kg.exporter import context
+
+    url, store = served
+    status, headers, body = fetch(f"{url}/context.jsonld")
+    assert status == 200 and headers["content-type"].startswith("application/ld+json")
+    assert json.loads(body)["@context"] == context()
+    paper = store.paper(parse_id(PAPER)).value
+    described = f"{url}/describe?{urllib.parse.urlencode({'iri': paper})}"
+    document = json.loads(fetch(described, accept="application/ld+json")[2])
+    assert document["@context"] == context() and any("title" in node for node in document["@graph"])
+
+    def offline(url: str, options: dict) -> None:
+        raise AssertionError(f"pyld tried to fetch {url}")
+
+    nquads = jsonld.to_rdf(document, {"format": "application/n-quads", "documentLoader": offline})
+    expected = Graph().parse(data=fetch(described, accept="text/turtle")[2], format="turtle")
+    assert isomorphic(Graph().parse(data=nquads, format="nt"), expected)

@@ -9,6 +9,7 @@ long as it takes."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 from urllib.parse import urlencode
@@ -17,7 +18,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
-from kg import linked_data
+from kg import exporter, linked_data
 from kg.serve import tasks
 from kg.serve.app import TEMPLATES, Service, service
 from kg.serve.negotiation import GRAPHS, negotiate
@@ -53,6 +54,12 @@ async def dump(served: Served) -> Response:
             _DUMPING.release()
 
     return StreamingResponse(chunks(), media_type="application/n-quads")
+
+
+@router.get("/context.jsonld", summary="The JSON-LD context of citekg's exports and JSON-LD answers")
+def jsonld_context() -> Response:
+    document = json.dumps({"@context": exporter.context()}, ensure_ascii=False, indent=2)
+    return Response(document, media_type="application/ld+json")
 
 
 @router.get("/ontology", summary="The citekg ontology: Turtle, or its documentation for browsers")
@@ -116,5 +123,7 @@ def _rdf(
     if html_page is not None and "text/html" in accept:
         return HTMLResponse(html_page())
     media = negotiate(accept, GRAPHS)
+    if GRAPHS[media] is ox.RdfFormat.JSON_LD:
+        return Response(exporter.jsonld_document(triples), media_type=media)
     options = {"prefixes": served.prefixes} if GRAPHS[media] is ox.RdfFormat.TURTLE else {}
     return Response(ox.serialize(triples, format=GRAPHS[media], **options), media_type=media)
