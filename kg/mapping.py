@@ -42,6 +42,7 @@ from kg.vocab import (
     FOAF,
     LITERAL,
     OA,
+    OWL,
     PRISM,
     PROV,
     RDF,
@@ -67,6 +68,13 @@ _SCHEME_IRI = {
     "orcid": DATACITE["orcid"],
     "oci": DATACITE["oci"],
 }
+# Where a scheme's registry publishes the thing an id names: DOI's resolver, OpenCitations Meta and Index.
+LINKED = {
+    "doi": "https://doi.org/",
+    "omid": "https://w3id.org/oc/meta/",
+    "oci": "https://w3id.org/oc/index/ci/",
+}
+_IRI_SAFE = "/:;@&=+$,!~*'()"  # kept as they are in the registry's IRI; '#', '?', '%' and the rest encoded
 _DATE_TYPES = {4: XSD["gYear"], 7: XSD["gYearMonth"], 10: XSD["date"]}
 _GYEAR, _DOUBLE, _DATETIME, _DURATION = XSD["gYear"], XSD["double"], XSD["dateTime"], XSD["duration"]
 _BOOLEAN = XSD["boolean"]
@@ -117,6 +125,7 @@ _T = {
         "value": RDF["value"],
         "confidence": CKG["confidence"],
         "attributedTo": PROV["wasAttributedTo"],
+        "sameAs": OWL["sameAs"],
     }.items()
 }
 
@@ -275,7 +284,17 @@ class Mapper:
             self._papers.popitem(last=False)
 
     def _identifier(self, paper: str, paper_id: PaperId) -> list[str]:
-        return self._identifier_quads(paper, paper_id.scheme, paper_id.value)
+        return self._identifier_quads(paper, paper_id.scheme, paper_id.value) + self._link_out(
+            paper, paper_id.scheme, paper_id.value
+        )
+
+    def _link_out(self, subject: str, scheme: str, value: str) -> list[str]:
+        """``owl:sameAs`` the IRI that the id's own registry gives the thing (``LINKED``), so that
+        citekg's graphs and the registry's RDF name one paper, one citation, linked."""
+        if scheme not in LINKED:
+            return []
+        linked = LINKED[scheme] + quote(value, safe=_IRI_SAFE)
+        return [f"<{subject}> {_T['sameAs']} <{linked}> {self.graph} .\n"]
 
     def _identifier_quads(self, subject: str, scheme: str, value: str) -> list[str]:
         identifier = f"<{self.minter.identifier(scheme, value)}>"
@@ -363,6 +382,7 @@ class Mapper:
             yield f"{citation} {_T['influential']} {literal(flag, _BOOLEAN)} {self.graph} .\n"
         if record.oci is not None:
             yield from self._identifier_quads(iri, "oci", record.oci)
+            yield from self._link_out(iri, "oci", record.oci)
 
     def annotation_iri(self, record: Annotation) -> str:
         """An annotation's IRI: the same record in the same graph always gets the same one."""

@@ -38,6 +38,7 @@ RDF = Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
 RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 VOID = Namespace("http://rdfs.org/ns/void#")
+OWL = Namespace("http://www.w3.org/2002/07/owl#")
 
 PREFIXES: dict[str, str] = {
     "ckg": str(CKG),
@@ -55,6 +56,7 @@ PREFIXES: dict[str, str] = {
     "rdfs": str(RDFS),
     "xsd": str(XSD),
     "void": str(VOID),
+    "owl": str(OWL),
 }
 
 

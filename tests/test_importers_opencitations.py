@@ -145,3 +145,46 @@ def test_shared_coci_sample_matches_opencitations_own_rdf(store: Store) -> None:
     published = described(theirs, their_doi, lambda g, c: str(c).rsplit("/", 1)[1])
     assert len(published) == 6
     assert mine == published
+
+
+OWL_SAME_AS = URIRef("http://www.w3.org/2002/07/owl#sameAs")
+# OpenCitations' own RDF of the rows of tests/data/index-current.csv, as the Index publishes its
+# citations (https://w3id.org/oc/index/ci/OCI) between OpenCitations Meta's works (…/meta/br/OMID).
+OPENCITATIONS_RDF = "\n".join(
+    f"<https://w3id.org/oc/index/ci/{oci}> <{CITO.hasCitingEntity}> <https://w3id.org/oc/meta/br/{citing}> ;"
+    f" <{CITO.hasCitedEntity}> <https://w3id.org/oc/meta/br/{cited}> ; a <{CITO.Citation}> ."
+    for oci, citing, cited in (
+        ("0610123-0610456", "0610123", "0610456"),
+        ("0610123-0610789", "0610123", "0610789"),
+        ("0610321-0610456", "0610321", "0610456"),
+        ("0610654-0610456", "0610654", "0610456"),
+    )
+)
+
+
+def test_papers_and_citations_link_to_what_opencitations_publishes(store: Store) -> None:
+    """Each paper links (owl:sameAs) to its OpenCitations Meta IRI, each citation to its Index IRI, so
+    the union of citekg's graphs and OpenCitations' RDF of the same rows names no paper or citation
+    twice without a link."""
+    load(store, DATA / "index-current.csv")
+    union = Graph()
+    for s, p, o, _ in store_dataset(store).quads():
+        union.add((s, p, o))
+    union.parse(data=OPENCITATIONS_RDF, format="turtle")
+    theirs = {URIRef(str(s)) for s in union.subjects(CITO.hasCitingEntity, None) if "/oc/index/" in str(s)}
+    theirs |= {o for o in union.objects(None, CITO.hasCitedEntity) if "/oc/meta/" in str(o)}
+    theirs |= {o for o in union.objects(None, CITO.hasCitingEntity) if "/oc/meta/" in str(o)}
+    linked = set(union.objects(None, OWL_SAME_AS))
+    assert len(theirs) == 9 and theirs <= linked  # 4 citations, 5 works
+    ours_by_theirs = {o: set(union.subjects(OWL_SAME_AS, o)) for o in theirs}
+    assert all(len(ours) == 1 for ours in ours_by_theirs.values())  # one node of ours for each
+
+
+def test_a_doi_links_to_its_resolver(store: Store) -> None:
+    load(store, DATA / "index-coci.csv")
+    graph = Graph()
+    for s, p, o, _ in store_dataset(store).quads():
+        graph.add((s, p, o))
+    resolvers = sorted(str(o) for o in graph.objects(None, OWL_SAME_AS) if "doi.org" in str(o))
+    assert resolvers and all(iri.startswith("https://doi.org/10.") for iri in resolvers)
+    assert "https://doi.org/10.5555/coci.(c)" in resolvers  # parentheses stay, as DOIs have them
