@@ -4,7 +4,8 @@ A paper's IRI is minted from the best of all the ids the store knows for it (``i
 load tells the store that two nodes share an id, or gives a node a better id than the one it was named
 by, this module renames the nodes to the one IRI the whole cluster deserves, in every graph, and
 renames the citations whose IRIs are minted from those papers. So loading A then B and B then A end
-in the same graph.
+in the same graph. Every IRI renamed stays published: the aliases graph says it ``owl:sameAs`` the
+IRI that names the paper (or citation) now, and ``kg serve`` redirects it there.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pyoxigraph as ox
 
 from kg.backend import WritableBackend, batched
 from kg.ids import PaperId
-from kg.vocab import DATACITE, FABIO, RDF
+from kg.vocab import DATACITE, FABIO, OWL, RDF
 
 _RENAME = """
 DELETE {{ GRAPH ?g {{ ?old ?p ?o }} }} INSERT {{ GRAPH ?g {{ ?new ?p ?o }} }}
@@ -74,9 +75,16 @@ def _parse_identifier(iri: str) -> PaperId:
 
 
 def _rename(store: WritableBackend, renames: dict[str, str]) -> None:
+    """Rename in every graph (older aliases of a renamed IRI follow it), then alias the old IRIs."""
+    aliases, same_as = ox.NamedNode(store.minter.aliases_graph), OWL["sameAs"]
     for batch in batched(renames.items()):
         rows = " ".join(f"({ox.NamedNode(old)} {ox.NamedNode(new)})" for old, new in batch)
         store.update(_RENAME.format(rows=rows))
+        store.add(
+            "".join(
+                f"{ox.NamedNode(old)} {same_as} {ox.NamedNode(new)} {aliases} .\n" for old, new in batch
+            )
+        )
 
 
 def _rename_citations(store: WritableBackend, papers: list[str]) -> list[ox.NamedNode]:

@@ -116,8 +116,8 @@ def _source_graph(store: WritableBackend, source: Path, graph: str | None) -> ox
     always under the base; never the consensus graph, which is citekg's own."""
     minter = store.minter
     iri = minter.graph(graph) if graph is not None else minter.source_graph(graph_name_for(source))
-    if iri == minter.consensus_graph:
-        raise CitekgError(f"<{iri}> is the consensus graph, which citekg derives; load into another graph")
+    if iri in (minter.consensus_graph, minter.aliases_graph):
+        raise CitekgError(f"<{iri}> is a graph citekg derives itself; load into another graph")
     return ox.NamedNode(iri)
 
 

@@ -186,9 +186,9 @@ class Minter:
 
     def graph(self, name: str) -> str:
         """A source graph: a name (a file's path, say) is minted under the base, an absolute IRI is
-        kept, and ``consensus`` names the consensus graph."""
-        if name == "consensus":
-            return self.consensus_graph
+        kept, and ``consensus`` and ``aliases`` name citekg's own graphs."""
+        if name in ("consensus", "aliases"):
+            return self.consensus_graph if name == "consensus" else self.aliases_graph
         if _ABSOLUTE.match(name):
             return name
         return self.source_graph(name)
@@ -196,6 +196,12 @@ class Minter:
     def source_graph(self, name: str) -> str:
         """The graph of a source named ``name`` (a file's path, say), always under the base."""
         return f"{self.base}graph/{quote(name, safe='/')}"
+
+    @property
+    def aliases_graph(self) -> str:
+        """The IRIs citekg once minted for papers and citations that turned out to be others, each
+        ``owl:sameAs`` the one that names it now (``identity``): a published IRI never goes away."""
+        return f"{self.base}aliases"
 
     @property
     def consensus_graph(self) -> str:

@@ -137,8 +137,9 @@ class RemoteStore:
         Asking for them so, not for every graph, leaves out the server's own (Virtuoso keeps many)."""
         rows = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g {RDF['type']} {PROV['Entity']} }} }}")
         found = {row["g"] for row in rows}  # type: ignore[union-attr]
-        if self.query(f"ASK {{ GRAPH {self.consensus_graph} {{ ?s ?p ?o }} }}"):
-            found.add(self.consensus_graph)
+        for own in (self.consensus_graph, ox.NamedNode(self.minter.aliases_graph)):
+            if self.query(f"ASK {{ GRAPH {own} {{ ?s ?p ?o }} }}"):
+                found.add(own)
         return sorted(found, key=str)
 
     def exported_graphs(self) -> list[ox.NamedNode | ox.DefaultGraph]:
@@ -146,7 +147,8 @@ class RemoteStore:
         return list(self.graphs())
 
     def source_graphs(self) -> list[ox.NamedNode]:
-        return [g for g in self.graphs() if g != self.consensus_graph]
+        own = (self.consensus_graph, ox.NamedNode(self.minter.aliases_graph))
+        return [g for g in self.graphs() if g not in own]
 
     def quads(
         self, graph: ox.NamedNode | ox.DefaultGraph, subject: ox.NamedNode | None = None

@@ -139,8 +139,9 @@ class Store:
         return sorted((g for g in self.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)), key=str)
 
     def source_graphs(self) -> list[ox.NamedNode]:
-        """The named graphs that hold loaded sources (all but the consensus graph)."""
-        return [g for g in self.graphs() if g != self.consensus_graph]
+        """The named graphs that hold loaded sources (all but the consensus and aliases graphs)."""
+        own = (self.consensus_graph, ox.NamedNode(self.minter.aliases_graph))
+        return [g for g in self.graphs() if g not in own]
 
     def exported_graphs(self) -> list[ox.NamedNode | ox.DefaultGraph]:
         default = next(self.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph()), None)

@@ -193,7 +193,7 @@ def test_no_file_loads_into_the_consensus_graph_or_outside_the_base(
     shutil.copy(EXAMPLE, tmp_path / "doi:x" / "a.jsonl")
     assert load(store, "consensus").graph == TEST_BASE + "graph/consensus"
     assert load(store, "doi:x/a.jsonl").graph == TEST_BASE + "graph/doi%3Ax/a.jsonl"
-    with pytest.raises(CitekgError, match="consensus graph"):
+    with pytest.raises(CitekgError, match="a graph citekg derives itself"):
         load(store, "consensus", graph="consensus")
     assert {g.value for g in store.graphs()} == {
         TEST_BASE + "consensus",

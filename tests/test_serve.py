@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import subprocess
@@ -494,3 +495,45 @@ def test_the_jsonld_context_is_published_and_descriptions_use_it(served: tuple[s
     nquads = jsonld.to_rdf(document, {"format": "application/n-quads", "documentLoader": offline})
     expected = Graph().parse(data=fetch(described, accept="text/turtle")[2], format="turtle")
     assert isomorphic(Graph().parse(data=nquads, format="nt"), expected)
+
+
+def test_an_iri_merged_into_another_still_answers_with_a_permanent_redirect(tmp_path: Path) -> None:
+    """A paper first published under its arXiv IRI, then found to have a DOI: its old IRI (and its old
+    citation's) redirects for good to the IRI that names it now, on the server and through /describe."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    first = tmp_path / "first.jsonl"
+    first.write_text(
+        '{"type":"paper","id":"arxiv:2402.13929","title":"Hub"}\n'
+        '{"type":"citation","citing":"doi:10.1/a","cited":"arxiv:2402.13929"}\n',
+        encoding="utf-8",
+    )
+    second = tmp_path / "second.jsonl"
+    second.write_text(
+        '{"type":"paper","id":"doi:10.48550/arxiv.2402.13929","ids":{"arxiv":"2402.13929"}}\n',
+        encoding="utf-8",
+    )
+    with Store(tmp_path / "store", base=base) as store:
+        load(store, first)
+        old_paper = base + "paper/arxiv/2402.13929"
+        old_citation = store.minter.citation(base + "paper/doi/10.1/a", old_paper)
+        assert any(store.oxigraph.quads_for_pattern(ox.NamedNode(old_citation), None, None))
+        load(store, second)
+        new_paper = store.paper(parse_id("arxiv:2402.13929")).value
+        new_citation = store.minter.citation(base + "paper/doi/10.1/a", new_paper)
+    assert new_paper == base + "paper/doi/10.48550/arxiv.2402.13929"
+    with serving(create_app(tmp_path / "store"), port) as url:
+        for old, new in ((old_paper, new_paper), (old_citation, new_citation)):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", old.removeprefix(url), headers={"Accept": "text/turtle"})
+            answer = connection.getresponse()
+            answer.read()
+            assert answer.status == 301 and answer.getheader("location") == "/" + new.removeprefix(base)
+            status, _, body = fetch(old, accept="text/turtle")  # followed: the description of the new
+            assert status == 200 and (URIRef(new), None, None) in Graph().parse(data=body, format="turtle")
+        described = fetch(
+            f"{url}/describe?{urllib.parse.urlencode({'iri': old_paper})}", accept="text/turtle"
+        )
+        assert described[0] == 200 and (URIRef(new_paper), None, None) in Graph().parse(
+            data=described[2], format="turtle"
+        )

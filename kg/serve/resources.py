@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from kg import exporter, linked_data
 from kg.serve import tasks
@@ -96,19 +96,22 @@ async def _resource(request: Request, served: Service, iri: str) -> Response:
         ox.NamedNode(iri)
     except ValueError as error:
         raise BadRequest(f"<{iri}> is not a valid IRI: {error}") from None
-    triples = await served.engine.run(tasks.describe, iri, timeout=served.settings.timeout)
-    if not triples:
-        raise HTTPProblem(f"the store says nothing about <{iri}>", 404)
+    canonical, triples = await served.engine.run(tasks.describe, iri, timeout=served.settings.timeout)
     local = served.minter.base
 
-    def page() -> str:
-        def href(value: str) -> str | None:
-            if not value.startswith(local):
-                return None
-            if local == str(request.base_url):
-                return "/" + value.removeprefix(local)
-            return "/describe?" + urlencode({"iri": value})
+    def href(value: str) -> str | None:
+        if not value.startswith(local):
+            return None
+        if local == str(request.base_url):
+            return "/" + value.removeprefix(local)
+        return "/describe?" + urlencode({"iri": value})
 
+    if canonical is not None:  # merged into another: the IRI stays, and points there for good
+        return RedirectResponse(href(canonical) or canonical, status_code=301)
+    if not triples:
+        raise HTTPProblem(f"the store says nothing about <{iri}>", 404)
+
+    def page() -> str:
         return TEMPLATES.get_template("resource.html").render(
             iri=iri, rows=list(linked_data.rows(triples)), href=href
         )

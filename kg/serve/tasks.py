@@ -22,6 +22,7 @@ from kg.results import write_rows
 from kg.serve.negotiation import BOOLEAN, GRAPH_BODIES, GRAPHS, SOLUTIONS, TRIPLES, negotiate
 from kg.serve.problems import BadRequest, HTTPProblem, ServiceFailed, TooLarge
 from kg.store import Store
+from kg.vocab import OWL
 
 RECEIPTS = "urn:citekg:receipts"  # the graph a write's receipt goes to, and leaves at once
 UPLOADS = "urn:citekg:upload:"  # where a graph sent over HTTP waits until it replaces or joins its graph
@@ -245,8 +246,14 @@ def search(store: Store, text: str) -> str | list[dict[str, Any]]:
     return queries.run_query(store, "paper-search", {"words": text}).rows
 
 
-def describe(store: Store, iri: str) -> list[ox.Triple]:
-    return linked_data.describe(store, iri)
+def describe(store: Store, iri: str) -> tuple[str | None, list[ox.Triple]]:
+    """The IRI that now names what ``iri`` named (when identity merged it into another), else None
+    and the description of ``iri``."""
+    aliases = ox.NamedNode(store.minter.aliases_graph)
+    alias = next(store.oxigraph.quads_for_pattern(ox.NamedNode(iri), OWL["sameAs"], None, aliases), None)
+    if alias is not None:
+        return alias.object.value, []
+    return None, linked_data.describe(store, iri)
 
 
 def void(store: Store, endpoint: str, dump: str) -> list[ox.Triple]:
