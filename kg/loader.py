@@ -458,14 +458,28 @@ def _with_progress(items: Iterator[importers.Item], progress: Progress | None) -
             progress(count)
 
 
-_PARTITIONS = {"paper": FABIO["Expression"], "citation": CITO["Citation"], "annotation": OA["Annotation"]}
+_PARTITIONS = {"papers": FABIO["Expression"], "citations": CITO["Citation"], "annotations": OA["Annotation"]}
+# What each source's publisher allows (dcterms:license), and the attribution it asks for.
+CC0 = "https://creativecommons.org/publicdomain/zero/1.0/"
+LICENCES = {
+    "opencitations-index": CC0,
+    "opencitations-meta": CC0,
+    "opencitations-rdf": CC0,
+    "openalex": CC0,
+    "crossref": "https://www.crossref.org/documentation/retrieve-metadata/rest-api/rest-api-metadata-license-information/",
+    "s2-citations": "https://opendatacommons.org/licenses/by/1.0/",
+}
+ATTRIBUTIONS = {
+    "s2-citations": "Kinney et al. 2023, The Semantic Scholar Open Data Platform, https://doi.org/10.48550/arXiv.2301.10140",
+}
 
 
 def _provenance(
     out: IO[str], graph: ox.NamedNode, source: Path, format_name: str, report: LoadReport
 ) -> None:
-    """Say in the graph itself where its triples came from, when, in what format and how many records of
-    each kind, so that all of it leaves with the graph (PROV-O, and VoID class partitions)."""
+    """Say in the graph itself where its triples came from, when, in what format and under what
+    licence, so that all of it leaves with the graph (PROV-O, DCMI terms). The source is the file's
+    name, or its IRI when it is one."""
     g = str(graph)
     loaded = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     out.write(f"{g} {A} {PROV['Entity']} {g} .\n")
@@ -473,13 +487,27 @@ def _provenance(
     out.write(f"{g} {DCTERMS['source']} {literal(source.name)} {g} .\n")
     out.write(f"{g} {DCTERMS['format']} {literal(format_name)} {g} .\n")
     out.write(f"{g} {PROV['generatedAtTime']} {literal(loaded, XSD['dateTime'])} {g} .\n")
+    if format_name in LICENCES:
+        out.write(f"{g} {DCTERMS['license']} <{LICENCES[format_name]}> {g} .\n")
+    if format_name in ATTRIBUTIONS:
+        out.write(f"{g} {DCTERMS['bibliographicCitation']} {literal(ATTRIBUTIONS[format_name])} {g} .\n")
+
+
+def _class_partitions(store: WritableBackend, graph: ox.NamedNode) -> None:
+    """VoID class partitions of the graph, counting its instances of each class (once each, also the
+    papers that only citations name), as they stand once the graph is loaded and merged."""
+    quads = []
     for kind, cls in _PARTITIONS.items():
-        partition = f"<{graph.value}#{kind}s>"
-        out.write(f"{g} {VOID['classPartition']} {partition} {g} .\n")
-        out.write(f"{partition} {VOID['class']} {cls} {g} .\n")
-        out.write(
-            f"{partition} {VOID['entities']} {literal(str(report.counts[kind]), XSD['integer'])} {g} .\n"
-        )
+        instances = f"GRAPH {graph} {{ ?x {RDF['type']} {cls} }}"
+        rows = store.query(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {instances} }}")
+        count = next(iter(rows))["n"].value  # type: ignore[call-overload]
+        partition = ox.NamedNode(f"{graph.value}#{kind}")
+        quads += [
+            f"{graph} {VOID['classPartition']} {partition} {graph} .\n",
+            f"{partition} {VOID['class']} {cls} {graph} .\n",
+            f"{partition} {VOID['entities']} {literal(count, XSD['integer'])} {graph} .\n",
+        ]
+    store.add("".join(quads))
 
 
 def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan: _Plan) -> None:
@@ -503,6 +531,7 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
         store.bulk_load_nquads(scratch.derived)
     with report.timed("merge papers"):
         renamed = identity.canonicalise(store, graph) if plan.links_ids else []
+        _class_partitions(store, graph)
     with report.timed("consensus of shared citations"):
         for spool in (scratch.shared, scratch.previous):
             with spool.open(encoding="utf-8") as lines:

@@ -42,5 +42,6 @@ class Source:
 
 
 def sources(store: Backend) -> list[Source]:
-    """The loaded sources: graph, file, format, load time and the records of each kind they brought."""
+    """The loaded sources: graph, file, format, load time, and the papers, citations and annotations
+    each graph holds (its VoID class partitions: instances, counted once)."""
     return [Source(**row) for row in queries.run_query(store, "sources").rows]
