@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import groupby
 from pathlib import Path
 from typing import IO, Generic, TypeVar
@@ -38,7 +39,21 @@ from kg.backend import WritableBackend, batched, solutions
 from kg.mapping import A, CitationRef, literal
 from kg.representatives import ranked_row
 from kg.spool import sorted_lines
-from kg.vocab import CITO, CKG, OA, POLARITY_BY_IRI, PROV, RDF, ROLE_BY_IRI, XSD, Polarity, Role
+from kg.vocab import (
+    CITO,
+    CKG,
+    DCTERMS,
+    OA,
+    POLARITY_BY_IRI,
+    PROV,
+    RDF,
+    RDFS,
+    ROLE_BY_IRI,
+    VOID,
+    XSD,
+    Polarity,
+    Role,
+)
 
 Label = TypeVar("Label", Role, Polarity)
 
@@ -230,6 +245,27 @@ def rebuild(store: WritableBackend) -> None:
     for graph in store.source_graphs():
         refresh(store, citations_in(store, graph))
     representatives.refresh(store, representatives.cited_papers(store))
+    describe_itself(store)
+
+
+def describe_itself(store: WritableBackend) -> None:
+    """Say in the consensus graph what it was derived from and when (PROV-O), and where its rule is
+    documented (``ckg:primaryRole``), replacing what it said before: run after every change."""
+    graph = store.consensus_graph
+    store.remove(list(store.quads_for_pattern(graph, None, None, graph)))
+    sources = store.source_graphs()
+    if not sources:
+        return  # no consensus without sources: a store emptied by drops is empty
+    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    said = [
+        (RDF["type"], PROV["Entity"]),
+        (RDF["type"], VOID["Dataset"]),
+        (DCTERMS["title"], ox.Literal("citekg consensus: one primary role and polarity per citation")),
+        (PROV["generatedAtTime"], ox.Literal(now, datatype=XSD["dateTime"])),
+        (RDFS["seeAlso"], CKG["primaryRole"]),
+        *((PROV["wasDerivedFrom"], source) for source in sources),
+    ]
+    store.add("".join(f"{graph} {predicate} {value} {graph} .\n" for predicate, value in said))
 
 
 def citations_in(store: WritableBackend, graph: ox.NamedNode) -> Iterator[ox.NamedNode]:

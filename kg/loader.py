@@ -543,6 +543,7 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
                 _described_and_renamed(store, scratch.described, renamed, touched)
             representatives.refresh(store, _unique_papers(scratch.touched))
     with report.timed("finish"):
+        consensus.describe_itself(store)
         store.unmark_loading(graph)
 
 
@@ -610,5 +611,6 @@ def drop(store: WritableBackend, graph: str) -> ox.NamedNode:
         with previous.open(encoding="utf-8") as lines:
             consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in lines))
         representatives.refresh(store, _unique_papers(touched))
+    consensus.describe_itself(store)
     store.unmark_loading(graph_iri)
     return graph_iri
