@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
+import pytest
 from pyshacl import validate
 from rdflib import RDFS, SKOS, Graph, Literal, URIRef
 
@@ -59,3 +60,75 @@ def test_concepts_carry_the_synonyms_the_loader_accepts() -> None:
             assert alt == expected, label
     for role in Role:
         assert (URIRef(role.iri.value), SKOS.closeMatch, URIRef(role.cito.value)) in ONTOLOGY
+
+
+OA_BODY = URIRef("http://www.w3.org/ns/oa#hasBody")
+CITED = URIRef("http://purl.org/spar/cito/hasCitedEntity")
+CITING = URIRef("http://purl.org/spar/cito/hasCitingEntity")
+LITERAL_VALUE = URIRef("http://www.essepuntato.it/2010/06/literalreification/hasLiteralValue")
+USES_SCHEME = URIRef("http://purl.org/spar/datacite/usesIdentifierScheme")
+SH = "http://www.w3.org/ns/shacl#"
+
+
+def with_role_body(data: Graph) -> URIRef:
+    roles = {URIRef(role.iri.value) for role in Role}
+    return next(a for a, body in data.subject_objects(OA_BODY) if body in roles)
+
+
+def two_role_bodies(data: Graph) -> None:
+    annotation = with_role_body(data)
+    present = set(data.objects(annotation, OA_BODY))
+    data.add(
+        (annotation, OA_BODY, next(URIRef(r.iri.value) for r in Role if URIRef(r.iri.value) not in present))
+    )
+
+
+def polarity_outside_the_scheme(data: Graph) -> None:
+    data.add((with_role_body(data), OA_BODY, URIRef(str(CKG) + "polarity-furious")))
+
+
+def cito_property_as_body(data: Graph) -> None:
+    data.add((with_role_body(data), OA_BODY, URIRef("http://purl.org/spar/cito/usesMethodIn")))
+
+
+def a_paper_citing_itself(data: Graph) -> None:
+    citation, citing = next(iter(data.subject_objects(CITING)))
+    data.remove((citation, CITED, None))
+    data.add((citation, CITED, citing))
+
+
+def a_doi_that_is_no_doi(data: Graph) -> None:
+    identifier = next(data.subjects(USES_SCHEME, URIRef("http://purl.org/spar/datacite/doi")))
+    data.remove((identifier, LITERAL_VALUE, None))
+    data.add((identifier, LITERAL_VALUE, Literal("not a doi")))
+
+
+@pytest.mark.parametrize(
+    ("defect", "component"),
+    [
+        (two_role_bodies, "QualifiedMaxCountConstraintComponent"),
+        (polarity_outside_the_scheme, "OrConstraintComponent"),
+        (cito_property_as_body, "OrConstraintComponent"),
+        (a_paper_citing_itself, "DisjointConstraintComponent"),
+        (a_doi_that_is_no_doi, "OrConstraintComponent"),
+    ],
+)
+def test_every_shape_fires_on_its_defect(example_store: Store, defect, component: str) -> None:
+    """A corpus of broken graphs, one defect each, made from the valid example: each fails, and by
+    the constraint meant to catch it."""
+    data = union_graph(example_store)
+    defect(data)
+    conforms, results, report = validate(data, shacl_graph=SHAPES)
+    assert not conforms
+    fired = {str(o) for o in results.objects(None, URIRef(SH + "sourceConstraintComponent"))}
+    assert SH + component in fired, report
+
+
+def test_a_language_tagged_title_is_a_title(example_store: Store) -> None:
+    data = union_graph(example_store)
+    title = URIRef("http://purl.org/dc/terms/title")
+    paper, plain = next(iter(data.subject_objects(title)))
+    data.remove((paper, title, plain))
+    data.add((paper, title, Literal(str(plain), lang="en")))
+    conforms, _, report = validate(data, shacl_graph=SHAPES)
+    assert conforms, report
