@@ -36,7 +36,7 @@ import pyoxigraph as ox
 
 from kg import representatives
 from kg.backend import WritableBackend, batched, solutions
-from kg.mapping import A, CitationRef, literal
+from kg.mapping import A, CitationRef, decimal, literal
 from kg.representatives import ranked_row
 from kg.spool import sorted_lines
 from kg.vocab import (
@@ -62,7 +62,7 @@ POLARITY_EDGE = {
     Polarity.NEGATIVE: CITO["disagreesWith"],
     Polarity.NEUTRAL: CITO["citesForInformation"],
 }
-_DOUBLE, _BOOLEAN = XSD["double"], XSD["boolean"]
+_DECIMAL, _BOOLEAN = XSD["decimal"], XSD["boolean"]
 _PRECEDENCE: dict[Role | Polarity, int] = {
     **{r: i for i, r in enumerate(Role)},
     **{p: i for i, p in enumerate(Polarity)},
@@ -121,7 +121,7 @@ def consensus_quads(
     if role:
         yield f"{c} {CITO['hasCitationCharacterization']} {role.label.cito} {g} .\n"
         yield f"{c} {CKG['primaryRole']} {role.label.iri} {g} .\n"
-        yield f"{c} {CKG['roleSupport']} {literal(repr(round(role.support, 6)), _DOUBLE)} {g} .\n"
+        yield f"{c} {CKG['roleSupport']} {literal(decimal(role.support, 6), _DECIMAL)} {g} .\n"
         yield f"{c} {CKG['decidedByHuman']} {literal(str(role.human).lower(), _BOOLEAN)} {g} .\n"
         yield f"{s} {role.label.cito} {o} {g} .\n"
     if polarity:

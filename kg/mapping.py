@@ -25,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
+from decimal import Decimal
 from urllib.parse import quote
 
 import pyoxigraph as ox
@@ -76,7 +77,7 @@ LINKED = {
 }
 _IRI_SAFE = "/:;@&=+$,!~*'()"  # kept as they are in the registry's IRI; '#', '?', '%' and the rest encoded
 _DATE_TYPES = {4: XSD["gYear"], 7: XSD["gYearMonth"], 10: XSD["date"]}
-_GYEAR, _DOUBLE, _DATETIME, _DURATION = XSD["gYear"], XSD["double"], XSD["dateTime"], XSD["duration"]
+_GYEAR, _DECIMAL, _DATETIME, _DURATION = XSD["gYear"], XSD["decimal"], XSD["dateTime"], XSD["duration"]
 _BOOLEAN = XSD["boolean"]
 
 
@@ -155,6 +156,19 @@ def check_base(base: str) -> str:
             f"the IRI base <{base}> must end in / or #: every IRI citekg mints is the base and a path"
         )
     return base
+
+
+def decimal(value: float, places: int = 12) -> str:
+    """A share or a confidence as an ``xsd:decimal``, always with a decimal point: Virtuoso's SPARQL
+    reads ``"1"^^xsd:decimal`` as an integer. (Stores write decimals back in their own canonical form,
+    Oxigraph ``1`` for ``1.0``, and every reader of an export then sees that form: decimals, unlike
+    doubles, keep it through pyld and jsonld.js.)
+
+    >>> decimal(1.0), decimal(0.85), decimal(1 / 3, 6), decimal(1e-7)
+    ('1.0', '0.85', '0.333333', '0.0000001')
+    """
+    text = format(Decimal(repr(round(value, places))).normalize(), "f")
+    return text if "." in text else f"{int(text)}.0"
 
 
 def _hash(*parts: object) -> str:
@@ -419,7 +433,7 @@ class Mapper:
         if record.polarity is not None:
             yield f"{annotation} {_T['body']} {_LABEL_IRI[record.polarity]} {g} .\n"
         if record.confidence is not None:
-            yield f"{annotation} {_T['confidence']} {literal(repr(record.confidence), _DOUBLE)} {g} .\n"
+            yield f"{annotation} {_T['confidence']} {literal(decimal(record.confidence), _DECIMAL)} {g} .\n"
         yield f"{annotation} {_T['attributedTo']} {agent} {g} .\n"
         if record.created is not None:
             created = record.created if record.created.tzinfo else record.created.replace(tzinfo=UTC)

@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -205,3 +206,57 @@ def test_anything_loaded_exports_and_reads_back_isomorphic(
     back = Store(None)
     back.oxigraph.load(exported(store, "trig"), ox.RdfFormat.TRIG)
     assert set(back.oxigraph) == set(store.oxigraph)
+
+
+JSONLD_JS = (
+    "const jsonld = require('jsonld'); let text = ''; process.stdin.on('data', d => text += d);"
+    " process.stdin.on('end', async () => { const loader = url => { throw new Error('fetch ' + url); };"
+    " process.stdout.write(await jsonld.toRDF(JSON.parse(text), {format: 'application/n-quads',"
+    " documentLoader: loader})); });"
+)
+
+
+@pytest.fixture(scope="session")
+def jsonld_js() -> Path:
+    """jsonld.js from npm, installed once into the user's cache (node and npm come with the machine)."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI machines have node and npm")
+        pytest.skip("node is not installed")
+    folder = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "citekg-tests" / "jsonld-js"
+    if not (folder / "node_modules" / "jsonld").is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "install", "--silent", "--prefix", str(folder), "jsonld@9"], check=True)
+    return folder
+
+
+def exact_quads(nquads: str | bytes) -> set[ox.Quad]:
+    """Quads as written, lexical forms included (pyoxigraph's parser keeps them; rdflib's normalises)."""
+    return set(ox.parse(nquads.encode() if isinstance(nquads, str) else nquads, format=ox.RdfFormat.N_QUADS))
+
+
+def test_pyld_and_jsonld_js_read_the_jsonld_export_exactly(jsonld_js: Path) -> None:
+    """Both JSON-LD processors turn the JSON-LD export into the very quads of the N-Quads export,
+    lexical forms included: confidences and shares are xsd:decimal in the form the store writes (as
+    xsd:double they came back as "9.0E-1" beside the dump's "0.9")."""
+    store = Store(None)
+    load(store, ROOT / "examples" / "hub.jsonl")
+    expected = exact_quads(exported(store, "nquads"))
+    assert any(
+        q.object.datatype.value.endswith("#decimal") for q in expected if isinstance(q.object, ox.Literal)
+    )
+    document = json.loads(exported(store, "jsonld"))
+
+    def offline(url: str, options: dict) -> None:
+        raise AssertionError(f"pyld tried to fetch {url}")
+
+    by_pyld = jsonld.to_rdf(document, {"format": "application/n-quads", "documentLoader": offline})
+    assert exact_quads(by_pyld) == expected
+    by_js = subprocess.run(
+        ["node", "-e", JSONLD_JS],
+        input=json.dumps(document).encode(),
+        capture_output=True,
+        check=True,
+        env={**os.environ, "NODE_PATH": str(jsonld_js / "node_modules")},
+    )
+    assert exact_quads(by_js.stdout) == expected
