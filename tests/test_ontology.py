@@ -3,7 +3,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 from pyshacl import validate
-from rdflib import RDFS, SKOS, Graph, Literal, URIRef
+from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 
 from kg.store import Store
 from kg.vocab import CKG, POLARITY_SYNONYMS, ROLE_SYNONYMS, Polarity, Role
@@ -132,3 +132,15 @@ def test_a_language_tagged_title_is_a_title(example_store: Store) -> None:
     data.add((paper, title, Literal(str(plain), lang="en")))
     conforms, _, report = validate(data, shacl_graph=SHAPES)
     assert conforms, report
+
+
+def test_the_ontology_names_its_version_and_licence_and_mixes_no_property_kinds() -> None:
+    """OWL 2 DL keeps data, object and annotation properties apart: no citekg data property is a
+    sub-property of an annotation property such as dcterms:description (ckg:summary was)."""
+    ontology = URIRef("https://w3id.org/citekg/ontology")
+    assert (ontology, OWL.versionIRI, None) in ONTOLOGY
+    assert (ontology, DCTERMS.license, None) in ONTOLOGY
+    data_properties = set(ONTOLOGY.subjects(RDF.type, OWL.DatatypeProperty))
+    annotation_like = {DCTERMS.description, DCTERMS.title, RDFS.comment, RDFS.label}
+    for prop in data_properties:
+        assert not set(ONTOLOGY.objects(prop, RDFS.subPropertyOf)) & annotation_like, prop
