@@ -44,7 +44,7 @@ from kg.backend import solutions
 from kg.errors import CitekgError, QueryError
 from kg.ids import PaperId
 from kg.mapping import DEFAULT_BASE, Minter
-from kg.vocab import CITO, DATACITE, PREFIXES, PROV, RDF
+from kg.vocab import CITO, CKG, DATACITE, PREFIXES, PROV, RDF, XSD
 
 USER_AGENT = f"citekg/{version('citekg')} (SPARQLWrapper)"
 RETRIES = 3
@@ -59,6 +59,24 @@ class Dialect:
     graph_store: tuple[str, str] | None = None  # its Graph Store path (beside the update endpoint's)
     graph_parameter: str = "graph"  # and the parameter that names the graph there
     auth: str = BASIC
+    carries_durations: bool = False  # it rewrites xsd:duration ("P2Y9M" as "33"): send them as text
+
+
+DURATION = XSD["duration"]
+# An xsd:duration as text, for a store that rewrites xsd:duration values: written so, read back as one.
+DURATION_TEXT = CKG["durationText"]
+
+
+def _carried(term: Any) -> Any:
+    if isinstance(term, ox.Literal) and term.datatype == DURATION:
+        return ox.Literal(term.value, datatype=DURATION_TEXT)
+    return term
+
+
+def _restored(term: Any) -> Any:
+    if isinstance(term, ox.Literal) and term.datatype == DURATION_TEXT:
+        return ox.Literal(term.value, datatype=DURATION)
+    return term
 
 
 DIALECTS = {
@@ -68,6 +86,7 @@ DIALECTS = {
         graph_store=("sparql-auth", "sparql-graph-crud-auth"),
         graph_parameter="graph-uri",
         auth=DIGEST,
+        carries_durations=True,
     ),
     "generic": Dialect("generic"),
 }
@@ -157,7 +176,7 @@ class RemoteStore:
         where = f"GRAPH {graph} {{ {subject or '?s'} ?p ?o }}"
         construct = f"CONSTRUCT {{ {subject or '?s'} ?p ?o }} WHERE {{ {where} }}"
         for triple in ox.parse(self._stream(construct), format=ox.RdfFormat.N_TRIPLES):
-            yield ox.Quad(triple.subject, triple.predicate, triple.object, graph)
+            yield ox.Quad(triple.subject, triple.predicate, self._incoming(triple.object), graph)
 
     def dump(
         self,
@@ -193,7 +212,8 @@ class RemoteStore:
         if graph is None:
             rows = self.query(f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ {s} {p} {o} }} }}")
             for row in rows:  # type: ignore[union-attr]
-                yield ox.Quad(subject or row["s"], predicate or row["p"], object or row["o"], row["g"])
+                found = object or self._incoming(row["o"])
+                yield ox.Quad(subject or row["s"], predicate or row["p"], found, row["g"])
             return
         with tempfile.TemporaryFile() as spool:
             with self._stream(
@@ -202,7 +222,7 @@ class RemoteStore:
                 shutil.copyfileobj(answer, spool)
             spool.seek(0)
             for triple in ox.parse(spool, format=ox.RdfFormat.N_TRIPLES):
-                yield ox.Quad(triple.subject, triple.predicate, triple.object, graph)
+                yield ox.Quad(triple.subject, triple.predicate, self._incoming(triple.object), graph)
 
     def is_empty(self) -> bool:
         """Whether the server holds none of citekg's graphs (it may hold other data)."""
@@ -324,16 +344,28 @@ class RemoteStore:
         head, _, last = self.update_endpoint.rstrip("/").rpartition("/")
         return f"{head}/{store_path}" if last == update_path else None
 
+    def _outgoing(self, statement: Any) -> Any:
+        """A quad or triple as this server must be sent it (durations as text where it rewrites them)."""
+        if not self.dialect.carries_durations or not isinstance(statement.object, ox.Literal):
+            return statement
+        if isinstance(statement, ox.Quad):
+            carried = _carried(statement.object)
+            return ox.Quad(statement.subject, statement.predicate, carried, statement.graph_name)
+        return ox.Triple(statement.subject, statement.predicate, _carried(statement.object))
+
+    def _incoming(self, term: Any) -> Any:
+        return _restored(term) if self.dialect.carries_durations else term
+
     def _data(self, operation: str, quads: Iterable[ox.Quad]) -> None:
         """INSERT DATA or DELETE DATA, one request per graph and batch."""
         size = self._data_batch
-        for graph, triples in _grouped(quads, size):
+        for graph, triples in _grouped(map(self._outgoing, quads), size):
             body = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in triples)
             self.update(f"{operation} DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
 
     def _post_graph(self, graph: ox.NamedNode, triples: list[ox.Triple]) -> None:
         """Add triples to a graph by Graph Store Protocol POST (merging into what it holds)."""
-        body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        body = ox.serialize(map(self._outgoing, triples), format=ox.RdfFormat.N_TRIPLES)
         target = f"{self.graph_store}?{urllib.parse.urlencode({self.dialect.graph_parameter: graph.value})}"
         request = urllib.request.Request(
             target,
