@@ -46,7 +46,9 @@ def canonicalise(store: WritableBackend, graph: ox.NamedNode) -> list[ox.NamedNo
     if not renames:
         return []
     _rename(store, renames)
-    return _rename_citations(store, sorted(set(renames.values())))
+    papers = sorted(set(renames.values()))
+    _remint_authors(store, papers)
+    return _rename_citations(store, papers)
 
 
 def _identifiers(store: WritableBackend, node: ox.NamedNode) -> set[str]:
@@ -85,6 +87,43 @@ def _rename(store: WritableBackend, renames: dict[str, str]) -> None:
                 f"{ox.NamedNode(old)} {same_as} {ox.NamedNode(new)} {aliases} .\n" for old, new in batch
             )
         )
+
+
+_AUTHORS_OF = """
+SELECT ?paper ?g ?role ?agent ?name ?next WHERE {{
+  VALUES ?paper {{ {papers} }}
+  GRAPH ?g {{
+    ?paper pro:isDocumentContextFor ?role . ?role pro:isHeldBy ?agent .
+    OPTIONAL {{ ?role oco:hasNext ?next }}
+    OPTIONAL {{ ?agent foaf:name ?name }}
+  }}
+}}
+"""
+
+
+def _remint_authors(store: WritableBackend, papers: list[str]) -> None:
+    """Mint again the author roles and the ORCID-less authors of renamed papers, whose IRIs come from
+    the paper's IRI, so that they too do not depend on the order of loading. A role's place in its
+    list is found by following oco:hasNext from the role no other points to."""
+    minter, renames = store.minter, dict[str, str]()
+    for batch in batched(papers):
+        lists: dict[tuple[str, str], dict[str, tuple[str, str, str | None]]] = {}
+        for row in store.query(_AUTHORS_OF.format(papers=" ".join(str(ox.NamedNode(p)) for p in batch))):
+            key = (row["paper"].value, row["g"].value)
+            following = row["next"].value if row["next"] is not None else None
+            name = row["name"].value if row["name"] is not None else ""
+            lists.setdefault(key, {})[row["role"].value] = (row["agent"].value, name, following)
+        for (paper, graph), roles in lists.items():
+            pointed = {following for _, _, following in roles.values()}
+            role = next((r for r in sorted(roles) if r not in pointed), None)
+            position = 0
+            while role is not None and role in roles and position < len(roles):
+                agent, name, following = roles[role]
+                renames[role] = minter.role(graph, paper, position)
+                if not agent.startswith(minter.base + "agent/orcid/"):
+                    renames[agent] = minter.author(paper, position, name)
+                role, position = following, position + 1
+    _rename(store, {old: new for old, new in renames.items() if old != new})
 
 
 def _rename_citations(store: WritableBackend, papers: list[str]) -> list[ox.NamedNode]:

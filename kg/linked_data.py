@@ -19,12 +19,28 @@ from kg.backend import Backend
 from kg.resources import folder
 from kg.stats import store_stats
 from kg.store import Store
-from kg.vocab import CITO, CKG, DATACITE, DCTERMS, FABIO, FOAF, LITERAL, OA, PRISM, PROV, VOID, XSD
+from kg.vocab import CITO, CKG, DATACITE, DCTERMS, FABIO, FOAF, LITERAL, OA, OCO, PRISM, PRO, PROV, VOID, XSD
 
 DCAT = "http://www.w3.org/ns/dcat#"
 _A = ox.NamedNode(str(RDF.type))
 # Every vocabulary citekg writes (tests/test_linked_data.py reads a store of every format to check).
-_VOCABULARIES = (CITO, FABIO, DATACITE, LITERAL, PRISM, PROV, OA, DCTERMS, FOAF, RDFS, VOID, OWL, CKG)
+_VOCABULARIES = (
+    CITO,
+    FABIO,
+    DATACITE,
+    LITERAL,
+    PRISM,
+    PRO,
+    OCO,
+    PROV,
+    OA,
+    DCTERMS,
+    FOAF,
+    RDFS,
+    VOID,
+    OWL,
+    CKG,
+)
 
 
 def describe(store: Store, iri: str) -> list[ox.Triple]:

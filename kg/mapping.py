@@ -43,8 +43,10 @@ from kg.vocab import (
     FOAF,
     LITERAL,
     OA,
+    OCO,
     OWL,
     PRISM,
+    PRO,
     PROV,
     RDF,
     RDFS,
@@ -127,6 +129,12 @@ _T = {
         "confidence": CKG["confidence"],
         "attributedTo": PROV["wasAttributedTo"],
         "sameAs": OWL["sameAs"],
+        "contextFor": PRO["isDocumentContextFor"],
+        "RoleInTime": PRO["RoleInTime"],
+        "withRole": PRO["withRole"],
+        "author": PRO["author"],
+        "heldBy": PRO["isHeldBy"],
+        "next": OCO["hasNext"],
     }.items()
 }
 
@@ -194,6 +202,17 @@ class Minter:
 
     def citation(self, citing_iri: str, cited_iri: str) -> str:
         return f"{self.base}citation/{_hash(citing_iri, cited_iri)}"
+
+    def author(self, paper: str, position: int, name: str, orcid: str | None = None) -> str:
+        """An author: by ORCID where there is one, else by the paper, the place in its author list
+        and the name (``identity`` mints it again when the paper's IRI changes)."""
+        if orcid:
+            return f"{self.base}agent/orcid/{orcid}"
+        return f"{self.base}agent/{_hash(paper, position, name)}"
+
+    def role(self, graph: str, paper: str, position: int) -> str:
+        """The author role at ``position`` (from 0) in a paper's author list, as one source gives it."""
+        return f"{self.base}role/{_hash(graph, paper, position)}"
 
     def annotator(self, annotator_id: str) -> str:
         return f"{self.base}annotator/{quote(annotator_id, safe='')}"
@@ -355,15 +374,20 @@ class Mapper:
         if paper.date is not None:
             yield f"{s} {_T['date']} {literal(paper.date, _DATE_TYPES[len(paper.date)])} {g} .\n"
         for position, author in enumerate(paper.authors):
-            yield from self._author(iri, position, author)
+            yield from self._author(iri, position, author, last=position == len(paper.authors) - 1)
 
-    def _author(self, paper: str, position: int, author: Author) -> Iterator[str]:
-        if author.orcid:
-            agent = f"{self.minter.base}agent/orcid/{author.orcid}"
-        else:
-            agent = f"{self.minter.base}agent/{_hash(paper, position, author.name)}"
-        g = self.graph
+    def _author(self, paper: str, position: int, author: Author, last: bool) -> Iterator[str]:
+        """The author, and its place in the author list as OpenCitations keeps it: a pro:RoleInTime
+        for each author, in the paper's context, each role oco:hasNext the one after it."""
+        agent = self.minter.author(paper, position, author.name, author.orcid)
+        role, g = f"<{self.minter.role(self.graph_name, paper, position)}>", self.graph
         yield f"<{paper}> {_T['creator']} <{agent}> {g} .\n"
+        yield f"<{paper}> {_T['contextFor']} {role} {g} .\n"
+        yield f"{role} {A} {_T['RoleInTime']} {g} .\n"
+        yield f"{role} {_T['withRole']} {_T['author']} {g} .\n"
+        yield f"{role} {_T['heldBy']} <{agent}> {g} .\n"
+        if not last:
+            yield f"{role} {_T['next']} <{self.minter.role(self.graph_name, paper, position + 1)}> {g} .\n"
         yield f"<{agent}> {A} {_T['Agent']} {g} .\n"
         yield f"<{agent}> {_T['name']} {literal(author.name)} {g} .\n"
         if author.orcid:

@@ -39,6 +39,8 @@ RDFS = Namespace("http://www.w3.org/2000/01/rdf-schema#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 OWL = Namespace("http://www.w3.org/2002/07/owl#")
+PRO = Namespace("http://purl.org/spar/pro/")
+OCO = Namespace("https://w3id.org/oc/ontology/")
 
 PREFIXES: dict[str, str] = {
     "ckg": str(CKG),
@@ -57,6 +59,8 @@ PREFIXES: dict[str, str] = {
     "xsd": str(XSD),
     "void": str(VOID),
     "owl": str(OWL),
+    "pro": str(PRO),
+    "oco": str(OCO),
 }
 
 
