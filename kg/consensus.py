@@ -12,7 +12,9 @@ of their sources; this graph holds the single characterization citekg derives fr
 
 Beside each citation the graph holds the direct CiTO edges between the two works: ``cito:cites``, the
 role's property (``cito:usesMethodIn``, ...) and the polarity's (``cito:agreesWith``,
-``cito:disagreesWith``, ``cito:citesForInformation``). A hub's role and polarity distribution is then
+``cito:disagreesWith``, and for a neutral citation ``ckg:citesWithoutStance``, a plain sub-property of
+``cito:cites``: neutrality is no citation function, so no CiTO function stands for it). A hub's role
+and polarity distribution is then
 a count of edges into the paper, which the store answers from one index range without touching each
 citation.
 
@@ -60,7 +62,7 @@ Label = TypeVar("Label", Role, Polarity)
 POLARITY_EDGE = {
     Polarity.POSITIVE: CITO["agreesWith"],
     Polarity.NEGATIVE: CITO["disagreesWith"],
-    Polarity.NEUTRAL: CITO["citesForInformation"],
+    Polarity.NEUTRAL: CKG["citesWithoutStance"],
 }
 _DECIMAL, _BOOLEAN = XSD["decimal"], XSD["boolean"]
 _PRECEDENCE: dict[Role | Polarity, int] = {
