@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
@@ -67,6 +67,14 @@ def graphs_of(dataset: Dataset) -> dict[str, Graph]:
             name = "" if graph.identifier == DATASET_DEFAULT_GRAPH_ID else str(graph.identifier)
             found[name] = graph
     return found
+
+
+def without_consensus_time(dataset: Dataset, store: Store) -> Dataset:
+    """The dataset less the time the consensus graph was computed: a recovery or a rebuild computes it
+    again, and says when."""
+    consensus = URIRef(store.consensus_graph.value)
+    dataset.remove((consensus, URIRef("http://www.w3.org/ns/prov#generatedAtTime"), None, None))
+    return dataset
 
 
 def assert_same_dataset(actual: Dataset, expected: Dataset) -> None:
