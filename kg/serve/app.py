@@ -3,6 +3,7 @@ that runs the work (``kg.serve.engine``)."""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -46,6 +47,7 @@ class Service:
     settings: Settings
     minter: Minter
     lock: IO[bytes] | None = field(default=None, repr=False)
+    dumping: asyncio.Lock = field(default_factory=asyncio.Lock)  # one /dump.nq at a time
 
     @property
     def prefixes(self) -> dict[str, str]:

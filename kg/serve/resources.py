@@ -8,7 +8,6 @@ long as it takes."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
@@ -26,7 +25,6 @@ from kg.serve.problems import BadRequest, HTTPProblem
 
 router = APIRouter()
 Served = Annotated[Service, Depends(service)]
-_DUMPING = asyncio.Semaphore(1)
 
 
 @router.get("/.well-known/void", summary="A VoID and DCAT description of the dataset")
@@ -40,18 +38,18 @@ async def void_description(request: Request, served: Served) -> Response:
 
 @router.get("/dump.nq", summary="Everything the store holds, as N-Quads (streamed; one dump at a time)")
 async def dump(served: Served) -> Response:
-    if _DUMPING.locked():
+    if served.dumping.locked():
         raise HTTPProblem(
             "a dump is being sent to another client; try again later", 503, {"Retry-After": "60"}
         )
-    await _DUMPING.acquire()
+    await served.dumping.acquire()
 
     async def chunks() -> AsyncIterator[bytes]:
         try:
             async for chunk in served.engine.stream(tasks.dump):
                 yield chunk
         finally:
-            _DUMPING.release()
+            served.dumping.release()
 
     return StreamingResponse(chunks(), media_type="application/n-quads")
 
