@@ -10,6 +10,7 @@ kg.hub_summary(store, "arxiv:2402.13929").headline
 from kg.errors import (
     CitekgError,
     InvalidInput,
+    InvalidSetting,
     QueryError,
     RecordError,
     StoreBusy,
@@ -22,6 +23,7 @@ from kg.ids import PaperId, parse_id
 from kg.loader import LoadReport, drop, load
 from kg.queries import run_query
 from kg.records import Annotation, Citation, Paper
+from kg.restore import RestoreReport, restore
 from kg.stats import Source, Stats, sources, store_stats
 from kg.store import Store
 
@@ -31,11 +33,13 @@ __all__ = [
     "CitekgError",
     "HubSummary",
     "InvalidInput",
+    "InvalidSetting",
     "LoadReport",
     "Paper",
     "PaperId",
     "QueryError",
     "RecordError",
+    "RestoreReport",
     "Source",
     "Stats",
     "Store",
@@ -47,6 +51,7 @@ __all__ = [
     "hub_summary",
     "load",
     "parse_id",
+    "restore",
     "run_query",
     "sources",
     "store_stats",
