@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -103,3 +104,14 @@ def test_shared_provenance_files_load_as_they_are(store: Store, sample: str) -> 
     graph = ox.NamedNode(report.graph)
     assert next(store.oxigraph.quads_for_pattern(None, None, None, graph), None) is not None
     assert not report.skipped
+
+
+def test_a_native_record_that_names_an_opencitations_iri_is_still_native(tmp_path: Path) -> None:
+    """Found by hypothesis: a title mentioning https://w3id.org/oc/... made the file look like
+    OpenCitations JSON-LD."""
+    path = tmp_path / "native.jsonl"
+    path.write_text(
+        '{"type": "paper", "id": "doi:10.5555/x", "title": "On https://w3id.org/oc/meta/br/1"}\n',
+        encoding="utf-8",
+    )
+    assert detect(path).name == "native"

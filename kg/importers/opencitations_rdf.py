@@ -190,12 +190,26 @@ def _paper(subject: str, values: dict[str, list[str]]) -> Paper:
 
 def _recognises(start: str) -> bool:
     text = start.lstrip()
-    looks_rdf = text[:1] in ("<", "@", "{", "[") or text[:6].upper() == "PREFIX"
+    if text[:1] in ("{", "["):
+        looks_rdf = _json_ld(start)
+    else:
+        looks_rdf = text[:1] in ("<", "@") or text[:6].upper() == "PREFIX"
     return (
         looks_rdf
         and ("purl.org/spar/cito" in start or "w3id.org/oc/" in start)
         and "\t" not in first_line(start)
     )
+
+
+def _json_ld(start: str) -> bool:
+    """JSON that is JSON-LD: its keys are JSON-LD's (a line of JSON Lines whose text merely names an
+    OpenCitations IRI, such as a native record's title, is not)."""
+    try:
+        line = json.loads(first_line(start))
+    except (ValueError, RecursionError):  # pretty-printed, or cut off: judge by the keywords in it
+        return any(keyword in start for keyword in ('"@context"', '"@graph"', '"@id"'))
+    records = line if isinstance(line, list) else [line]
+    return any(isinstance(record, dict) and any(str(k).startswith("@") for k in record) for record in records)
 
 
 FORMATS = (
