@@ -83,9 +83,7 @@ def _rename(store: WritableBackend, renames: dict[str, str]) -> None:
         rows = " ".join(f"({ox.NamedNode(old)} {ox.NamedNode(new)})" for old, new in batch)
         store.update(_RENAME.format(rows=rows))
         store.add(
-            "".join(
-                f"{ox.NamedNode(old)} {same_as} {ox.NamedNode(new)} {aliases} .\n" for old, new in batch
-            )
+            "".join(f"{ox.NamedNode(old)} {same_as} {ox.NamedNode(new)} {aliases} .\n" for old, new in batch)
         )
 
 

@@ -36,7 +36,7 @@ from kg import consensus, identity, importers, representatives
 from kg.backend import WritableBackend
 from kg.errors import CitekgError, InvalidInput, RecordError
 from kg.ids import PaperId
-from kg.mapping import A, CitationRef, Mapper, literal
+from kg.mapping import A, CitationRef, Mapper, Minter, literal
 from kg.records import Annotation, Citation, Paper, Raw, Unplaced
 from kg.remote import RemoteStore
 from kg.spool import sorted_lines
@@ -406,7 +406,7 @@ def _map_file(
                 report.unplaced += 1
                 continue
             if isinstance(record, Raw):
-                write_quads("".join(f"{triple} {graph} .\n" for triple in record.triples))
+                write_quads(_as_published(store.minter, graph, record))
                 continue
             report.counts[record.type] += 1
             mapped = mapper.map(record)
@@ -437,6 +437,17 @@ def _map_file(
 
 
 _CHUNK = 1000  # records mapped together, with their lookups batched
+
+
+def _as_published(minter: Minter, graph: ox.NamedNode, raw: Raw) -> str:
+    """A source's own triples in a part of its graph (``Minter.part_graph``), and the source graph's
+    word for it: a VoID subset, from the file's graph of that name (written with every batch; the
+    store keeps a quad once)."""
+    part = ox.NamedNode(minter.part_graph(graph.value, raw.graph))
+    said = f"{graph} {VOID['subset']} {part} {graph} .\n{part} {A} {VOID['Dataset']} {graph} .\n"
+    if raw.graph is not None:
+        said += f"{part} {DCTERMS['source']} {ox.NamedNode(raw.graph)} {graph} .\n"
+    return "".join(f"{triple} {part} .\n" for triple in raw.triples) + said
 
 
 def _ids_named(record: object) -> list[PaperId]:
@@ -581,8 +592,8 @@ def _unique_papers(touched: Path) -> Iterator[ox.NamedNode]:
 
 
 def _remove(store: WritableBackend, graph: ox.NamedNode, touched: IO[str], previous: Path) -> None:
-    """Remove a graph, noting its citations in ``previous`` (their consensus must be refreshed) and in
-    ``touched`` the papers whose representatives may change with it."""
+    """Remove a graph and its parts, noting its citations in ``previous`` (their consensus must be
+    refreshed) and in ``touched`` the papers whose representatives may change with it."""
     in_graph, in_consensus = _objects_in(store, graph), _objects_in(store, store.consensus_graph)
     with previous.open("w", encoding="utf-8") as citations:
         for citation in consensus.citations_in(store, graph):
@@ -590,7 +601,8 @@ def _remove(store: WritableBackend, graph: ox.NamedNode, touched: IO[str], previ
             touched.writelines(in_graph(citation, CITO["hasCitedEntity"]))
     for paper in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
         touched.writelines(in_consensus(paper.subject, CITO["cites"]))
-    store.remove_graph(graph)
+    for removed in (graph, *store.parts(graph)):
+        store.remove_graph(removed)
 
 
 def drop(store: WritableBackend, graph: str) -> ox.NamedNode:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
@@ -56,6 +56,18 @@ from kg.vocab import (
 )
 
 DEFAULT_BASE = "https://w3id.org/citekg/data/"
+PART = "#as-published"  # how the graphs that keep a source file's own triples are named (Minter.part_graph)
+
+
+def is_part(graph: str) -> bool:
+    """Whether a graph keeps a source file's own triples (a part of its source graph)."""
+    return PART in graph
+
+
+def parts_of(source: str, graphs: Iterable[str]) -> list[str]:
+    """The parts of a source graph among these graphs."""
+    return [graph for graph in graphs if graph.startswith(source + PART)]
+
 
 _SCHEME_IRI = {
     "doi": DATACITE["doi"],
@@ -229,6 +241,13 @@ class Minter:
     def source_graph(self, name: str) -> str:
         """The graph of a source named ``name`` (a file's path, say), always under the base."""
         return f"{self.base}graph/{quote(name, safe='/')}"
+
+    def part_graph(self, source: str, published_in: str | None) -> str:
+        """The graph that keeps, as the file has them, the triples a source file put in its default
+        graph (``published_in`` None) or in its graph ``published_in``: named after the source graph,
+        past a ``#`` that no source graph minted here holds, so that its parts are found by name."""
+        part = source + PART
+        return part if published_in is None else f"{part}:{quote(published_in, safe='')}"
 
     @property
     def aliases_graph(self) -> str:

@@ -213,9 +213,11 @@ class Annotation(_Cites, _Record):
 
 @dataclass(frozen=True)
 class Raw:
-    """Triples a source publishes in RDF, kept as they are (N-Triples terms, without the final dot)."""
+    """Triples a source publishes in RDF, kept as they are (N-Triples terms, without the final dot),
+    and the graph the source put them in (``None``: its default graph)."""
 
     triples: tuple[str, ...]
+    graph: str | None = None
     type: str = "raw"
 
 

@@ -40,11 +40,12 @@ from SPARQLWrapper.SPARQLExceptions import (
     Unauthorized,
 )
 
+from kg import literals
 from kg.backend import solutions
 from kg.errors import CitekgError, QueryError
 from kg.ids import PaperId
-from kg.mapping import DEFAULT_BASE, Minter
-from kg.vocab import CITO, CKG, DATACITE, PREFIXES, PROV, RDF, XSD
+from kg.mapping import DEFAULT_BASE, Minter, is_part, parts_of
+from kg.vocab import CITO, DATACITE, PREFIXES, PROV, RDF, VOID, XSD
 
 USER_AGENT = f"citekg/{version('citekg')} (SPARQLWrapper)"
 RETRIES = 3
@@ -63,20 +64,11 @@ class Dialect:
 
 
 DURATION = XSD["duration"]
-# An xsd:duration as text, for a store that rewrites xsd:duration values: written so, read back as one.
-DURATION_TEXT = CKG["durationText"]
 
 
 def _carried(term: Any) -> Any:
-    if isinstance(term, ox.Literal) and term.datatype == DURATION:
-        return ox.Literal(term.value, datatype=DURATION_TEXT)
-    return term
-
-
-def _restored(term: Any) -> Any:
-    if isinstance(term, ox.Literal) and term.datatype == DURATION_TEXT:
-        return ox.Literal(term.value, datatype=DURATION)
-    return term
+    """An xsd:duration as text (``ckg:durationText``), for a server that rewrites durations."""
+    return literals.as_text(term) if isinstance(term, ox.Literal) and term.datatype == DURATION else term
 
 
 DIALECTS = {
@@ -152,9 +144,13 @@ class RemoteStore:
         return None
 
     def graphs(self) -> list[ox.NamedNode]:
-        """citekg's graphs: the sources (each says of itself that it is a prov:Entity) and the consensus.
-        Asking for them so, not for every graph, leaves out the server's own (Virtuoso keeps many)."""
-        rows = self.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?g {RDF['type']} {PROV['Entity']} }} }}")
+        """citekg's graphs: the sources (each says of itself that it is a prov:Entity, and names its
+        parts as VoID subsets), their parts, and the consensus. Asking for them so, not for every
+        graph, leaves out the server's own (Virtuoso keeps many)."""
+        rows = self.query(
+            f"SELECT DISTINCT ?g WHERE {{ {{ GRAPH ?g {{ ?g {RDF['type']} {PROV['Entity']} }} }} UNION "
+            f"{{ GRAPH ?source {{ ?source {RDF['type']} {PROV['Entity']} ; {VOID['subset']} ?g }} }} }}"
+        )
         found = {row["g"] for row in rows}  # type: ignore[union-attr]
         for own in (self.consensus_graph, ox.NamedNode(self.minter.aliases_graph)):
             if self.query(f"ASK {{ GRAPH {own} {{ ?s ?p ?o }} }}"):
@@ -167,7 +163,10 @@ class RemoteStore:
 
     def source_graphs(self) -> list[ox.NamedNode]:
         own = (self.consensus_graph, ox.NamedNode(self.minter.aliases_graph))
-        return [g for g in self.graphs() if g not in own]
+        return [g for g in self.graphs() if g not in own and not is_part(g.value)]
+
+    def parts(self, graph: ox.NamedNode) -> list[ox.NamedNode]:
+        return [ox.NamedNode(g) for g in parts_of(graph.value, (g.value for g in self.graphs()))]
 
     def quads(
         self, graph: ox.NamedNode | ox.DefaultGraph, subject: ox.NamedNode | None = None
@@ -354,7 +353,8 @@ class RemoteStore:
         return ox.Triple(statement.subject, statement.predicate, _carried(statement.object))
 
     def _incoming(self, term: Any) -> Any:
-        return _restored(term) if self.dialect.carries_durations else term
+        """A term as it was written (literals stored as text given back their own type)."""
+        return literals.written(term)
 
     def _data(self, operation: str, quads: Iterable[ox.Quad]) -> None:
         """INSERT DATA or DELETE DATA, one request per graph and batch."""

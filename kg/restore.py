@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg import literals
 from kg.errors import CitekgError
-from kg.mapping import check_base
+from kg.mapping import check_base, is_part
 from kg.stats import Stats, store_stats
 from kg.store import Store
 
@@ -45,7 +46,7 @@ def restore(store: Store, path: str | os.PathLike[str], fmt: ox.RdfFormat | None
     store.mark_restoring()
     try:
         with gzip.open(source) if source.name.endswith(".gz") else source.open("rb") as data:
-            store.oxigraph.bulk_load(input=data, format=fmt)
+            store.oxigraph.bulk_extend(map(_as_stored, ox.parse(data, fmt)))
         base = _base(store, source)
     except (CitekgError, OSError, SyntaxError, ValueError, EOFError) as error:
         store.oxigraph.clear()
@@ -56,6 +57,14 @@ def restore(store: Store, path: str | os.PathLike[str], fmt: ox.RdfFormat | None
     store.adopt_base(base)
     store.unmark_restoring()
     return RestoreReport(base, len(store.oxigraph), store_stats(store))
+
+
+def _as_stored(quad: ox.Quad) -> ox.Quad:
+    """A dump's quad as the store holds it: literals that a source's own graphs keep as written are
+    carried as text (``kg.literals``), as the load that brought them did."""
+    if isinstance(quad.object, ox.Literal) and is_part(str(quad.graph_name)):
+        return ox.Quad(quad.subject, quad.predicate, literals.carried(quad.object), quad.graph_name)
+    return quad
 
 
 def _base(store: Store, source: Path) -> str:

@@ -23,9 +23,10 @@ from typing import IO
 
 import pyoxigraph as ox
 
+from kg import literals
 from kg.errors import CitekgError, StoreBusy
 from kg.ids import PaperId
-from kg.mapping import DEFAULT_BASE, Minter, check_base
+from kg.mapping import DEFAULT_BASE, Minter, check_base, is_part, parts_of
 from kg.vocab import DATACITE, PREFIXES
 
 DEFAULT_STORE = "citekg.store"
@@ -139,9 +140,14 @@ class Store:
         return sorted((g for g in self.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)), key=str)
 
     def source_graphs(self) -> list[ox.NamedNode]:
-        """The named graphs that hold loaded sources (all but the consensus and aliases graphs)."""
+        """The named graphs that hold loaded sources (all but the consensus and aliases graphs, and
+        the parts of sources: ``parts``)."""
         own = (self.consensus_graph, ox.NamedNode(self.minter.aliases_graph))
-        return [g for g in self.graphs() if g not in own]
+        return [g for g in self.graphs() if g not in own and not is_part(g.value)]
+
+    def parts(self, graph: ox.NamedNode) -> list[ox.NamedNode]:
+        """The graphs that keep a source file's own triples as it has them (``Minter.part_graph``)."""
+        return [ox.NamedNode(g) for g in parts_of(graph.value, (g.value for g in self.graphs()))]
 
     def exported_graphs(self) -> list[ox.NamedNode | ox.DefaultGraph]:
         default = next(self.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph()), None)
@@ -150,8 +156,13 @@ class Store:
     def quads(
         self, graph: ox.NamedNode | ox.DefaultGraph, subject: ox.NamedNode | None = None
     ) -> Iterator[ox.Quad]:
-        """The quads of one graph (about one subject, if given), in index order."""
-        return self.oxigraph.quads_for_pattern(subject, None, None, graph)
+        """The quads of one graph (about one subject, if given), in index order, literals as written
+        (``kg.literals``)."""
+        return map(literals.written_quad, self.oxigraph.quads_for_pattern(subject, None, None, graph))
+
+    def _holds_parts(self) -> bool:
+        """Whether some graph keeps a source's triples as written (only there are literals carried)."""
+        return any(is_part(graph.value) for graph in self.graphs())
 
     def dump(
         self,
@@ -165,14 +176,21 @@ class Store:
         each streamed by the engine, so memory stays flat whatever the store's size (a CONSTRUCT of
         the union would hold every triple it has written); a triple in two graphs comes twice."""
         options = {"prefixes": prefixes} if prefixes else {}
+        as_written = self._holds_parts()  # then each quad passes here, to be typed as written
         if fmt.supports_datasets:
-            if graph is None:
+            if graph is None and not as_written:
                 self.oxigraph.dump(output, fmt, **options)
+            elif graph is None:
+                ox.serialize(map(literals.written_quad, self.oxigraph), output, fmt, **options)
             else:
                 ox.serialize(self.quads(graph), output, fmt, **options)
             return
         for named in [graph] if graph is not None else self.exported_graphs():
-            self.oxigraph.dump(output, fmt, from_graph=named, **options)
+            if as_written:
+                triples = (quad.triple for quad in self.quads(named))
+                ox.serialize(triples, output, fmt, **options)
+            else:
+                self.oxigraph.dump(output, fmt, from_graph=named, **options)
 
     def quads_for_pattern(
         self,
@@ -259,20 +277,23 @@ class Store:
         self.record_base()
 
     def keep_for_undo(self, graph: ox.NamedNode) -> None:
-        """Copy a graph aside before a replace or a drop changes it, so that ``recover`` can put it back
-        if the change never ends. Written whole, then renamed into place, before the change is marked."""
+        """Copy a source graph and its parts aside before a replace or a drop changes them, so that
+        ``recover`` can put them back if the change never ends. Written whole, then renamed into
+        place, before the change is marked."""
         if self.path is None:
             return
         undo = self._undo_file(graph)
         undo.parent.mkdir(exist_ok=True)
         partial = undo.with_suffix(".partial")
         with partial.open("wb") as out:
-            self.oxigraph.dump(out, ox.RdfFormat.N_TRIPLES, from_graph=graph)  # the graph's triples
+            for kept in (graph, *self.parts(graph)):
+                quads = self.oxigraph.quads_for_pattern(None, None, None, kept)  # as stored
+                ox.serialize(quads, out, ox.RdfFormat.N_QUADS)
         os.replace(partial, undo)
 
     def _undo_file(self, graph: ox.NamedNode) -> Path:
         assert self.path is not None
-        return self.path / "undo" / (hashlib.sha256(graph.value.encode()).hexdigest()[:32] + ".nt")
+        return self.path / "undo" / (hashlib.sha256(graph.value.encode()).hexdigest()[:32] + ".nq")
 
     def _loading(self) -> list[str]:
         loading = self._state.get("loading", [])
@@ -290,10 +311,10 @@ class Store:
         from kg.consensus import rebuild
 
         for graph in unfinished:
-            self.remove_graph(graph)
+            for removed in (graph, *self.parts(graph)):
+                self.remove_graph(removed)
             if self.path is not None and self._undo_file(graph).exists():
-                undo = str(self._undo_file(graph))
-                self.oxigraph.bulk_load(path=undo, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+                self.oxigraph.bulk_load(path=str(self._undo_file(graph)), format=ox.RdfFormat.N_QUADS)
         rebuild(self)
         for graph in unfinished:
             self.unmark_loading(graph)

@@ -57,8 +57,7 @@ def test_every_vocabulary_written_is_listed(everything: Store) -> None:
 def test_each_graphs_class_partitions_count_its_instances(everything: Store) -> None:
     for graph in everything.source_graphs():
         partitions = {
-            q.subject: q.object
-            for q in everything.quads_for_pattern(None, VOID["class"], None, graph)
+            q.subject: q.object for q in everything.quads_for_pattern(None, VOID["class"], None, graph)
         }
         assert len(partitions) == 3, graph
         for partition, cls in partitions.items():

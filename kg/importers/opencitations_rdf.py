@@ -1,13 +1,17 @@
 """OpenCitations RDF (N-Triples, N-Quads, Turtle, JSON-LD; their data model), loaded as it is and aligned.
 
-Every triple of the file goes into the source graph unchanged (their own graph names give way to the
-source graph, so that the source leaves as one). So that citekg's queries see what the file says, the
-importer also derives citekg's records from it: each ``cito:Citation`` becomes a citation between the
-papers its entities name (``http://dx.doi.org/…`` IRIs are DOIs, ``https://w3id.org/oc/meta/br/…`` IRIs
-are OMIDs), with its creation date, time span and self-citation types; each bibliographic resource of
-OpenCitations Meta with identifiers becomes a paper with those ids (and its OMID), title and date.
-Those derivations need facts that may be far apart in the file: they are spooled and brought together
-by an external sort, so memory stays flat.
+Every triple of the file is kept as it is, in graphs of its own beside the source graph: the file's
+default graph in ``SOURCE#as-published``, each of its named graphs in ``SOURCE#as-published:NAME``
+(its name percent-encoded; the source graph says so with ``void:subset`` and ``dcterms:source``), with
+their lexical forms (``kg.literals``); they are replaced and dropped with the source graph.
+
+So that citekg's queries see what the file says, the importer also derives citekg's records from it
+(into the source graph): each ``cito:Citation`` becomes a citation between the papers its entities name
+(``http://dx.doi.org/…`` IRIs are DOIs, ``https://w3id.org/oc/meta/br/…`` IRIs are OMIDs), with its
+creation date, time span and self-citation types; each bibliographic resource of OpenCitations Meta with
+identifiers becomes a paper with those ids (and its OMID), title and date. Those derivations need facts
+that may be far apart in the file: they are spooled and brought together by an external sort, so memory
+stays flat.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from pydantic import ValidationError
 
+from kg import literals
 from kg.errors import RecordError
 from kg.ids import parse_id
 from kg.importers import Format, Item, first_line, open_binary
@@ -94,14 +99,19 @@ def read_rdf(path: Path, _paper: str | None = None) -> Iterator[Item]:
 
 
 def _pass_through(path: Path, facts: object, links: object) -> Iterator[Item]:
+    """The file's triples as they are, a batch per run of one graph (lexical forms kept: see
+    ``kg.literals``), noting the facts the derived records need on the way."""
     triples: list[str] = []
+    graph: str | None = None
     with open_binary(path) as raw:
         for quad in ox.parse(raw, _syntax(path), base_iri=None):
             s, p, o = quad.subject, quad.predicate, quad.object
-            triples.append(f"{s} {p} {o}")
-            if len(triples) == _BATCH:
-                yield 0, Raw(tuple(triples))
-                triples = []
+            in_graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else None
+            if in_graph != graph or len(triples) == _BATCH:
+                if triples:
+                    yield 0, Raw(tuple(triples), graph)
+                triples, graph = [], in_graph
+            triples.append(f"{s} {p} {literals.carried(o)}")
             if not isinstance(s, ox.NamedNode):
                 continue
             if p == RDF["type"] and o.value in _TYPES:
@@ -115,7 +125,7 @@ def _pass_through(path: Path, facts: object, links: object) -> Iterator[Item]:
             elif p == LITERAL["hasLiteralValue"]:
                 links.write(f"{s.value}\tvalue\t{json.dumps(o.value)}\n")
     if triples:
-        yield 0, Raw(tuple(triples))
+        yield 0, Raw(tuple(triples), graph)
 
 
 def _rows(path: Path) -> Iterator[tuple[str, str, str]]:
