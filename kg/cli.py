@@ -530,6 +530,27 @@ def restore(
 
 
 @app.command()
+def validate(
+    ctx: typer.Context,
+    graph: Annotated[str | None, typer.Option(help="Only this graph (name or IRI).")] = None,
+    output: FormatOption = Output.text,
+) -> None:
+    """Check citekg's graphs against its SHACL shapes (exit 5 when they do not conform)."""
+    from kg.validation import validate as validating
+
+    with stderr.status("validating"):
+        found = using_store(ctx, lambda store: validating(store, graph))
+    if output is Output.json:
+        emit_json({"conforms": found.conforms, "triples": found.triples, "violations": found.violations})
+    elif found.conforms:
+        typer.echo(f"conforms: {found.triples:,} triples checked against ontology/shapes.ttl")
+    else:
+        typer.echo(found.report)
+    if not found.conforms:
+        raise typer.Exit(5)
+
+
+@app.command()
 def stats(ctx: typer.Context, output: FormatOption = Output.text) -> None:
     """Papers, citations, annotations and graphs in the store."""
     numbers = using_store(ctx, store_stats)
