@@ -45,8 +45,10 @@ from kg.vocab import (
     CITO,
     CKG,
     DCTERMS,
+    FABIO,
     OA,
     POLARITY_BY_IRI,
+    PRISM,
     PROV,
     RDF,
     RDFS,
@@ -241,11 +243,59 @@ def _recomputed(store: WritableBackend, citations: list[ox.NamedNode], graph: ox
     return out
 
 
+# --- one publication year per paper -------------------------------------------------------------------
+
+_YEARS = """
+DELETE {{ GRAPH {consensus} {{ ?paper fabio:hasPublicationYear ?chosen }} }}
+WHERE {{ {papers} GRAPH {consensus} {{ ?paper fabio:hasPublicationYear ?chosen }} }} ;
+INSERT {{ GRAPH {consensus} {{ ?paper fabio:hasPublicationYear ?year }} }}
+WHERE {{
+  SELECT ?paper (STRDT(MIN(STR(?stated)), xsd:gYear) AS ?year) WHERE {{
+    {papers} GRAPH ?g {{ ?paper fabio:hasPublicationYear ?stated }} FILTER(?g != {consensus})
+  }} GROUP BY ?paper
+}}
+"""
+# Within one source graph, a paper keeps the earliest of the years and dates its records stated (two
+# records of one paper, or two nodes merged into one, may each have stated one).
+_ONE_EACH = """
+DELETE {{ GRAPH {graph} {{ ?paper {property} ?later }} }}
+WHERE {{ GRAPH {graph} {{ ?paper {property} ?later, ?earlier FILTER(STR(?earlier) < STR(?later)) }} }}
+"""
+
+
+def one_value_each(store: WritableBackend, graph: ox.NamedNode) -> None:
+    """Leave one publication year and one publication date per paper in a source graph (FaBiO and
+    PRISM allow one): the earliest, in code-point order, whatever the order of its records."""
+    store.update(
+        " ;\n".join(
+            _ONE_EACH.format(graph=graph, property=prop)
+            for prop in (FABIO["hasPublicationYear"], PRISM["publicationDate"])
+        )
+    )
+
+
+def refresh_years(
+    store: WritableBackend, graph: ox.NamedNode | None = None, papers: Iterable[ox.NamedNode] = ()
+) -> None:
+    """State in the consensus graph the one publication year citekg shows for each paper of a source
+    graph (or each of ``papers``): the earliest any source states. Queries read it there, so a paper
+    whose sources disagree is counted in one year."""
+    consensus = store.consensus_graph
+    if graph is not None:
+        store.update(
+            _YEARS.format(consensus=consensus, papers=f"GRAPH {graph} {{ ?paper a fabio:Expression }}")
+        )
+    for batch in batched(papers):
+        values = "VALUES ?paper { " + " ".join(str(paper) for paper in set(batch)) + " }"
+        store.update(_YEARS.format(consensus=consensus, papers=values))
+
+
 def rebuild(store: WritableBackend) -> None:
     """Recompute the whole consensus graph from the source graphs."""
     store.remove_graph(store.consensus_graph)
     for graph in store.source_graphs():
         refresh(store, citations_in(store, graph))
+        refresh_years(store, graph)
     representatives.refresh(store, representatives.cited_papers(store))
     describe_itself(store)
 

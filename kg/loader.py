@@ -542,12 +542,15 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
         store.bulk_load_nquads(scratch.derived)
     with report.timed("merge papers"):
         renamed = identity.canonicalise(store, graph) if plan.links_ids else []
+        consensus.one_value_each(store, graph)
         _class_partitions(store, graph)
     with report.timed("consensus of shared citations"):
         for spool in (scratch.shared, scratch.previous):
             with spool.open(encoding="utf-8") as lines:
                 consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in lines))
         consensus.refresh(store, renamed)
+    with report.timed("publication years"):
+        consensus.refresh_years(store, graph, _unique_papers(scratch.touched) if report.replaced else ())
     if not plan.from_file:
         with report.timed("representatives"):
             with scratch.touched.open("a", encoding="utf-8") as touched:
@@ -592,14 +595,16 @@ def _unique_papers(touched: Path) -> Iterator[ox.NamedNode]:
 
 
 def _remove(store: WritableBackend, graph: ox.NamedNode, touched: IO[str], previous: Path) -> None:
-    """Remove a graph and its parts, noting its citations in ``previous`` (their consensus must be
-    refreshed) and in ``touched`` the papers whose representatives may change with it."""
+    """Remove a graph, noting its citations in ``previous`` (their consensus must be refreshed), and
+    its papers (their year may change) and the papers whose representatives may change with it in
+    ``touched``."""
     in_graph, in_consensus = _objects_in(store, graph), _objects_in(store, store.consensus_graph)
     with previous.open("w", encoding="utf-8") as citations:
         for citation in consensus.citations_in(store, graph):
             citations.write(citation.value + "\n")
             touched.writelines(in_graph(citation, CITO["hasCitedEntity"]))
     for paper in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
+        touched.write(paper.subject.value + "\n")
         touched.writelines(in_consensus(paper.subject, CITO["cites"]))
     for removed in (graph, *store.parts(graph)):
         store.remove_graph(removed)
@@ -622,6 +627,7 @@ def drop(store: WritableBackend, graph: str) -> ox.NamedNode:
             _remove(store, graph_iri, papers, previous)
         with previous.open(encoding="utf-8") as lines:
             consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in lines))
+        consensus.refresh_years(store, papers=_unique_papers(touched))
         representatives.refresh(store, _unique_papers(touched))
     consensus.describe_itself(store)
     store.unmark_loading(graph_iri)

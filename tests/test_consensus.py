@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
+from kg import queries
 from kg.consensus import Judgement, decide, rebuild
-from kg.loader import load
+from kg.loader import drop, load
 from kg.store import Store
-from kg.vocab import PROV, RDFS, Polarity, Role
+from kg.vocab import FABIO, PRISM, PROV, RDFS, Polarity, Role
 
 from .conftest import EXAMPLE, assert_same_dataset, store_dataset, without_consensus_time, write_jsonl
 
@@ -101,3 +104,43 @@ def test_annotations_from_two_sources_meet_in_one_consensus(store: Store, tmp_pa
     )
     rows = list(store.query("SELECT ?role WHERE { GRAPH ?g { ?c ckg:primaryRole ?role } }"))
     assert [row["role"].value for row in rows] == [Role.METHOD.iri.value]
+
+
+def _years(store: Store, graph: ox.NamedNode) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for quad in store.quads_for_pattern(None, FABIO["hasPublicationYear"], None, graph):
+        found.setdefault(quad.subject.value.rsplit("/", 1)[-1], []).append(quad.object.value)
+    return found
+
+
+def _paper(doi: str, **fields: object) -> str:
+    return json.dumps({"type": "paper", "id": f"doi:10.5555/{doi}", **fields})
+
+
+CITES = json.dumps({"type": "citation", "citing": "doi:10.5555/a", "cited": "doi:10.5555/hub"})
+
+
+def test_one_source_graph_states_one_year_and_one_date_per_paper(store: Store, tmp_path: Path) -> None:
+    """FaBiO's hasPublicationYear and PRISM's publicationDate are functional: two records of one
+    paper (in either order) leave the earliest of each."""
+    for order in (1, -1):
+        records = [_paper("a", year=2021, date="2021-03-01"), _paper("a", year=2019, date="2019-11-30")]
+        graph = ox.NamedNode(load(store, write_jsonl(tmp_path / "a.jsonl", *records[::order])).graph)
+        assert _years(store, graph) == {"a": ["2019"]}
+        dates = [q.object.value for q in store.quads_for_pattern(None, PRISM["publicationDate"], None, graph)]
+        assert dates == ["2019-11-30"]
+
+
+def test_the_year_queries_read_is_stated_once_in_the_consensus(store: Store, tmp_path: Path) -> None:
+    """Two sources disagree on a citing paper's year: the consensus states the earliest, once, and a
+    citation counts in one year; dropping that source brings the other's year."""
+    load(store, write_jsonl(tmp_path / "one.jsonl", _paper("a", year=2020), _paper("hub"), CITES))
+    other = load(store, write_jsonl(tmp_path / "two.jsonl", _paper("a", year=2018))).graph
+    assert _years(store, store.consensus_graph) == {"a": ["2018"]}
+    per_year = queries.run_query(store, "citations-per-year", {"paper": "doi:10.5555/hub"}).rows
+    assert per_year == [{"year": 2018, "citations": 1}]
+    drop(store, other)
+    assert _years(store, store.consensus_graph) == {"a": ["2020"]}
+    maintained = _years(store, store.consensus_graph)
+    rebuild(store)
+    assert _years(store, store.consensus_graph) == maintained
