@@ -168,27 +168,28 @@ class Store:
         self,
         output: IO[bytes],
         fmt: ox.RdfFormat,
-        graph: ox.NamedNode | None = None,
+        graph: ox.NamedNode | ox.DefaultGraph | None = None,
         prefixes: dict[str, str] | None = None,
     ) -> None:
         """Every graph (or one) into ``output``, the default graph included. A dataset format keeps
         the graph names, also of one graph; the triple formats get the graphs one after the other,
         each streamed by the engine, so memory stays flat whatever the store's size (a CONSTRUCT of
-        the union would hold every triple it has written); a triple in two graphs comes twice."""
+        the union would hold every triple it has written); a triple in two graphs comes twice. The
+        parts that keep a source's own RDF pass through here instead, to give their literals back as
+        written (``kg.literals``)."""
         options = {"prefixes": prefixes} if prefixes else {}
-        as_written = self._holds_parts()  # then each quad passes here, to be typed as written
-        if fmt.supports_datasets:
-            if graph is None and not as_written:
-                self.oxigraph.dump(output, fmt, **options)
-            elif graph is None:
+        if fmt.supports_datasets and graph is None:
+            if self._holds_parts():
                 ox.serialize(map(literals.written_quad, self.oxigraph), output, fmt, **options)
             else:
-                ox.serialize(self.quads(graph), output, fmt, **options)
+                self.oxigraph.dump(output, fmt, **options)
+            return
+        if fmt.supports_datasets:
+            ox.serialize(self.quads(graph), output, fmt, **options)
             return
         for named in [graph] if graph is not None else self.exported_graphs():
-            if as_written:
-                triples = (quad.triple for quad in self.quads(named))
-                ox.serialize(triples, output, fmt, **options)
+            if isinstance(named, ox.NamedNode) and is_part(named.value):
+                ox.serialize((quad.triple for quad in self.quads(named)), output, fmt, **options)
             else:
                 self.oxigraph.dump(output, fmt, from_graph=named, **options)
 

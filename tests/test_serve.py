@@ -32,9 +32,9 @@ from kg.loader import load
 from kg.serve import Settings, create_app, negotiate, server_config
 from kg.serve.limits import REQUEST_DEADLINE
 from kg.store import Store
-from kg.vocab import CITO, CKG, OA
+from kg.vocab import CITO, CKG, OA, XSD
 
-from .conftest import EXAMPLE
+from .conftest import DATA, EXAMPLE
 
 PAPER = "arxiv:2402.13929"
 COUNT = (
@@ -541,3 +541,18 @@ def test_an_iri_merged_into_another_still_answers_with_a_permanent_redirect(tmp_
         assert described[0] == 200 and (URIRef(new_paper), None, None) in Graph().parse(
             data=described[2], format="turtle"
         )
+
+
+def test_sources_kept_as_written_leave_as_written_by_the_graph_store_and_the_dump(tmp_path: Path) -> None:
+    """OpenCitations' RDF keeps its lexical forms through the server too ("...06.000Z" stays so)."""
+    with Store(tmp_path / "store") as store:
+        meta = ox.NamedNode(load(store, DATA / "oc-meta.nq").graph)
+        (prov,) = [part for part in store.parts(meta) if part.value.endswith("prov%2F")]
+    written = ox.Literal("2021-02-03T04:05:06.000Z", datatype=XSD["dateTime"])
+    with serving(create_app(tmp_path / "store")) as url:
+        target = f"{url}/graph-store?{urllib.parse.urlencode({'graph': prov.value})}"
+        status, _, body = fetch(target, accept="application/n-triples")
+        assert status == 200 and written in {t.object for t in ox.parse(body, ox.RdfFormat.N_TRIPLES)}
+        status, _, body = fetch(f"{url}/dump.nq")
+        dumped = set(ox.parse(body, ox.RdfFormat.N_QUADS))
+        assert status == 200 and any(q.object == written and q.graph_name == prov for q in dumped)

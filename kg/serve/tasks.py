@@ -139,7 +139,7 @@ def graph_read(store: Store, graph: str | None, accept: str, max_bytes: int) -> 
     media = negotiate(accept, GRAPHS)
     sink = _Capped(max_bytes)
     options = {"prefixes": store.prefixes} if GRAPHS[media] is ox.RdfFormat.TURTLE else {}
-    store.oxigraph.dump(sink, GRAPHS[media], from_graph=node, **options)
+    store.dump(sink, GRAPHS[media], node, options.get("prefixes"))  # literals as written
     return Answer(media, bytes(sink.buffer))
 
 
@@ -276,7 +276,7 @@ def dump(store: Store) -> Iterator[bytes]:
     def write() -> None:
         try:
             with io.BufferedWriter(Chunked(), buffer_size=1 << 16) as out:
-                store.oxigraph.dump(out, ox.RdfFormat.N_QUADS)
+                store.dump(out, ox.RdfFormat.N_QUADS)  # literals as written (kg.literals)
             chunks.put(None)
         except BaseException as error:  # handed to the reader below
             chunks.put(error)
