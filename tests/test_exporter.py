@@ -19,8 +19,9 @@ from kg.errors import CitekgError
 from kg.exporter import FORMATS, context, export
 from kg.loader import load
 from kg.store import Store
+from kg.vocab import XSD
 
-from .conftest import ROOT, assert_same_dataset, graphs_of, rdflib_dataset, store_dataset
+from .conftest import DATA, ROOT, assert_same_dataset, graphs_of, rdflib_dataset, store_dataset
 from .readers import SYNTAXES, rapper_or_serdi, riot
 
 RDFLIB_FORMAT = {
@@ -213,10 +214,13 @@ def exact_quads(nquads: str | bytes) -> set[ox.Quad]:
 def test_pyld_and_jsonld_js_read_the_jsonld_export_exactly(jsonld_js: Path) -> None:
     """Both JSON-LD processors turn the JSON-LD export into the very quads of the N-Quads export,
     lexical forms included: confidences and shares are xsd:decimal in the form the store writes (as
-    xsd:double they came back as "9.0E-1" beside the dump's "0.9")."""
+    xsd:double they came back as "9.0E-1" beside the dump's "0.9"), and OpenCitations' RDF with its
+    literals as written ("...06.000Z")."""
     store = Store(None)
     load(store, ROOT / "examples" / "hub.jsonl")
+    load(store, DATA / "oc-meta.nq")
     expected = exact_quads(exported(store, "nquads"))
+    assert ox.Literal("2021-02-03T04:05:06.000Z", datatype=XSD["dateTime"]) in {q.object for q in expected}
     assert any(
         q.object.datatype.value.endswith("#decimal") for q in expected if isinstance(q.object, ox.Literal)
     )
