@@ -160,10 +160,6 @@ def _term(graph: Graph, subject: URIRef) -> dict[str, Any]:
     }
 
 
-def turtle(triples: Iterable[ox.Triple], prefixes: dict[str, str] | None = None) -> bytes:
-    return ox.serialize(list(triples), format=ox.RdfFormat.TURTLE, prefixes=prefixes or {})
-
-
 def rows(triples: Iterable[ox.Triple]) -> Iterator[tuple[str, str, bool]]:
     """(predicate, object, object is an IRI) for an HTML table."""
     for triple in triples:
