@@ -13,7 +13,7 @@ from typing import IO, Any, Protocol, TypeVar
 import pyoxigraph as ox
 
 from kg.ids import PaperId
-from kg.mapping import Minter
+from kg.iris import Minter
 
 
 class Backend(Protocol):

@@ -8,26 +8,23 @@ import tomllib
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Annotated, Any, NoReturn, TypeVar
+from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import pyoxigraph as ox
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from kg import exporter as exporting
-from kg import hub as hubs
-from kg import importers, linked_data, queries
-from kg.agreement import agreements
+from kg import queries
 from kg.backend import Backend, WritableBackend
 from kg.errors import CitekgError, InvalidInput, QueryError, RecordError
-from kg.loader import drop as drop_graph
-from kg.loader import load as load_file
-from kg.remote import RemoteStore
 from kg.results import ROW_FORMATS, W3C_FORMATS, write_rows
 from kg.stats import sources as loaded_sources
 from kg.stats import store_stats
 from kg.store import DEFAULT_STORE, Store
+
+if TYPE_CHECKING:
+    from kg.hub import HubSummary
 
 T = TypeVar("T")
 app = typer.Typer(
@@ -68,6 +65,8 @@ class Settings:
 
     def open(self) -> WritableBackend:
         if self.values["endpoint"]:
+            from kg.remote import RemoteStore
+
             return RemoteStore(
                 self.values["endpoint"],
                 update_endpoint=self.values["update_endpoint"],
@@ -202,6 +201,8 @@ def load(
     """Load files; each replaces its graph, all or nothing unless --skip-invalid."""
     if graph is not None and len(files) > 1:
         fail(CitekgError("--graph names the graph of one file; load several files without it"))
+
+    from kg.loader import load as load_file
 
     def skipped(error: RecordError) -> None:
         typer.echo(f"{error} (skipped)", err=True)
@@ -348,6 +349,8 @@ def sparql(
     limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 10_000,
 ) -> None:
     """Run an ad-hoc SPARQL query over all graphs (CONSTRUCT and DESCRIBE print Turtle, or --format)."""
+    from kg import exporter as exporting
+
     text = query if query is not None else file.read_text(encoding="utf-8") if file else sys.stdin.read()
     try:
         with ctx.obj.open() as store:
@@ -380,6 +383,8 @@ def _write_rows(result: queries.Result, fmt: str) -> None:
 @app.command()
 def agreement(ctx: typer.Context, output: FormatOption = Output.text) -> None:
     """How far annotators agree on roles: share of equal roles and Cohen's kappa, per pair."""
+    from kg.agreement import agreements
+
     found = using_store(ctx, agreements)
     if output is Output.json:
         emit_json([vars(pair) for pair in found])
@@ -394,6 +399,8 @@ def agreement(ctx: typer.Context, output: FormatOption = Output.text) -> None:
 @app.command()
 def formats(output: FormatOption = Output.text) -> None:
     """The formats kg load reads, each with an example line."""
+    from kg import importers
+
     known = importers.formats().values()
     if output is Output.json:
         emit_json([{"name": f.name, "description": f.description, "example": f.example} for f in known])
@@ -415,6 +422,8 @@ def hub(
     ] = 0.6,
 ) -> None:
     """The hub summary of a paper."""
+    from kg import hub as hubs
+
     try:
         with ctx.obj.open() as store:
             summary = hubs.summary(
@@ -442,6 +451,8 @@ def citing(
     output: FormatOption = Output.text,
 ) -> None:
     """The citing-papers explorer: filter, sort and page the papers that cite a paper."""
+    from kg import hub as hubs
+
     try:
         with ctx.obj.open() as store:
             total, rows = hubs.citing(
@@ -484,9 +495,12 @@ def export(
     ] = False,
 ) -> None:
     """Export the store (or one graph) as linked data."""
+    from kg import exporter as exporting
 
     def write(store: Store, out: IO[bytes]) -> None:
         if void:
+            from kg import linked_data
+
             out.write(
                 ox.serialize(linked_data.void(store), format=ox.RdfFormat.TURTLE, prefixes=store.prefixes)
             )
@@ -585,6 +599,8 @@ def drop(
     graph: Annotated[str, typer.Argument(help="The graph's name or IRI, or the path of the file loaded.")],
 ) -> None:
     """Remove a loaded source graph and what it brought."""
+    from kg.loader import drop as drop_graph
+
     try:
         with ctx.obj.open_writable() as store:
             typer.echo(f"dropped <{drop_graph(store, graph).value}>")
@@ -592,8 +608,10 @@ def drop(
         fail(error)
 
 
-def render_hub(summary: hubs.HubSummary) -> str:
+def render_hub(summary: HubSummary) -> str:
     """The hub summary as a hub page reads: headline, role and polarity summaries, representatives."""
+    from kg import hub as hubs
+
     paper = summary.paper
     ids = ", ".join(f"{scheme}:{value}" for scheme, values in paper.ids.items() for value in values)
     lines = [

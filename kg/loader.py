@@ -36,7 +36,8 @@ from kg import consensus, identity, importers, representatives
 from kg.backend import WritableBackend
 from kg.errors import CitekgError, InvalidInput, RecordError
 from kg.ids import PaperId
-from kg.mapping import A, CitationRef, Mapper, Minter, literal
+from kg.iris import Minter
+from kg.mapping import A, CitationRef, Mapper, literal
 from kg.records import Annotation, Citation, Paper, Raw, Unplaced
 from kg.remote import RemoteStore
 from kg.spool import sorted_lines

@@ -13,27 +13,27 @@ The model (``ontology/citekg.ttl`` says it in full):
   ``dcterms:created``.
 
 Records become text rather than pyoxigraph objects because the store's bulk loader parses N-Quads far
-faster than Python builds terms. Every IRI is minted here, from ids and never from free text, and
+faster than Python builds terms. Every IRI comes from ``kg.iris`` (from ids, never from free text), and
 every literal goes through ``literal`` so the lines are always valid N-Quads.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import pyoxigraph as ox
 from pyoxigraph import NamedNode
 
-from kg.errors import InvalidSetting
 from kg.ids import PaperId
-from kg.records import Annotation, Annotator, Author, Citation, Paper
+from kg.iris import Minter
+
+if TYPE_CHECKING:  # the models cost pydantic's import; mapping needs only their fields
+    from kg.records import Annotation, Author, Citation, Paper
 from kg.vocab import (
     CITO,
     CKG,
@@ -51,23 +51,10 @@ from kg.vocab import (
     RDF,
     RDFS,
     XSD,
+    AnnotatorKind,
     Polarity,
     Role,
 )
-
-DEFAULT_BASE = "https://w3id.org/citekg/data/"
-PART = "#as-published"  # how the graphs that keep a source file's own triples are named (Minter.part_graph)
-
-
-def is_part(graph: str) -> bool:
-    """Whether a graph keeps a source file's own triples (a part of its source graph)."""
-    return PART in graph
-
-
-def parts_of(source: str, graphs: Iterable[str]) -> list[str]:
-    """The parts of a source graph among these graphs."""
-    return [graph for graph in graphs if graph.startswith(source + PART)]
-
 
 _SCHEME_IRI = {
     "doi": DATACITE["doi"],
@@ -160,24 +147,6 @@ def literal(text: str, datatype: NamedNode | None = None) -> str:
     return f'"{escaped}"^^<{datatype.value}>' if datatype is not None else f'"{escaped}"'
 
 
-_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")  # an IRI's scheme (a path has none)
-
-
-def check_base(base: str) -> str:
-    """The base, if citekg can mint under it: an absolute IRI that ends in / or #."""
-    try:
-        ox.NamedNode(base)
-    except ValueError as error:
-        raise InvalidSetting(f"the IRI base <{base}> is not a valid IRI: {error}") from None
-    if not _ABSOLUTE.match(base):
-        raise InvalidSetting(f"the IRI base <{base}> is not absolute; give one such as {DEFAULT_BASE}")
-    if not base.endswith(("/", "#")):
-        raise InvalidSetting(
-            f"the IRI base <{base}> must end in / or #: every IRI citekg mints is the base and a path"
-        )
-    return base
-
-
 def decimal(value: float, places: int = 12) -> str:
     """A share or a confidence as an ``xsd:decimal``, always with a decimal point: Virtuoso's SPARQL
     reads ``"1"^^xsd:decimal`` as an integer. (Stores write decimals back in their own canonical form,
@@ -189,76 +158,6 @@ def decimal(value: float, places: int = 12) -> str:
     """
     text = format(Decimal(repr(round(value, places))).normalize(), "f")
     return text if "." in text else f"{int(text)}.0"
-
-
-def _hash(*parts: object) -> str:
-    return hashlib.sha1("\x1f".join(map(str, parts)).encode()).hexdigest()[:24]
-
-
-class Minter:
-    """Mints citekg's IRIs under one base, deterministically from ids.
-
-    >>> Minter("http://example.org/kg").base  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    kg.errors.InvalidSetting: the IRI base <http://example.org/kg> must end in / or #: every IRI ...
-    """
-
-    def __init__(self, base: str = DEFAULT_BASE) -> None:
-        self.base = check_base(base)
-
-    def paper(self, paper_id: PaperId) -> str:
-        return f"{self.base}paper/{paper_id.scheme}/{quote(paper_id.value, safe='/')}"
-
-    def identifier(self, scheme: str, value: str) -> str:
-        return f"{self.base}id/{scheme}/{quote(value, safe='/')}"
-
-    def citation(self, citing_iri: str, cited_iri: str) -> str:
-        return f"{self.base}citation/{_hash(citing_iri, cited_iri)}"
-
-    def author(self, paper: str, position: int, name: str, orcid: str | None = None) -> str:
-        """An author: by ORCID where there is one, else by the paper, the place in its author list
-        and the name (``identity`` mints it again when the paper's IRI changes)."""
-        if orcid:
-            return f"{self.base}agent/orcid/{orcid}"
-        return f"{self.base}agent/{_hash(paper, position, name)}"
-
-    def role(self, graph: str, paper: str, position: int) -> str:
-        """The author role at ``position`` (from 0) in a paper's author list, as one source gives it."""
-        return f"{self.base}role/{_hash(graph, paper, position)}"
-
-    def annotator(self, annotator_id: str) -> str:
-        return f"{self.base}annotator/{quote(annotator_id, safe='')}"
-
-    def graph(self, name: str) -> str:
-        """A source graph: a name (a file's path, say) is minted under the base, an absolute IRI is
-        kept, and ``consensus`` and ``aliases`` name citekg's own graphs."""
-        if name in ("consensus", "aliases"):
-            return self.consensus_graph if name == "consensus" else self.aliases_graph
-        if _ABSOLUTE.match(name):
-            return name
-        return self.source_graph(name)
-
-    def source_graph(self, name: str) -> str:
-        """The graph of a source named ``name`` (a file's path, say), always under the base."""
-        return f"{self.base}graph/{quote(name, safe='/')}"
-
-    def part_graph(self, source: str, published_in: str | None) -> str:
-        """The graph that keeps, as the file has them, the triples a source file put in its default
-        graph (``published_in`` None) or in its graph ``published_in``: named after the source graph,
-        past a ``#`` that no source graph minted here holds, so that its parts are found by name."""
-        part = source + PART
-        return part if published_in is None else f"{part}:{quote(published_in, safe='')}"
-
-    @property
-    def aliases_graph(self) -> str:
-        """The IRIs citekg once minted for papers and citations that turned out to be others, each
-        ``owl:sameAs`` the one that names it now (``identity``): a published IRI never goes away."""
-        return f"{self.base}aliases"
-
-    @property
-    def consensus_graph(self) -> str:
-        """citekg's own graph, outside ``graph/`` so that no source can be named like it."""
-        return f"{self.base}consensus"
 
 
 @dataclass(frozen=True)
@@ -310,11 +209,11 @@ class Mapper:
 
     def map(self, record: Paper | Citation | Annotation) -> Mapped:
         """The record's quads, and the citation it names (for the consensus), if any."""
-        if isinstance(record, Paper):
+        if record.type == "paper":
             iri = self._paper_node(record)
             return Mapped("".join(self._paper(iri, record)), paper=iri)
         citation, quads = self._citation_quads(record.citing, record.cited)
-        if isinstance(record, Citation):
+        if record.type == "citation":
             return Mapped("".join(quads) + "".join(self._citation(citation.iri, record)), citation)
         annotation = self.annotation_iri(record)
         more = "".join(self._annotation(citation.iri, annotation, record))
@@ -460,12 +359,14 @@ class Mapper:
             record.created,
             record.rationale,
         )
-        return f"{self.minter.base}annotation/{_hash(self.graph_name, *parts)}"
+        return self.minter.annotation(self.graph_name, *parts)
 
     def _annotation(self, iri: str, annotation_iri: str, record: Annotation) -> Iterator[str]:
         citation = f"<{iri}>"
-        annotator = record.annotator or Annotator(id=self.source)
-        agent = f"<{self.minter.annotator(annotator.id)}>"
+        annotator_id, kind = self.source, AnnotatorKind.MODEL  # an annotation that names no annotator
+        if record.annotator is not None:
+            annotator_id, kind = record.annotator.id, record.annotator.kind
+        agent = f"<{self.minter.annotator(annotator_id)}>"
         annotation = f"<{annotation_iri}>"
         g = self.graph
         yield f"{annotation} {A} {_T['Annotation']} {g} .\n"
@@ -490,5 +391,5 @@ class Mapper:
             yield f"{body} {_T['value']} {literal(record.rationale)} {g} .\n"
         if agent not in self._annotators:
             self._annotators.add(agent)
-            yield f"{agent} {A} {_iri(annotator.kind.iri)} {g} .\n"
-            yield f"{agent} {_T['label']} {literal(annotator.id)} {g} .\n"
+            yield f"{agent} {A} {_iri(kind.iri)} {g} .\n"
+            yield f"{agent} {_T['label']} {literal(annotator_id)} {g} .\n"

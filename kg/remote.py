@@ -44,7 +44,7 @@ from kg import literals
 from kg.backend import solutions
 from kg.errors import CitekgError, QueryError
 from kg.ids import PaperId
-from kg.mapping import DEFAULT_BASE, Minter, is_part, parts_of
+from kg.iris import DEFAULT_BASE, Minter, is_part, parts_of
 from kg.vocab import CITO, DATACITE, PREFIXES, PROV, RDF, VOID, XSD
 
 USER_AGENT = f"citekg/{version('citekg')} (SPARQLWrapper)"

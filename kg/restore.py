@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from kg import literals
 from kg.errors import CitekgError
-from kg.mapping import check_base, is_part
+from kg.iris import check_base, is_part
 from kg.stats import Stats, store_stats
 from kg.store import Store
 

@@ -26,7 +26,7 @@ import pyoxigraph as ox
 from kg import literals
 from kg.errors import CitekgError, StoreBusy
 from kg.ids import PaperId
-from kg.mapping import DEFAULT_BASE, Minter, check_base, is_part, parts_of
+from kg.iris import DEFAULT_BASE, Minter, check_base, is_part, parts_of
 from kg.vocab import DATACITE, PREFIXES
 
 DEFAULT_STORE = "citekg.store"

@@ -19,7 +19,7 @@ from rdflib.namespace import SH
 
 from kg.backend import Backend
 from kg.errors import CitekgError
-from kg.mapping import is_part
+from kg.iris import is_part
 from kg.resources import folder
 
 

@@ -1,5 +1,8 @@
 """The public API is named once, in kg/__init__.py; this pins it so a change to it is deliberate."""
 
+import subprocess
+import sys
+
 import kg
 
 
@@ -22,6 +25,7 @@ def test_public_api() -> None:
         "Store",
         "StoreBusy",
         "UnknownPaper",
+        "Validation",
         "citing",
         "drop",
         "export",
@@ -32,9 +36,18 @@ def test_public_api() -> None:
         "run_query",
         "sources",
         "store_stats",
+        "validate",
     ]
     for name in kg.__all__:
         assert getattr(kg, name) is not None
+
+
+def test_importing_kg_imports_only_what_is_used() -> None:
+    """``import kg`` is cheap (each name is imported when first used): neither pydantic nor rdflib
+    comes with it, and the hub needs neither."""
+    probe = "import sys, kg; kg.hub_summary; print(sorted({'pydantic', 'rdflib'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_the_library_does_what_the_readme_says(tmp_path) -> None:

@@ -7,8 +7,8 @@ import pyoxigraph as ox
 import pytest
 
 from kg.errors import CitekgError, InvalidInput, RecordError
+from kg.iris import Minter
 from kg.loader import drop, graph_name_for, load
-from kg.mapping import Minter
 from kg.store import Store
 from kg.vocab import CITO, RDF
 

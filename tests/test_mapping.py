@@ -8,8 +8,9 @@ from typer.testing import CliRunner
 from kg.cli import app
 from kg.errors import InvalidSetting
 from kg.ids import parse_id
+from kg.iris import Minter
 from kg.loader import load
-from kg.mapping import Mapper, Minter, literal
+from kg.mapping import Mapper, literal
 from kg.records import parse_record
 from kg.store import Store
 from kg.vocab import PROV

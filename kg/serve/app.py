@@ -16,7 +16,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 
-from kg.mapping import Minter
+from kg.iris import Minter
 from kg.serve import problems
 from kg.serve.engine import Engine
 from kg.serve.limits import REQUEST_DEADLINE, Deadline, PublicHeaders
