@@ -36,7 +36,7 @@ from typing import IO, Generic, TypeVar
 
 import pyoxigraph as ox
 
-from kg import representatives
+from kg import explorer, representatives
 from kg.backend import WritableBackend, batched, solutions
 from kg.mapping import A, CitationRef, decimal, literal
 from kg.representatives import ranked_row
@@ -165,7 +165,14 @@ def write_new(judgements: Path, out: IO[str], graph: ox.NamedNode, ranked: IO[st
         role, polarity = decide(found.values(), Role), decide(found.values(), Polarity)
         out.writelines(consensus_quads(citation, citing, cited, role, polarity, graph))
         ranked.write(
-            ranked_row(citation, citing, cited, role.label.iri.value if role else "", *_strength(role))
+            ranked_row(
+                citation,
+                citing,
+                cited,
+                role.label.iri.value if role else "",
+                *_strength(role),
+                polarity.label.iri.value if polarity else "",
+            )
         )
 
 
@@ -197,6 +204,8 @@ def _stale(store: WritableBackend, citations: list[ox.NamedNode], graph: ox.Name
     ]
     citing = {q.subject: q.object for q in stale if q.predicate == CITO["hasCitingEntity"]}
     cited = {q.subject: q.object for q in stale if q.predicate == CITO["hasCitedEntity"]}
+    rows = [q for q in stale if q.predicate == explorer.ENTRY and q.subject in cited]
+    stale.extend(ox.Quad(cited[q.subject], explorer.ENTRY, q.object, graph) for q in rows)  # the hub's copy
     pairs = sorted({(citing[c], cited[c]) for c in citing.keys() & cited.keys()}, key=str)
     if pairs:
         rows = " ".join(f"({a} {b})" for a, b in pairs)
@@ -243,15 +252,24 @@ def _recomputed(store: WritableBackend, citations: list[ox.NamedNode], graph: ox
     return out
 
 
-# --- one publication year per paper -------------------------------------------------------------------
+# --- one year and title per paper -----------------------------------------------------------------------
 
-_YEARS = """
-DELETE {{ GRAPH {consensus} {{ ?paper fabio:hasPublicationYear ?chosen }} }}
-WHERE {{ {papers} GRAPH {consensus} {{ ?paper fabio:hasPublicationYear ?chosen }} }} ;
+# The year and the title citekg shows for a paper, stated once in the consensus graph: the earliest year
+# and the first title in code-point order that any source states.
+_DESCRIPTIONS = """
+DELETE {{ GRAPH {consensus} {{ ?paper ?described ?chosen }} }}
+WHERE {{ {papers} VALUES ?described {{ fabio:hasPublicationYear dcterms:title }}
+  GRAPH {consensus} {{ ?paper ?described ?chosen }} }} ;
 INSERT {{ GRAPH {consensus} {{ ?paper fabio:hasPublicationYear ?year }} }}
 WHERE {{
   SELECT ?paper (STRDT(MIN(STR(?stated)), xsd:gYear) AS ?year) WHERE {{
     {papers} GRAPH ?g {{ ?paper fabio:hasPublicationYear ?stated }} FILTER(?g != {consensus})
+  }} GROUP BY ?paper
+}} ;
+INSERT {{ GRAPH {consensus} {{ ?paper dcterms:title ?title }} }}
+WHERE {{
+  SELECT ?paper (MIN(STR(?stated)) AS ?title) WHERE {{
+    {papers} GRAPH ?g {{ ?paper dcterms:title ?stated }} FILTER(?g != {consensus})
   }} GROUP BY ?paper
 }}
 """
@@ -274,20 +292,19 @@ def one_value_each(store: WritableBackend, graph: ox.NamedNode) -> None:
     )
 
 
-def refresh_years(
+def refresh_descriptions(
     store: WritableBackend, graph: ox.NamedNode | None = None, papers: Iterable[ox.NamedNode] = ()
 ) -> None:
-    """State in the consensus graph the one publication year citekg shows for each paper of a source
-    graph (or each of ``papers``): the earliest any source states. Queries read it there, so a paper
-    whose sources disagree is counted in one year."""
+    """State in the consensus graph the one year and title citekg shows for each paper of a source
+    graph (or each of ``papers``). Queries and the explorer read them there, so a paper whose sources
+    disagree is counted in one year and sorted under one title."""
     consensus = store.consensus_graph
     if graph is not None:
-        store.update(
-            _YEARS.format(consensus=consensus, papers=f"GRAPH {graph} {{ ?paper a fabio:Expression }}")
-        )
+        typed = f"GRAPH {graph} {{ ?paper a fabio:Expression }}"
+        store.update(_DESCRIPTIONS.format(consensus=consensus, papers=typed))
     for batch in batched(papers):
         values = "VALUES ?paper { " + " ".join(str(paper) for paper in set(batch)) + " }"
-        store.update(_YEARS.format(consensus=consensus, papers=values))
+        store.update(_DESCRIPTIONS.format(consensus=consensus, papers=values))
 
 
 def rebuild(store: WritableBackend) -> None:
@@ -295,7 +312,8 @@ def rebuild(store: WritableBackend) -> None:
     store.remove_graph(store.consensus_graph)
     for graph in store.source_graphs():
         refresh(store, citations_in(store, graph))
-        refresh_years(store, graph)
+        refresh_descriptions(store, graph)
+    explorer.rebuild(store)
     representatives.refresh(store, representatives.cited_papers(store))
     describe_itself(store)
 

@@ -6,19 +6,29 @@ Every number comes from the saved queries ``paper``, ``paper-ids``, ``hub-distri
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
-from kg import queries
+from kg import explorer, queries
 from kg.backend import Backend
 from kg.consensus import POLARITY_EDGE
-from kg.errors import CitekgError, UnknownPaper
+from kg.errors import CitekgError, QueryError, UnknownPaper
 from kg.ids import SCHEME_RANK, parse_id
 from kg.representatives import MAX_SHOWN
-from kg.vocab import CITO, POLARITY_BY_IRI, ROLE_BY_IRI, Polarity, Role
+from kg.vocab import (
+    CITO,
+    CKG,
+    POLARITY_BY_IRI,
+    POLARITY_SYNONYMS,
+    ROLE_BY_IRI,
+    ROLE_SYNONYMS,
+    Polarity,
+    Role,
+)
 
 DOMINANT_SHARE = 0.6
 CITES = CITO["cites"].value
@@ -179,25 +189,44 @@ def citing(
     page: int = 1,
     page_size: int = 20,
 ) -> tuple[int, list[CitingPaper]]:
-    """One page of the citing-papers explorer, and the number of rows on all pages."""
+    """One page of the citing-papers explorer, and the number of rows on all pages: the rows the
+    consensus graph keeps for the paper (``kg.explorer``), filtered and sorted, and the one-line
+    summaries of the page's papers. ``role`` or ``polarity`` ``"unclassified"`` keeps the citations
+    without one."""
     if page < 1 or page_size < 1:
         raise CitekgError("page and page size start at 1")
-    params = {
-        "paper": _node(store, paper),
-        "role": role,
-        "polarity": polarity,
-        "from_year": from_year,
-        "to_year": to_year,
-        "sort": sort,
-    }
-    result = queries.run_query(
-        store,
-        "hub-citing",
-        {k: v for k, v in params.items() if v is not None},
-        offset=(page - 1) * page_size,
-        limit=page_size,
-    )
-    return result.total, [_citing_paper(row, "primary_role", "primary_polarity") for row in result.rows]
+    try:
+        rows = explorer.page(
+            explorer.rows(store, _node(store, paper)),
+            role=_label("role", role, ROLE_SYNONYMS),
+            polarity=_label("polarity", polarity, POLARITY_SYNONYMS),
+            from_year=from_year,
+            to_year=to_year,
+            sort=sort,
+        )
+    except ValueError as error:
+        raise CitekgError(str(error)) from None
+    shown = rows[(page - 1) * page_size : page * page_size]
+    return len(rows), [
+        CitingPaper(row.citing, row.title, row.year, _summary(store, row.citing), row.role, row.polarity)
+        for row in shown
+    ]
+
+
+def _label(kind: str, text: str | None, synonyms: Mapping[str, Role | Polarity]) -> str | None:
+    """A role or polarity filter as the explorer's rows name it, from any label the loader accepts."""
+    if text is None or text == explorer.UNCLASSIFIED:
+        return text
+    label = synonyms.get(text.lower())
+    if label is None:
+        raise QueryError(f"hub-citing: parameter {kind} ({kind}): unknown {kind} {text!r}")
+    return label.value
+
+
+def _summary(store: Backend, paper: str) -> str | None:
+    """A paper's one-line summary: the first in code-point order, where sources give several."""
+    found = store.quads_for_pattern(ox.NamedNode(paper), CKG["summary"], None)
+    return min((quad.object.value for quad in found), default=None)
 
 
 def _node(store: Backend, paper: str) -> ox.NamedNode:

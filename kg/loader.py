@@ -27,12 +27,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import IO
 
 import pyoxigraph as ox
 
-from kg import consensus, identity, importers, representatives
+from kg import consensus, explorer, identity, importers, representatives
 from kg.backend import WritableBackend
 from kg.errors import CitekgError, InvalidInput, RecordError
 from kg.ids import PaperId
@@ -313,6 +314,8 @@ def _map(
                 representatives.write_new(
                     scratch.described, scratch.ranked, quads, store.consensus_graph, scratch.folder
                 )
+            with report.timed("explorer rows"):
+                explorer.write_new(scratch.described, scratch.ranked, quads, store.consensus_graph)
     return _Plan(report, links_ids, from_file)
 
 
@@ -550,8 +553,22 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
             with spool.open(encoding="utf-8") as lines:
                 consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in lines))
         consensus.refresh(store, renamed)
-    with report.timed("publication years"):
-        consensus.refresh_years(store, graph, _unique_papers(scratch.touched) if report.replaced else ())
+
+    def removed_papers() -> Iterator[ox.NamedNode]:  # those of the graph's previous version, if any
+        return _unique_papers(scratch.touched) if report.replaced else iter(())
+
+    with report.timed("years and titles"):
+        consensus.refresh_descriptions(store, graph, removed_papers())
+    if not plan.from_file:  # (into an empty store, the rows came from the file's own spools)
+        with report.timed("explorer rows"):
+            changed = [scratch.shared, scratch.previous]
+            explorer.refresh(
+                store, chain(consensus.citations_in(store, graph), renamed, *map(_iris, changed))
+            )
+            papers = (
+                q.subject for q in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph)
+            )
+            explorer.refresh_citing(store, chain(papers, removed_papers()))
     if not plan.from_file:
         with report.timed("representatives"):
             with scratch.touched.open("a", encoding="utf-8") as touched:
@@ -585,6 +602,12 @@ def _objects_in(
             yield quad.object.value + "\n"
 
     return objects
+
+
+def _iris(spool: Path) -> Iterator[ox.NamedNode]:
+    """The IRIs of a spool, a line each."""
+    with spool.open(encoding="utf-8") as lines:
+        yield from (ox.NamedNode(line.rstrip("\n")) for line in lines)
 
 
 def _unique_papers(touched: Path) -> Iterator[ox.NamedNode]:
@@ -628,7 +651,9 @@ def drop(store: WritableBackend, graph: str) -> ox.NamedNode:
             _remove(store, graph_iri, papers, previous)
         with previous.open(encoding="utf-8") as lines:
             consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in lines))
-        consensus.refresh_years(store, papers=_unique_papers(touched))
+        consensus.refresh_descriptions(store, papers=_unique_papers(touched))
+        explorer.refresh(store, _iris(previous))
+        explorer.refresh_citing(store, _unique_papers(touched))
         representatives.refresh(store, _unique_papers(touched))
     consensus.describe_itself(store)
     store.unmark_loading(graph_iri)

@@ -17,6 +17,7 @@ any other change re-ranks the cited papers it touched from the store (``refresh`
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
@@ -82,13 +83,30 @@ def representative_quads(paper: str, kept: list[tuple[int, Candidate]], graph: o
 
 
 def described_row(paper: str, year: int | None, title: str | None, summary: bool) -> str:
-    """A spool line for a paper record: what ranking the citations it makes needs of it."""
-    return f"{paper}\t{'' if year is None else year}\t{_flat(title or '')}\t{int(summary)}\n"
+    """A spool line for a paper record: what ranking the citations it makes, and their explorer rows,
+    need of it (the title as a JSON string, which holds no tab or line break)."""
+    return f"{paper}\t{'' if year is None else year}\t{json.dumps(title or '')}\t{int(summary)}\n"
 
 
-def ranked_row(citation: str, citing: str, cited: str, role: str, human: bool, support: float) -> str:
+def descriptions(lines: Iterator[str], *, summarised_only: bool = False) -> Iterator[tuple[str, str, str]]:
+    """One description per paper (or per paper with a summary) from sorted spool lines: the earliest
+    year and the first title, as the consensus graph states them (``consensus.refresh_descriptions``);
+    the title as a JSON string."""
+    rows = (line.rstrip("\n").split("\t") for line in lines)
+    for paper, group in groupby(rows, key=lambda row: row[0]):
+        found = list(group)
+        if summarised_only and not any(summary == "1" for *_, summary in found):
+            continue
+        years = [int(year) for _, year, _, _ in found if year]
+        titles = [json.loads(title) for _, _, title, _ in found if title != '""']
+        yield paper, str(min(years)) if years else "", json.dumps(min(titles, default=""))
+
+
+def ranked_row(
+    citation: str, citing: str, cited: str, role: str, human: bool, support: float, polarity: str
+) -> str:
     """A spool line for a citation and its consensus."""
-    return f"{citing}\t{cited}\t{citation}\t{role}\t{int(human)}\t{support!r}\n"
+    return f"{citing}\t{cited}\t{citation}\t{role}\t{int(human)}\t{support!r}\t{polarity}\n"
 
 
 def write_new(described: Path, ranked: Path, out: IO[str], graph: ox.NamedNode, scratch: Path) -> None:
@@ -96,10 +114,10 @@ def write_new(described: Path, ranked: Path, out: IO[str], graph: ox.NamedNode, 
     the description of its citing paper (papers without a summary have none), sorted on disk."""
     joined = scratch / "candidates.tsv"
     with joined.open("w", encoding="utf-8") as candidates:
-        papers = _descriptions(sorted_lines(described))
+        papers = descriptions(sorted_lines(described), summarised_only=True)
         paper = next(papers, None)
         for line in sorted_lines(ranked):
-            citing, cited, citation, role, human, support = line.rstrip("\n").split("\t")
+            citing, cited, citation, role, human, support, _ = line.rstrip("\n").split("\t")
             while paper is not None and paper[0] < citing:
                 paper = next(papers, None)
             if paper is None or paper[0] != citing:
@@ -109,31 +127,14 @@ def write_new(described: Path, ranked: Path, out: IO[str], graph: ox.NamedNode, 
     rows = (line.rstrip("\n").split("\t") for line in sorted_lines(joined))
     for cited, group in groupby(rows, key=lambda row: row[0]):
         kept = choose(
-            Candidate(citation, citing, role, human == "1", float(support), _year(year), title)
+            Candidate(citation, citing, role, human == "1", float(support), _year(year), json.loads(title))
             for _, citation, citing, role, human, support, year, title in group
         )
         out.writelines(representative_quads(cited, kept, graph))
 
 
-def _descriptions(lines: Iterator[str]) -> Iterator[tuple[str, str, str]]:
-    """One description per paper with a summary, from sorted spool lines: the latest year and the
-    first title, as ``refresh`` reads them from the store."""
-    rows = (line.rstrip("\n").split("\t") for line in lines)
-    for paper, group in groupby(rows, key=lambda row: row[0]):
-        found = list(group)
-        if not any(summary == "1" for *_, summary in found):
-            continue
-        years = [int(year) for _, year, _, _ in found if year]
-        titles = [title for _, _, title, _ in found if title]
-        yield paper, str(max(years)) if years else "", min(titles, default="")
-
-
 def _year(text: str) -> int | None:
     return int(text) if text else None
-
-
-def _flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 # --- any other change: from the store ------------------------------------------------------------------
@@ -177,8 +178,8 @@ def _stored_candidates(store: WritableBackend, paper: ox.NamedNode) -> Iterator[
             role=first["role"] or "",
             human=bool(first["human"]),
             support=float(first["support"] or 0.0),
-            year=max(years) if years else None,
-            title=min((_flat(row["title"]) for row in found if row["title"]), default=""),
+            year=min(years) if years else None,
+            title=min((row["title"] for row in found if row["title"]), default=""),
         )
 
 
