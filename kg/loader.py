@@ -565,10 +565,8 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
             explorer.refresh(
                 store, chain(consensus.citations_in(store, graph), renamed, *map(_iris, changed))
             )
-            papers = (
-                q.subject for q in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph)
-            )
-            explorer.refresh_citing(store, chain(papers, removed_papers()))
+            described = (ox.NamedNode(line.partition("\t")[0]) for line in sorted_lines(scratch.described))
+            explorer.refresh_citing(store, chain(described, removed_papers()))  # years and titles
     if not plan.from_file:
         with report.timed("representatives"):
             with scratch.touched.open("a", encoding="utf-8") as touched:
