@@ -45,7 +45,9 @@ def explore(store: Store, paper: str, repeats: int) -> dict[str, object]:
             total, _ = hub.citing(store, paper, sort=sort, **filters)  # type: ignore[arg-type]
             for page in sorted({1, max(1, total // 40)}):
                 ms = measure.repeated_ms(
-                    lambda: hub.citing(store, paper, sort=sort, page=page, **filters),  # type: ignore[arg-type]
+                    lambda sort=sort, page=page, filters=filters: hub.citing(  # type: ignore[misc]
+                        store, paper, sort=sort, page=page, **filters
+                    ),
                     repeats,
                 )["median"]
                 pages[f"{sort} {name} page {page}/{max(1, -(-total // 20))}"] = {

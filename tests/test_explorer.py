@@ -81,7 +81,7 @@ def test_rows_stay_those_of_the_saved_query_through_every_change(tmp_path: Path)
     load(store, EXAMPLE)  # into an empty store: rows written from the file's own spools
     assert_as_the_saved_query(store)
     disagreeing = [  # another source's year and title for citing papers of the example, and a review
-        json.dumps({"type": "paper", "id": "doi:10.5555/example.citer01", "title": "aardvark first", "year": 1999}),
+        json.dumps({"type": "paper", "id": "doi:10.5555/example.citer01", "title": "aardvark", "year": 1999}),
         json.dumps(
             {
                 "type": "annotation",
