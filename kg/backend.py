@@ -5,7 +5,7 @@ and the exports take a ``Backend``; loads, drops and the consensus take a ``Writ
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Protocol, TypeVar
@@ -79,7 +79,7 @@ class WritableBackend(Backend, Protocol):
 
     def remove(self, quads: Iterable[ox.Quad]) -> None: ...
 
-    def bulk_load_nquads(self, path: Path) -> None: ...
+    def bulk_load_nquads(self, path: Path, on_read: Callable[[int], None] | None = None) -> None: ...
 
     def remove_graph(self, graph: ox.NamedNode) -> None: ...
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import tomllib
 from collections.abc import Callable
 from enum import StrEnum
@@ -13,7 +14,15 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import pyoxigraph as ox
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import Progress as RichProgress
 
 from kg import queries
 from kg.backend import Backend, WritableBackend
@@ -197,12 +206,14 @@ def load(
         bool, typer.Option(help="Replace a graph loaded before (--no-replace refuses).")
     ] = True,
     report_as: Annotated[Output, typer.Option("--report", help="text, or json for programs.")] = Output.text,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display, no summary.")] = False,
 ) -> None:
     """Load files; each replaces its graph, all or nothing unless --skip-invalid."""
     if graph is not None and len(files) > 1:
         fail(CitekgError("--graph names the graph of one file; load several files without it"))
 
     from kg.loader import load as load_file
+    from kg.remote import RemoteStore
 
     def skipped(error: RecordError) -> None:
         typer.echo(f"{error} (skipped)", err=True)
@@ -210,34 +221,29 @@ def load(
     try:
         with ctx.obj.open_writable() as store:
             for file in files:
-                with Progress(
-                    SpinnerColumn(),
-                    TextColumn("{task.description}"),
-                    TimeElapsedColumn(),
-                    console=stderr,
-                    transient=True,
-                    disable=not stderr.is_terminal,
-                ) as progress:
-                    task = progress.add_task(f"reading {file}", total=None)
-
-                    def advance(count: int, file: Path = file, task: Any = task) -> None:
-                        progress.update(task, description=f"reading {file}: {count:,} records")
-
-                    report = load_file(
-                        store,
-                        file,
-                        graph,
-                        fmt=fmt,
-                        paper=paper,
-                        replace=replace,
-                        skip_invalid=skip_invalid,
-                        on_skip=skipped,
-                        progress=advance,
-                    )
+                started = time.perf_counter()
+                try:
+                    with LoadDisplay(file, quiet) as display:
+                        report = load_file(
+                            store,
+                            file,
+                            graph,
+                            fmt=fmt,
+                            paper=paper,
+                            replace=replace,
+                            skip_invalid=skip_invalid,
+                            on_skip=skipped,
+                            progress=display if display.shown else None,
+                        )
+                except KeyboardInterrupt:
+                    kept = "its work is kept: run the same load again to finish it"
+                    done = kept if isinstance(store, RemoteStore) else "nothing was changed"
+                    typer.echo(f"interrupted: {file} was not loaded; {done}", err=True)
+                    raise typer.Exit(130) from None
                 if report_as is Output.json:
                     emit_json(report.to_json())
-                else:
-                    typer.echo(report.summary())
+                elif not quiet:
+                    typer.echo(f"{report.summary()} in {time.perf_counter() - started:.1f} s")
                 if timings:
                     typer.echo(json.dumps(report.seconds), err=True)
     except InvalidInput as error:
@@ -251,6 +257,53 @@ def load(
         raise typer.Exit(error.exit_code) from None
     except CitekgError as error:
         fail(error)
+
+
+# A load's phases as shares of its time (10^5 native citations, bench/RESULTS.md): reading and mapping
+# the file about a quarter, the store's bulk load well over half, the other phases (consensus,
+# representatives, explorer rows, merging papers, ...) two parts each. One bar moves through them all.
+SHARES = {"map": 25.0, "bulk load": 60.0}
+OTHER_SHARE = 2.0
+
+
+class LoadDisplay:
+    """One progress bar for one file's load, with the phase under way, the elapsed time and an ETA
+    (on stderr, only on a terminal, and not with --quiet)."""
+
+    def __init__(self, file: Path, quiet: bool) -> None:
+        self.file = file
+        self.bar = RichProgress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=stderr,
+            transient=True,
+            disable=quiet or not stderr.is_terminal,
+        )
+        self.shown = not self.bar.disable  # counting bytes costs a little: only for a display
+        self.task = self.bar.add_task(str(file), total=100)
+        self.start, self.share, self.total, self.done = 0.0, 0.0, 0, 0
+
+    def __enter__(self) -> LoadDisplay:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
+
+    def phase(self, name: str, total: int | None = None) -> None:
+        self.start = min(self.start + self.share, 99.0)
+        self.share, self.total, self.done = SHARES.get(name, OTHER_SHARE), total or 0, 0
+        self.bar.update(self.task, description=f"{self.file}: {name}", completed=self.start)
+
+    def advance(self, done: int) -> None:
+        self.done += done
+        if self.total:
+            fraction = min(self.done / self.total, 1.0)
+            self.bar.update(self.task, completed=min(self.start + self.share * fraction, 99.0))
 
 
 query_app = typer.Typer(help="Saved queries: list, show and run them by name.", no_args_is_help=True)

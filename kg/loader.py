@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
-from typing import IO
+from typing import IO, Protocol
 
 import pyoxigraph as ox
 
@@ -47,7 +47,14 @@ from kg.vocab import CITO, DCTERMS, FABIO, OA, PROV, RDF, VOID, XSD, AnnotatorKi
 
 _REPORTED_ERRORS = 1000
 
-Progress = Callable[[int], None]
+
+class Progress(Protocol):
+    """What a load tells as it goes: each phase as it starts, with its size in bytes when it has one
+    (reading the file; the store's bulk load of the quads), and the bytes done of it."""
+
+    def phase(self, name: str, total: int | None = None) -> None: ...
+
+    def advance(self, done: int) -> None: ...
 
 
 @dataclass
@@ -63,7 +70,7 @@ class LoadReport:
     seconds: dict[str, float] = field(default_factory=dict)
 
     resumed: bool = False  # finished a remote load that an earlier run began
-    # by phase, for the curious and the benchmarks
+    progress: Progress | None = field(default=None, repr=False, compare=False)  # told of each phase
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -79,7 +86,10 @@ class LoadReport:
         }
 
     @contextmanager
-    def timed(self, phase: str) -> Iterator[None]:
+    def timed(self, phase: str, total: int | None = None) -> Iterator[None]:
+        """Time a phase (``seconds``, for the curious and the benchmarks), and say it has begun."""
+        if self.progress is not None:
+            self.progress.phase(phase, total)
         start = time.perf_counter()
         yield
         self.seconds[phase] = round(time.perf_counter() - start, 2)
@@ -165,9 +175,10 @@ def load(
             plan.save(scratch.plan)
         else:
             plan.report.resumed = True
+            plan.report.progress = progress
         try:
             _apply(store, graph_iri, scratch, plan)
-        except Exception as error:
+        except BaseException as error:  # Ctrl-C included: the embedded store is left as it was
             if isinstance(store, Store):
                 try:
                     store.recover()  # undo now what the store's next opening would undo
@@ -282,9 +293,9 @@ def _map(
 ) -> _Plan:
     """Read, check and map the file, and derive what the store will need of it, into the scratch files;
     the store is only read."""
-    report = LoadReport(str(source), graph_iri.value)
+    report = LoadReport(str(source), graph_iri.value, progress=progress)
     empty = store.is_empty()
-    with report.timed("map"):
+    with report.timed("map", source.stat().st_size), importers.counting_reads(_advance(progress)):
         errors, links_ids = _map_file(
             store,
             name,
@@ -294,7 +305,6 @@ def _map(
             report,
             skip_invalid,
             on_skip,
-            progress,
         )
     if errors:
         raise InvalidInput(errors)
@@ -375,7 +385,6 @@ def _map_file(
     report: LoadReport,
     skip_invalid: bool,
     on_skip: Callable[[RecordError], None] | None,
-    progress: Progress | None,
 ) -> tuple[list[RecordError], bool]:
     """Validate and map the file into the scratch files; return the errors, and whether any record
     linked several ids of one paper (only then can papers need merging).
@@ -387,7 +396,7 @@ def _map_file(
     mapper = Mapper(store.minter, graph.value, known.get, source=name)
     write_quads, write_judgement, write_shared, write_described, write_touched = scratch.open_mapping()
     errors: list[RecordError] = []
-    for chunk in consensus.batched(_with_progress(items, progress), _CHUNK):
+    for chunk in consensus.batched(items, _CHUNK):
         records = []
         for item in chunk:
             if isinstance(item, RecordError):
@@ -463,14 +472,9 @@ def _ids_named(record: object) -> list[PaperId]:
     return []
 
 
-def _with_progress(items: Iterator[importers.Item], progress: Progress | None) -> Iterator[importers.Item]:
-    if progress is None:
-        yield from items
-        return
-    for count, item in enumerate(items, 1):
-        yield item
-        if count % 10_000 == 0:
-            progress(count)
+def _advance(progress: Progress | None) -> Callable[[int], None]:
+    """What to call with the bytes a phase has just done (nothing without a progress display)."""
+    return progress.advance if progress is not None else lambda done: None
 
 
 _PARTITIONS = {"papers": FABIO["Expression"], "citations": CITO["Citation"], "annotations": OA["Annotation"]}
@@ -541,9 +545,9 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
                 scratch.previous.touch()
         plan.phase = "removed"
         plan.save(scratch.plan)
-    with report.timed("bulk load"):
-        store.bulk_load_nquads(scratch.quads)
-        store.bulk_load_nquads(scratch.derived)
+    with report.timed("bulk load", scratch.quads.stat().st_size + scratch.derived.stat().st_size):
+        store.bulk_load_nquads(scratch.quads, _advance(report.progress))
+        store.bulk_load_nquads(scratch.derived, _advance(report.progress))
     with report.timed("merge papers"):
         renamed = identity.canonicalise(store, graph) if plan.links_ids else []
         consensus.one_value_each(store, graph)

@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,6 +42,7 @@ from SPARQLWrapper.SPARQLExceptions import (
 
 from kg import literals
 from kg.backend import solutions
+from kg.counting import open_counted
 from kg.errors import CitekgError, QueryError
 from kg.ids import PaperId
 from kg.iris import DEFAULT_BASE, Minter, is_part, parts_of
@@ -255,7 +256,7 @@ class RemoteStore:
     def remove(self, quads: Iterable[ox.Quad]) -> None:
         self._data("DELETE", quads)
 
-    def bulk_load_nquads(self, path: Path) -> None:
+    def bulk_load_nquads(self, path: Path, on_read: Callable[[int], None] | None = None) -> None:
         """Send an N-Quads file in batches, by Graph Store POST where the server has it and INSERT DATA
         where not. Each batch acknowledged is counted in ``PATH.sent``, so that sending the same file
         again (a load restarted after a failure) skips what arrived; a batch sent twice adds nothing,
@@ -263,7 +264,7 @@ class RemoteStore:
         journal = path.with_name(path.name + ".sent")
         done = int(journal.read_text()) if journal.exists() else 0
         size = self.batch if self.graph_store else self._data_batch
-        for number, (graph, triples) in enumerate(_batches(path, size)):
+        for number, (graph, triples) in enumerate(_batches(path, size, on_read)):
             if number < done:
                 continue
             if self.graph_store:
@@ -488,10 +489,12 @@ def _process_opener_kept() -> Iterator[None]:
         urllib.request.install_opener(before)  # type: ignore[arg-type]
 
 
-def _batches(path: Path, size: int) -> Iterator[tuple[ox.NamedNode, list[ox.Triple]]]:
+def _batches(
+    path: Path, size: int, on_read: Callable[[int], None] | None = None
+) -> Iterator[tuple[ox.NamedNode, list[ox.Triple]]]:
     """An N-Quads file as batches of at most ``size`` triples of one graph each, always cut at the same
     places for the same file (the journal of a restarted load counts batches)."""
-    with path.open("rb") as quads:
+    with path.open("rb") if on_read is None else open_counted(path, on_read) as quads:
         yield from _grouped(ox.parse(quads, format=ox.RdfFormat.N_QUADS), size)
 
 

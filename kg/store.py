@@ -16,7 +16,7 @@ import fcntl
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import IO
@@ -24,6 +24,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from kg import literals
+from kg.counting import open_counted
 from kg.errors import CitekgError, StoreBusy
 from kg.ids import PaperId
 from kg.iris import DEFAULT_BASE, Minter, check_base, is_part, parts_of
@@ -229,10 +230,14 @@ class Store:
         for quad in quads:
             self.oxigraph.remove(quad)
 
-    def bulk_load_nquads(self, path: Path) -> None:
-        """Add an N-Quads file through the bulk loader."""
+    def bulk_load_nquads(self, path: Path, on_read: Callable[[int], None] | None = None) -> None:
+        """Add an N-Quads file through the bulk loader (telling ``on_read`` the bytes it takes in)."""
         try:
-            self.oxigraph.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+            if on_read is None:
+                self.oxigraph.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+            else:
+                with open_counted(path, on_read, 8 << 20) as counted:
+                    self.oxigraph.bulk_load(input=counted, format=ox.RdfFormat.N_QUADS)
         except (MemoryError, OSError, SyntaxError, ValueError) as error:
             raise CitekgError(f"the store refused the load: {error}") from None
         finally:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -40,11 +41,12 @@ def kg(store_path: Path, *args: str) -> object:
 def test_load_says_what_it_loaded(tmp_path: Path, in_root: None) -> None:
     result = runner.invoke(app, ["load", str(EXAMPLE)], env={"KG_STORE": str(tmp_path / "s")})
     assert result.exit_code == 0
-    assert result.stdout.strip() == (
-        f"loaded 26 papers, 24 citations, 33 annotations from {EXAMPLE} into <{HUB_GRAPH}>"
-    )
+    said = f"loaded 26 papers, 24 citations, 33 annotations from {EXAMPLE} into <{HUB_GRAPH}>"
+    assert re.fullmatch(re.escape(said) + r" in \d+\.\d s", result.stdout.strip())  # and how long it took
     again = runner.invoke(app, ["load", str(EXAMPLE)], env={"KG_STORE": str(tmp_path / "s")})
     assert "(replaced the graph's previous contents)" in again.stdout
+    quiet = runner.invoke(app, ["load", "--quiet", str(EXAMPLE)], env={"KG_STORE": str(tmp_path / "s")})
+    assert quiet.exit_code == 0 and quiet.stdout == ""
 
 
 def test_load_json_and_timings(tmp_path: Path, in_root: None) -> None:
@@ -300,3 +302,21 @@ def test_sparql_command(store_path: Path) -> None:
 def test_agreement_command(store_path: Path) -> None:
     (pair,) = json.loads(kg(store_path, "agreement", "--format", "json").stdout)
     assert pair["citations"] == 3 and pair["agreement"] == 0.0 and round(pair["kappa"], 3) == -0.8
+
+
+def test_the_load_display_moves_one_bar_forward_through_the_phases() -> None:
+    """The bar never goes back and never claims the end before the load has finished."""
+    from kg.cli import LoadDisplay
+
+    display = LoadDisplay(EXAMPLE, quiet=True)
+    seen = []
+    with display:
+        for name, total in [("map", 1000), ("bulk load", 4000), ("consensus", None), ("finish", None)]:
+            display.phase(name, total)
+            seen.append(display.bar.tasks[0].completed)
+            for _ in range(10):
+                display.advance((total or 0) // 8)  # more than the total: counted up to it
+                seen.append(display.bar.tasks[0].completed)
+    assert seen == sorted(seen) and seen[-1] < 100
+    assert seen[1] > seen[0]  # reading the file moves the bar
+    assert not display.shown  # --quiet: no display, so the load is not asked to count bytes

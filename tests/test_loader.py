@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import shutil
 from pathlib import Path
 
@@ -229,3 +230,48 @@ def test_a_graph_is_dropped_by_the_path_its_file_was_loaded_from(
         assert store.source_graphs() == []
     finally:
         outside.unlink()
+
+
+class Recorder:
+    """A progress display that writes down what a load tells it."""
+
+    def __init__(self, interrupt_at: str | None = None) -> None:
+        self.phases: list[tuple[str, int | None]] = []
+        self.done: dict[str, int] = {}
+        self.interrupt_at = interrupt_at
+
+    def phase(self, name: str, total: int | None = None) -> None:
+        if name == self.interrupt_at:
+            raise KeyboardInterrupt
+        self.phases.append((name, total))
+        self.done[name] = 0
+
+    def advance(self, done: int) -> None:
+        self.done[self.phases[-1][0]] += done
+
+
+@pytest.mark.parametrize("gzipped", [False, True])
+def test_a_load_tells_its_progress_in_bytes_through_every_phase(
+    store: Store, tmp_path: Path, gzipped: bool
+) -> None:
+    """Reading counts the file's bytes (compressed, for .gz) and the bulk load the scratch quads' bytes,
+    so that one display can show a total and an ETA from the first phase to the last."""
+    source = tmp_path / ("hub.jsonl.gz" if gzipped else "hub.jsonl")
+    data = EXAMPLE.read_bytes()
+    source.write_bytes(gzip.compress(data) if gzipped else data)
+    recorder = Recorder()
+    load(store, source, progress=recorder)
+    names = [name for name, _ in recorder.phases]
+    assert names[0] == "map" and "bulk load" in names and names[-1] == "finish"
+    totals = dict(recorder.phases)
+    assert totals["map"] == source.stat().st_size == recorder.done["map"]
+    assert totals["bulk load"] is not None and recorder.done["bulk load"] == totals["bulk load"] > 0
+
+
+@pytest.mark.parametrize("phase", ["map", "bulk load", "merge papers", "representatives"])
+def test_ctrl_c_in_any_phase_leaves_the_store_as_it_was(disk_store: Store, phase: str) -> None:
+    load(disk_store, EXAMPLE)
+    before = without_consensus_time(store_dataset(disk_store), disk_store)
+    with pytest.raises(KeyboardInterrupt):
+        load(disk_store, DATA / "s2-citations.jsonl", progress=Recorder(interrupt_at=phase))
+    assert_same_dataset(without_consensus_time(store_dataset(disk_store), disk_store), before)

@@ -9,21 +9,38 @@ from __future__ import annotations
 
 import gzip
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from kg.counting import open_counted
 from kg.errors import RecordError, UnknownFormat
 from kg.records import Annotation, Citation, Paper, Raw, Unplaced
 
 Item = tuple[int | str, Paper | Citation | Annotation | Raw | Unplaced] | RecordError
 
 
+_reading: ContextVar[Callable[[int], None] | None] = ContextVar("reading", default=None)
+
+
+@contextmanager
+def counting_reads(report: Callable[[int], None]) -> Iterator[None]:
+    """While the block runs, tell ``report`` how many bytes each read of a source file took from the
+    disk (compressed bytes for ``.gz``): how far a load has read, whichever importer reads."""
+    token = _reading.set(report)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
 def open_binary(path: Path) -> IO[bytes]:
-    """Open a file for reading bytes, gunzipping ``.gz`` files."""
-    if path.suffix == ".gz":
-        return gzip.open(path, "rb")
-    return path.open("rb")
+    """Open a file for reading bytes, gunzipping ``.gz`` files (reads counted, see ``counting_reads``)."""
+    report = _reading.get()
+    raw = path.open("rb") if report is None else open_counted(path, report)
+    return gzip.open(raw, "rb") if path.suffix == ".gz" else raw  # type: ignore[return-value]
 
 
 def decode_lines(path: Path) -> Iterator[tuple[int, str] | RecordError]:
