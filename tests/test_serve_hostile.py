@@ -6,6 +6,7 @@ contents), not just the status code."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import json
 import os
@@ -19,10 +20,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from kg.serve import Settings, create_app
+from kg.serve import Settings, create_app, sandbox
 from kg.serve.engine import Engine
 from kg.serve.limits import MAX_GRAPH_BODY
 from kg.serve.problems import WriteInterrupted
@@ -100,6 +102,79 @@ def test_no_service_request_leaves_the_server(tmp_path: Path) -> None:
         assert fetch(sparql_url(url, harmless))[0] == 200
         time.sleep(0.5)
     assert arrived == []
+
+
+def glued_services(target: str) -> list[str]:
+    """Spellings of SERVICE that Oxigraph's parser reads as a call although no tokeniser would: the
+    keyword glued to SILENT or to a prefixed name, and an IRI written with codepoint escapes."""
+    prefix, _, local = (target + "sparql").rpartition("/")
+    escaped = target.replace(":", "\\u003A", 1) + "sparql"
+    return [
+        f"SELECT * {{ SERVICESILENT<{target}sparql> {{ ?s ?p ?o }} }}",
+        f"PREFIX : <{prefix}/> SELECT * {{ SERVICE:{local} {{ ?s ?p ?o }} }}",
+        f"PREFIX e: <{prefix}/> SELECT * {{ SERVICEe:{local} {{ ?s ?p ?o }} }}",
+        f"PREFIX e: <{prefix}/> SELECT * {{ serviceSILENTe:{local}{{ ?s ?p ?o }} }}",
+        f"SELECT * {{ SERVICE <{escaped}> {{ ?s ?p ?o }} }}",
+    ]
+
+
+def test_every_spelling_the_engine_calls_a_service_with_is_refused(tmp_path: Path) -> None:
+    with listener() as (target, arrived):  # each spelling does make the engine call out
+        for query in glued_services(target):
+            with contextlib.suppress(OSError):  # the listener hangs up (SILENT says nothing)
+                list(ox.Store().query(query))  # type: ignore[arg-type]
+        time.sleep(0.5)
+        assert len(arrived) == len(glued_services(target))
+    path = example_on_disk(tmp_path)
+    with listener() as (target, arrived), serving(create_app(path, Settings())) as url:
+        for query in glued_services(target):
+            status, _, body = fetch(sparql_url(url, query))
+            assert status == 400 and b"--allow-service" in body, (query, status, body)
+        time.sleep(0.5)
+    assert arrived == []
+
+
+def raw_service_call(store: Store, endpoint: str) -> str:
+    """A SERVICE run on the engine itself, past every check kg serve makes of a request's text."""
+    try:
+        list(store.oxigraph.query(f"SELECT * {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}"))  # type: ignore[arg-type]
+    except OSError as error:
+        return str(error)
+    return "answered"
+
+
+@pytest.mark.skipif(not sandbox.supported(), reason="seccomp filters need Linux on x86-64 or ARM64")
+def test_a_read_only_server_s_workers_cannot_open_an_internet_socket(tmp_path: Path) -> None:
+    path = example_on_disk(tmp_path)
+
+    async def call_out(endpoint: str, offline: bool) -> str:
+        engine = Engine(path, writable=False, processes=1, offline=offline)
+        await engine.start()
+        try:
+            return str(await engine.run(raw_service_call, endpoint, timeout=10))
+        finally:
+            await engine.close()
+
+    with listener() as (target, arrived):
+        assert "Permission denied" in asyncio.run(call_out(target + "sparql", offline=True))
+        time.sleep(0.5)
+        assert arrived == []
+        asyncio.run(call_out(target + "sparql", offline=False))  # the same task unfiltered calls out
+        time.sleep(0.5)
+        assert len(arrived) == 1
+    read_only, writable, federated = (
+        create_app(example_on_disk(tmp_path / name), settings)
+        for name, settings in [
+            ("read-only", Settings()),
+            ("writable", Settings(update_token=TOKEN)),
+            ("federated", Settings(allow_service=("http://example.org/",))),
+        ]
+    )
+    offline = []
+    for app in (read_only, writable, federated):
+        with serving(app):
+            offline.append(app.state.service.engine.offline)
+    assert offline == [True, False, False]
 
 
 def test_an_allowed_service_is_called_and_a_failing_one_is_a_502(tmp_path: Path) -> None:

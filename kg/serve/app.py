@@ -77,7 +77,8 @@ class Service:
 
 
 def service(request: Request) -> Service:
-    return request.app.state.service
+    found: Service = request.app.state.service
+    return found
 
 
 def create_app(path: str | Path, settings: Settings | None = None) -> FastAPI:
@@ -89,9 +90,10 @@ def create_app(path: str | Path, settings: Settings | None = None) -> FastAPI:
     writable = settings.update_token is not None
     if not writable:
         Store(path, lock=False).close()  # finish or undo a load cut short before readers open it
-    served = Service(
-        Engine(path, writable=writable, processes=settings.processes), settings, stored_minter(path), lock
-    )
+    # a read-only server that calls no service needs no Internet: its workers get none (kg.serve.sandbox)
+    offline = not writable and not settings.allow_service
+    engine = Engine(path, writable=writable, processes=settings.processes, offline=offline)
+    served = Service(engine, settings, stored_minter(path), lock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -37,7 +37,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from kg.serve import tasks
+from kg.serve import sandbox, tasks
 from kg.serve.problems import HTTPProblem, TimedOut, WriteInterrupted
 from kg.store import Store
 
@@ -73,9 +73,11 @@ class Engine:
     chunks of bytes.
     """
 
-    def __init__(self, path: Path, *, writable: bool, processes: int | None = None) -> None:
+    def __init__(
+        self, path: Path, *, writable: bool, processes: int | None = None, offline: bool = False
+    ) -> None:
         cores = os.cpu_count() or 2
-        self.path, self.writable = path, writable
+        self.path, self.writable, self.offline = path, writable, offline
         self.processes = 1 if writable else (processes or max(2, 2 * cores))
         self.threads = 2 * cores if writable else 1
         self._workers: list[_Worker] = []
@@ -203,7 +205,7 @@ class Engine:
         over a socket pair in pickled messages."""
         ours, theirs = socket.socketpair()
         command = [sys.executable, "-c", _START, str(theirs.fileno()), str(self.path)]
-        command += [str(int(self.writable)), str(self.threads), str(int(first))]
+        command += [str(int(self.writable)), str(self.threads), str(int(first)), str(int(self.offline))]
         process = subprocess.Popen(command, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
         theirs.close()
         worker = _Worker(process, ours, Connection(os.dup(ours.fileno())), asyncio.Event())
@@ -364,11 +366,14 @@ def _settle_future(pending: _Task, kind: str, value: Any) -> None:
         pending.chunks.put_nowait(None)
 
 
-def work(fd: str, path: str, writable: str, threads: str, first: str) -> None:
+def work(fd: str, path: str, writable: str, threads: str, first: str, offline: str) -> None:
     """A worker process: open the store, then run the tasks that arrive, ``threads`` at a time. A
     writable worker clears what writes cut short left behind: uploads, and when the server starts,
-    receipts (a worker that replaces a killed one keeps them: they are the server's evidence)."""
+    receipts (a worker that replaces a killed one keeps them: they are the server's evidence). An
+    offline worker cannot open an Internet socket, whatever it runs."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server, which stops its workers
+    if offline == "1" and sandbox.supported():
+        sandbox.forbid_internet()
     conn = Connection(int(fd))
     store = Store(path, lock=False) if writable == "1" else Store.read_only(path)
     if writable == "1":

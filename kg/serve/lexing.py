@@ -25,7 +25,7 @@ from kg.serve.problems import BadRequest
 _TOKEN = re.compile(
     r"""
       (?P<comment>\#[^\r\n]*)
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+    | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
     | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
                  |'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*")
     | (?P<variable>[?$]\w+)
@@ -68,16 +68,39 @@ def services(text: str, prefixes: dict[str, str], base: str | None = None) -> li
         if word == "PREFIX" and position + 2 < len(listed):
             name, iri = listed[position + 1], listed[position + 2]
             if iri.kind == "iri":
-                declared[name.text.rstrip(":")] = _resolve(iri.text[1:-1], current_base)
+                declared[name.text.rstrip(":")] = _resolve(_unescaped(iri.text[1:-1]), current_base)
         elif word == "BASE" and position + 1 < len(listed) and listed[position + 1].kind == "iri":
-            current_base = _resolve(listed[position + 1].text[1:-1], current_base)
-        elif word == "SERVICE":
+            current_base = _resolve(_unescaped(listed[position + 1].text[1:-1]), current_base)
+        elif word in ("SERVICE", "SERVICESILENT"):
             following = listed[position + 1 : position + 3]
-            if following and following[0].keyword() == "SILENT":
+            if word == "SERVICE" and following and following[0].keyword() == "SILENT":
                 following = following[1:]
             endpoint = following[0] if following else None
             found.append(_endpoint(endpoint, declared, current_base))
+        elif (glued := _glued_service(listed, position)) is not None:
+            found.append(_endpoint(glued, declared, current_base))
     return found
+
+
+def _glued_service(listed: list[Token], position: int) -> Token | None:
+    """The endpoint of a SERVICE glued to it (``SERVICE:x {``, ``SERVICEex:x {``, ``SERVICESILENTex:x {``):
+    Oxigraph reads the keyword wherever a word starts with it, so a prefixed name that does and comes
+    right before a group, where no triple can be, calls a service (after GRAPH it names a graph)."""
+    token = listed[position]
+    if token.kind != "word" or not token.text.upper().startswith("SERVICE") or ":" not in token.text:
+        return None
+    following = listed[position + 1] if position + 1 < len(listed) else None
+    previous = listed[position - 1].keyword() if position else None
+    if (
+        following is None
+        or following.text != "{"
+        or previous in ("GRAPH", "SERVICE", "SILENT", "SERVICESILENT")
+    ):
+        return None
+    rest = token.text[len("SERVICE") :]
+    if rest.upper().startswith("SILENT") and ":" in rest[len("SILENT") :]:
+        rest = rest[len("SILENT") :]
+    return Token("word", rest, token.start + len(token.text) - len(rest))
 
 
 def names_dataset(query: str) -> bool:
@@ -138,12 +161,20 @@ def _endpoint(token: Token | None, prefixes: dict[str, str], base: str | None) -
     if token is None:
         return None
     if token.kind == "iri":
-        return _resolve(token.text[1:-1], base)
+        return _resolve(_unescaped(token.text[1:-1]), base)
     if token.kind == "word" and ":" in token.text:
         prefix, _, local = token.text.partition(":")
         if prefix in prefixes:
             return prefixes[prefix] + local
     return None
+
+
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def _unescaped(iri: str) -> str:
+    """An IRI's text with its ``\\u`` and ``\\U`` escapes read, as the engine reads them."""
+    return _CODEPOINT.sub(lambda match: chr(int(match.group(1) or match.group(2), 16)), iri)
 
 
 def _resolve(iri: str, base: str | None) -> str:
