@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from kg import queries
-from kg.store import Store
+from kg.backend import Backend
 
 
 @dataclass
@@ -29,7 +29,8 @@ def kappa(pairs: Counter[tuple[str, str]]) -> float:
     """
     total = sum(pairs.values())
     observed = sum(count for (a, b), count in pairs.items() if a == b) / total
-    first, second = Counter(), Counter()
+    first: Counter[str] = Counter()
+    second: Counter[str] = Counter()
     for (a, b), count in pairs.items():
         first[a] += count
         second[b] += count
@@ -37,7 +38,7 @@ def kappa(pairs: Counter[tuple[str, str]]) -> float:
     return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
 
 
-def agreements(store: Store) -> list[Agreement]:
+def agreements(store: Backend) -> list[Agreement]:
     """Agreement and kappa for every pair of annotators that gave roles to the same citations."""
     pairs: dict[tuple[str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
     for row in queries.run_query(store, "annotator-confusion").rows:

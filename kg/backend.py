@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any, Protocol, TypeVar
+from typing import IO, Protocol, TypeVar
 
 import pyoxigraph as ox
 
@@ -45,6 +45,14 @@ class Backend(Protocol):
         self, graph: ox.NamedNode | ox.DefaultGraph, subject: ox.NamedNode | None = None
     ) -> Iterator[ox.Quad]: ...
 
+    def quads_for_pattern(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None,
+        predicate: ox.NamedNode | None,
+        object: ox.NamedNode | ox.BlankNode | ox.Literal | None,
+        graph: ox.NamedNode | None = None,
+    ) -> Iterator[ox.Quad]: ...
+
     def dump(
         self,
         output: IO[bytes],
@@ -57,15 +65,7 @@ class Backend(Protocol):
 
 
 class WritableBackend(Backend, Protocol):
-    """The writes a load, a drop and the consensus make, and the pattern reads they make them from."""
-
-    def quads_for_pattern(
-        self,
-        subject: ox.NamedNode | ox.BlankNode | None,
-        predicate: ox.NamedNode | None,
-        object: ox.NamedNode | ox.BlankNode | ox.Literal | None,
-        graph: ox.NamedNode | None = None,
-    ) -> Iterator[ox.Quad]: ...
+    """The writes a load, a drop and the consensus make, and the lookups they make them with."""
 
     def is_empty(self) -> bool: ...
 
@@ -105,9 +105,33 @@ def batched(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
         yield batch
 
 
-def solutions(store: Backend, variable: str, terms: Iterable[ox.NamedNode], pattern: str) -> Iterator[Any]:
+def select(store: Backend, sparql: str) -> ox.QuerySolutions:
+    """The solutions of a SELECT query (the engine types every answer as any of three kinds)."""
+    answer = store.query(sparql)
+    if not isinstance(answer, ox.QuerySolutions):
+        raise TypeError(f"not a SELECT query: its answer is {type(answer).__name__}")
+    return answer
+
+
+def named(term: object) -> ox.NamedNode:
+    """A term that citekg's own data always holds as an IRI, typed as one."""
+    if not isinstance(term, ox.NamedNode):
+        raise TypeError(f"expected an IRI, got {term}")
+    return term
+
+
+def value_of(term: object) -> str:
+    """The value of an IRI, blank node or literal (a quoted triple has none)."""
+    if not isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
+        raise TypeError(f"expected an IRI, blank node or literal, got {term}")
+    return term.value
+
+
+def solutions(
+    store: Backend, variable: str, terms: Iterable[ox.NamedNode], pattern: str
+) -> Iterator[ox.QuerySolution]:
     """The solutions of ``pattern`` for each of these terms as the value of ``variable``, a batch of
     terms a query: over HTTP a query is a round trip, so lookups go by the hundred."""
     for batch in batched(terms):
         values = " ".join(map(str, batch))
-        yield from store.query(f"SELECT * WHERE {{ VALUES {variable} {{ {values} }} {pattern} }}")  # type: ignore[union-attr]
+        yield from select(store, f"SELECT * WHERE {{ VALUES {variable} {{ {values} }} {pattern} }}")

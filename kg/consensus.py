@@ -37,7 +37,7 @@ from typing import IO, Generic, TypeVar
 import pyoxigraph as ox
 
 from kg import explorer, representatives
-from kg.backend import WritableBackend, batched, solutions
+from kg.backend import WritableBackend, batched, named, select, solutions
 from kg.mapping import A, CitationRef, decimal, literal
 from kg.representatives import ranked_row
 from kg.spool import sorted_lines
@@ -203,16 +203,18 @@ def _stale(store: WritableBackend, citations: list[ox.NamedNode], graph: ox.Name
         for row in solutions(store, "?citation", citations, f"GRAPH {graph} {{ ?citation ?p ?o }}")
     ]
     citing = {q.subject: q.object for q in stale if q.predicate == CITO["hasCitingEntity"]}
-    cited = {q.subject: q.object for q in stale if q.predicate == CITO["hasCitedEntity"]}
-    rows = [q for q in stale if q.predicate == explorer.ENTRY and q.subject in cited]
-    stale.extend(ox.Quad(cited[q.subject], explorer.ENTRY, q.object, graph) for q in rows)  # the hub's copy
+    cited = {q.subject: named(q.object) for q in stale if q.predicate == CITO["hasCitedEntity"]}
+    entries = [q for q in stale if q.predicate == explorer.ENTRY and q.subject in cited]
+    stale.extend(
+        ox.Quad(cited[q.subject], explorer.ENTRY, q.object, graph) for q in entries
+    )  # the hub's copy
     pairs = sorted({(citing[c], cited[c]) for c in citing.keys() & cited.keys()}, key=str)
     if pairs:
         rows = " ".join(f"({a} {b})" for a, b in pairs)
-        edges = store.query(
-            f"SELECT ?a ?p ?b WHERE {{ VALUES (?a ?b) {{ {rows} }} GRAPH {graph} {{ ?a ?p ?b }} }}"
+        edges = select(
+            store, f"SELECT ?a ?p ?b WHERE {{ VALUES (?a ?b) {{ {rows} }} GRAPH {graph} {{ ?a ?p ?b }} }}"
         )
-        stale.extend(ox.Quad(row["a"], row["p"], row["b"], graph) for row in edges)  # type: ignore[union-attr]
+        stale.extend(ox.Quad(row["a"], row["p"], row["b"], graph) for row in edges)
     return stale
 
 
@@ -343,5 +345,6 @@ def citations_in(store: WritableBackend, graph: ox.NamedNode) -> Iterator[ox.Nam
     from the store's index."""
     ours = store.minter.base + "citation/"
     for quad in store.quads_for_pattern(None, RDF["type"], CITO["Citation"], graph):
-        if quad.subject.value.startswith(ours):
-            yield quad.subject
+        citation = named(quad.subject)
+        if citation.value.startswith(ours):
+            yield citation

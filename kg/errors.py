@@ -6,6 +6,12 @@
 - ``UnknownPaper``: no paper in the store has the id asked for.
 - ``StoreBusy``: another process holds the store.
 - ``QueryError``: a saved query is unknown, or a parameter is missing, unknown or of the wrong type.
+
+  - ``QueryTimeout``: a query ran past its time limit (it was fine; the limit was too low).
+
+- ``RemoteError``: a SPARQL endpoint or Graph Store refused a request or did not answer.
+- ``InvalidArgument``: a command was given something that cannot work: an id that is no id, a file
+  that is not there, options that contradict each other.
 - ``InvalidSetting``: a setting cannot work (an IRI base that is not an absolute IRI ending in / or #).
 """
 
@@ -56,6 +62,18 @@ class StoreBusy(CitekgError):
 
 
 class QueryError(CitekgError):
+    exit_code = 2
+
+
+class QueryTimeout(QueryError):
+    exit_code = 1
+
+
+class RemoteError(CitekgError):
+    """What a remote store said, or that it did not answer; a load through it resumes when run again."""
+
+
+class InvalidArgument(CitekgError):
     exit_code = 2
 
 

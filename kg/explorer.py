@@ -24,7 +24,7 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from kg import representatives
-from kg.backend import Backend, WritableBackend, batched, solutions
+from kg.backend import Backend, WritableBackend, batched, named, solutions, value_of
 from kg.spool import sorted_lines
 from kg.vocab import CITO, CKG, DCTERMS, FABIO, POLARITY_BY_IRI, ROLE_BY_IRI
 
@@ -213,9 +213,8 @@ def rebuild(store: WritableBackend) -> None:
         with facts.open("w", encoding="utf-8") as out:
             for quad in store.quads(graph):
                 if quad.predicate in _CITATION_FACTS or quad.predicate in (YEAR, TITLE):
-                    out.write(
-                        f"{quad.subject.value}\t{quad.predicate.value}\t{json.dumps(quad.object.value)}\n"
-                    )
+                    value = json.dumps(value_of(quad.object))
+                    out.write(f"{named(quad.subject).value}\t{quad.predicate.value}\t{value}\n")
         with joined.open("w", encoding="utf-8") as out:
             for subject, group in groupby(_split(sorted_lines(facts)), key=lambda fact: fact[0]):
                 said = {predicate: json.loads(value) for _, predicate, value in group}
@@ -228,11 +227,11 @@ def rebuild(store: WritableBackend) -> None:
         with rows.open("w", encoding="utf-8") as out:
             for paper, group in groupby(_split(sorted_lines(joined)), key=lambda fact: fact[0]):
                 year, title = "", ""
-                for _, kind, fields in group:
+                for _, kind, encoded in group:
                     if kind == "0":
-                        year, title = json.loads(fields)
+                        year, title = json.loads(encoded)
                         continue
-                    citation, cited, role, polarity = json.loads(fields)
+                    citation, cited, role, polarity = json.loads(encoded)
                     literal = entry(
                         Row(
                             paper,

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from itertools import groupby
-from typing import IO, Any
+from typing import IO, Any, TypeGuard
 
 import pyoxigraph as ox
 
 from kg.backend import Backend
-from kg.errors import CitekgError
+from kg.errors import InvalidArgument
 from kg.resources import folder
 from kg.vocab import RDF
 
@@ -37,7 +37,8 @@ FORMATS: dict[str, ox.RdfFormat | None] = {
 def context() -> dict[str, Any]:
     """The published JSON-LD context (the value of its ``@context``)."""
     document = json.loads((folder("exports") / "context.jsonld").read_text(encoding="utf-8"))
-    return document["@context"]
+    found: dict[str, Any] = document["@context"]
+    return found
 
 
 def prefixes() -> dict[str, str]:
@@ -47,16 +48,17 @@ def prefixes() -> dict[str, str]:
 def export(store: Backend, output: IO[bytes], fmt: str = "turtle", graph: str | None = None) -> None:
     """Write the whole store, or the named graph ``graph``, to a binary stream."""
     if fmt not in FORMATS:
-        raise CitekgError(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        raise InvalidArgument(f"unknown export format {fmt!r}; expected one of {', '.join(FORMATS)}")
     graph_node = None
     if graph is not None:
         graph_node = ox.NamedNode(store.minter.graph(graph))
         if graph_node not in store.graphs():
-            raise CitekgError(f"the store has no graph <{graph_node.value}>")
-    if fmt == "jsonld":
+            raise InvalidArgument(f"the store has no graph <{graph_node.value}>")
+    rdf_format = FORMATS[fmt]
+    if rdf_format is None:
         write_jsonld(store, output, graph_node)
     else:
-        store.dump(output, FORMATS[fmt], graph_node, _for(fmt))
+        store.dump(output, rdf_format, graph_node, _for(fmt))
 
 
 def _for(fmt: str) -> dict[str, str] | None:
@@ -92,7 +94,9 @@ class _Compactor:
                     return f"{prefix}:{local}"
         return iri
 
-    def node(self, subject: ox.NamedNode | ox.BlankNode, quads: Iterable[ox.Quad]) -> dict[str, Any]:
+    def node(
+        self, subject: ox.NamedNode | ox.BlankNode, quads: Iterable[ox.Quad | ox.Triple]
+    ) -> dict[str, Any]:
         values: dict[str, list[Any]] = {}
         for quad in quads:
             predicate, obj = quad.predicate.value, quad.object
@@ -121,7 +125,9 @@ def _id(node: ox.NamedNode | ox.BlankNode) -> str:
     return node.value if isinstance(node, ox.NamedNode) else f"_:{node.value}"
 
 
-def _matches(term: Any, term_type: str | None, compactor: _Compactor) -> bool:
+def _matches(
+    term: object, term_type: str | None, compactor: _Compactor
+) -> TypeGuard[ox.NamedNode | ox.Literal]:
     if term_type == "@id":
         return isinstance(term, ox.NamedNode)
     if not isinstance(term, ox.Literal) or term.language:
@@ -173,7 +179,9 @@ def jsonld_document(triples: Iterable[ox.Triple]) -> bytes:
     return out.getvalue()
 
 
-def _write_nodes(compactor: _Compactor, quads: Iterator[ox.Quad], write: Any, first: bool) -> bool:
+def _write_nodes(
+    compactor: _Compactor, quads: Iterator[ox.Quad | ox.Triple], write: Callable[[bytes], object], first: bool
+) -> bool:
     """Write one node object per subject; whether nothing has been written yet (for the commas)."""
     for subject, group in groupby(quads, key=lambda q: q.subject):
         write(b"\n" if first else b",\n")

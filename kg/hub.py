@@ -14,9 +14,9 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 
 from kg import explorer, queries
-from kg.backend import Backend
+from kg.backend import Backend, value_of
 from kg.consensus import POLARITY_EDGE
-from kg.errors import CitekgError, QueryError, UnknownPaper
+from kg.errors import InvalidArgument, QueryError, UnknownPaper
 from kg.ids import SCHEME_RANK, parse_id
 from kg.representatives import MAX_SHOWN
 from kg.vocab import (
@@ -146,7 +146,7 @@ def summary(
 ) -> HubSummary:
     """The hub summary of a paper given by any of its ids; UnknownPaper if the store has none."""
     if not 0 <= representatives <= MAX_SHOWN:
-        raise CitekgError(f"a hub summary shows 0 to {MAX_SHOWN} representative citing papers")
+        raise InvalidArgument(f"a hub summary shows 0 to {MAX_SHOWN} representative citing papers")
     node = _node(store, paper)
     info = _paper_info(store, node)
     role_counts: dict[Role, int] = {}
@@ -194,7 +194,7 @@ def citing(
     summaries of the page's papers. ``role`` or ``polarity`` ``"unclassified"`` keeps the citations
     without one."""
     if page < 1 or page_size < 1:
-        raise CitekgError("page and page size start at 1")
+        raise InvalidArgument("page and page size start at 1")
     try:
         rows = explorer.page(
             explorer.rows(store, _node(store, paper)),
@@ -205,7 +205,7 @@ def citing(
             sort=sort,
         )
     except ValueError as error:
-        raise CitekgError(str(error)) from None
+        raise InvalidArgument(str(error)) from None
     shown = rows[(page - 1) * page_size : page * page_size]
     return len(rows), [
         CitingPaper(row.citing, row.title, row.year, _summary(store, row.citing), row.role, row.polarity)
@@ -226,7 +226,7 @@ def _label(kind: str, text: str | None, synonyms: Mapping[str, Role | Polarity])
 def _summary(store: Backend, paper: str) -> str | None:
     """A paper's one-line summary: the first in code-point order, where sources give several."""
     found = store.quads_for_pattern(ox.NamedNode(paper), CKG["summary"], None)
-    return min((quad.object.value for quad in found), default=None)
+    return min((value_of(quad.object) for quad in found), default=None)
 
 
 def _node(store: Backend, paper: str) -> ox.NamedNode:
@@ -236,7 +236,7 @@ def _node(store: Backend, paper: str) -> ox.NamedNode:
     try:
         paper_id = parse_id(paper)
     except ValueError as error:
-        raise CitekgError(str(error)) from None
+        raise InvalidArgument(str(error)) from None
     node = store.paper(paper_id)
     if node is None:
         raise UnknownPaper(f"no paper in the store has the id {paper_id}")

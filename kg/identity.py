@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 import pyoxigraph as ox
 
-from kg.backend import WritableBackend, batched
+from kg.backend import WritableBackend, batched, named, select
 from kg.ids import PaperId
 from kg.vocab import DATACITE, FABIO, OWL, RDF
 
@@ -37,7 +37,7 @@ def canonicalise(store: WritableBackend, graph: ox.NamedNode) -> list[ox.NamedNo
     """Merge and rename the papers of ``graph``; return the citations that were renamed."""
     renames: dict[str, str] = {}
     for quad in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
-        node = quad.subject
+        node = named(quad.subject)
         if node.value in renames or len(_identifiers(store, node)) < 2:
             continue
         nodes, identifiers = _cluster(store, node)
@@ -55,19 +55,22 @@ def _identifiers(store: WritableBackend, node: ox.NamedNode) -> set[str]:
     """citekg's identifiers of a node (a source's own RDF may attach identifiers of its own)."""
     ours = store.minter.base + "id/"
     found = store.quads_for_pattern(node, DATACITE["hasIdentifier"], None)
-    return {q.object.value for q in found if q.object.value.startswith(ours)}
+    identifiers = (q.object.value for q in found if isinstance(q.object, ox.NamedNode))
+    return {identifier for identifier in identifiers if identifier.startswith(ours)}
 
 
 def _cluster(store: WritableBackend, start: ox.NamedNode) -> tuple[set[str], set[str]]:
     """Every node reachable from ``start`` through shared identifiers, and all their identifiers."""
-    nodes, identifiers, todo = {start.value}, set(), [start.value]
+    nodes, todo = {start.value}, [start.value]
+    identifiers: set[str] = set()
     while todo:
         for identifier in _identifiers(store, ox.NamedNode(todo.pop())) - identifiers:
             identifiers.add(identifier)
             for quad in store.quads_for_pattern(None, DATACITE["hasIdentifier"], ox.NamedNode(identifier)):
-                if quad.subject.value not in nodes:
-                    nodes.add(quad.subject.value)
-                    todo.append(quad.subject.value)
+                node = named(quad.subject).value
+                if node not in nodes:
+                    nodes.add(node)
+                    todo.append(node)
     return nodes, identifiers
 
 
@@ -106,7 +109,7 @@ def _remint_authors(store: WritableBackend, papers: list[str]) -> None:
     minter, renames = store.minter, dict[str, str]()
     for batch in batched(papers):
         lists: dict[tuple[str, str], dict[str, tuple[str, str, str | None]]] = {}
-        for row in store.query(_AUTHORS_OF.format(papers=" ".join(str(ox.NamedNode(p)) for p in batch))):
+        for row in select(store, _AUTHORS_OF.format(papers=" ".join(str(ox.NamedNode(p)) for p in batch))):
             key = (row["paper"].value, row["g"].value)
             following = row["next"].value if row["next"] is not None else None
             name = row["name"].value if row["name"] is not None else ""
@@ -128,7 +131,7 @@ def _rename_citations(store: WritableBackend, papers: list[str]) -> list[ox.Name
     renames: dict[str, str] = {}
     for batch in batched(papers):
         values = " ".join(str(ox.NamedNode(paper)) for paper in batch)
-        for row in store.query(_CITATIONS_OF.format(papers=values)):
+        for row in select(store, _CITATIONS_OF.format(papers=values)):
             expected = store.minter.citation(row["citing"].value, row["cited"].value)
             if row["citation"].value != expected:
                 renames[row["citation"].value] = expected

@@ -94,9 +94,9 @@ def parse_id(text: str) -> PaperId:
         raise ValueError("an empty id; expected a prefixed id such as doi:10.1000/x or arxiv:2402.13929")
     if "://" in raw:
         lowered = raw.lower()
-        for url, scheme in _URL_PREFIXES:
+        for url, url_scheme in _URL_PREFIXES:
             if lowered.startswith(url):
-                return normalise(scheme, raw[len(url) :])
+                return normalise(url_scheme, raw[len(url) :])
     if raw.startswith("10.") and "/" in raw:
         return normalise("doi", raw)
     prefix, sep, rest = raw.partition(":")

@@ -132,7 +132,14 @@ def ontology_terms() -> dict[str, list[dict[str, Any]]]:
     }
     terms: dict[str, list[dict[str, Any]]] = {}
     for title, types in kinds.items():
-        found = sorted({s for t in types for s in graph.subjects(RDF.type, t) if str(s).startswith(str(CKG))})
+        found = sorted(
+            {
+                s
+                for t in types
+                for s in graph.subjects(RDF.type, t)
+                if isinstance(s, URIRef) and s.startswith(str(CKG))
+            }
+        )
         terms[title] = [_term(graph, subject) for subject in found]
     return terms
 

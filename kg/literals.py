@@ -67,13 +67,13 @@ def carried(term: Term) -> Term:
     rewrite it, else unchanged."""
     if not isinstance(term, ox.Literal) or term.datatype not in CARRIERS:
         return term
-    return term if stored_form(term) == term.value else as_text(term)  # type: ignore[return-value]
+    return term if stored_form(term) == term.value else as_text(term)
 
 
 def written(term: Term) -> Term:
     """A term read from the store, typed as it was written (the inverse of ``carried``)."""
     if isinstance(term, ox.Literal) and term.datatype in _WRITTEN:
-        return ox.Literal(term.value, datatype=_WRITTEN[term.datatype])  # type: ignore[return-value]
+        return ox.Literal(term.value, datatype=_WRITTEN[term.datatype])
     return term
 
 

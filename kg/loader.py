@@ -34,8 +34,8 @@ from typing import IO, Protocol
 import pyoxigraph as ox
 
 from kg import consensus, explorer, identity, importers, representatives
-from kg.backend import WritableBackend
-from kg.errors import CitekgError, InvalidInput, RecordError
+from kg.backend import WritableBackend, batched, named, select
+from kg.errors import CitekgError, InvalidArgument, InvalidInput, RecordError
 from kg.ids import PaperId
 from kg.iris import Minter
 from kg.mapping import A, CitationRef, Mapper, literal
@@ -155,7 +155,7 @@ def load(
     """
     source = Path(path)
     if not source.is_file():
-        raise CitekgError(f"{source}: no such file")
+        raise InvalidArgument(f"{source}: no such file")
     name = graph or graph_name_for(source)  # also the annotator of annotations that name none
     format_name = fmt or importers.detect(source).name
     graph_iri = _source_graph(store, source, graph)
@@ -206,15 +206,15 @@ def _work(store: WritableBackend, graph: ox.NamedNode) -> Iterator[Path]:
         with tempfile.TemporaryDirectory(prefix="load-", dir=store.path) as folder:
             yield Path(folder)
         return
-    folder = work_folder(store, graph)
-    folder.mkdir(parents=True, exist_ok=True)
+    kept = work_folder(store, graph)
+    kept.mkdir(parents=True, exist_ok=True)
     try:
-        yield folder
+        yield kept
     except BaseException:
-        if not (folder / _Scratch.PLAN).exists():
-            shutil.rmtree(folder)
+        if not (kept / _Scratch.PLAN).exists():
+            shutil.rmtree(kept)
         raise
-    shutil.rmtree(folder)
+    shutil.rmtree(kept)
 
 
 def _fingerprint(source: Path, format_name: str, paper: str | None, skip_invalid: bool) -> list[object]:
@@ -396,7 +396,7 @@ def _map_file(
     mapper = Mapper(store.minter, graph.value, known.get, source=name)
     write_quads, write_judgement, write_shared, write_described, write_touched = scratch.open_mapping()
     errors: list[RecordError] = []
-    for chunk in consensus.batched(items, _CHUNK):
+    for chunk in batched(items, _CHUNK):
         records = []
         for item in chunk:
             if isinstance(item, RecordError):
@@ -424,7 +424,7 @@ def _map_file(
             report.counts[record.type] += 1
             mapped = mapper.map(record)
             write_quads(mapped.quads)
-            if mapped.paper is not None:
+            if isinstance(record, Paper) and mapped.paper is not None:
                 write_described(
                     representatives.described_row(
                         mapped.paper, record.publication_year, record.title, record.summary is not None
@@ -518,8 +518,8 @@ def _class_partitions(store: WritableBackend, graph: ox.NamedNode) -> None:
     quads = []
     for kind, cls in _PARTITIONS.items():
         instances = f"GRAPH {graph} {{ ?x {RDF['type']} {cls} }}"
-        rows = store.query(f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {instances} }}")
-        count = next(iter(rows))["n"].value  # type: ignore[call-overload]
+        rows = select(store, f"SELECT (COUNT(DISTINCT ?x) AS ?n) WHERE {{ {instances} }}")
+        count = next(rows)["n"].value
         partition = ox.NamedNode(f"{graph.value}#{kind}")
         quads += [
             f"{graph} {VOID['classPartition']} {partition} {graph} .\n",
@@ -601,7 +601,7 @@ def _objects_in(
 
     def objects(subject: ox.NamedNode, predicate: ox.NamedNode) -> Iterator[str]:
         for quad in store.quads_for_pattern(subject, predicate, None, graph):
-            yield quad.object.value + "\n"
+            yield named(quad.object).value + "\n"
 
     return objects
 
@@ -629,9 +629,10 @@ def _remove(store: WritableBackend, graph: ox.NamedNode, touched: IO[str], previ
         for citation in consensus.citations_in(store, graph):
             citations.write(citation.value + "\n")
             touched.writelines(in_graph(citation, CITO["hasCitedEntity"]))
-    for paper in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
-        touched.write(paper.subject.value + "\n")
-        touched.writelines(in_consensus(paper.subject, CITO["cites"]))
+    for quad in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
+        paper = named(quad.subject)
+        touched.write(paper.value + "\n")
+        touched.writelines(in_consensus(paper, CITO["cites"]))
     for removed in (graph, *store.parts(graph)):
         store.remove_graph(removed)
 
@@ -644,7 +645,7 @@ def drop(store: WritableBackend, graph: str) -> ox.NamedNode:
     from_path = ox.NamedNode(store.minter.source_graph(graph_name_for(Path(graph))))
     graph_iri = next((g for g in (named, from_path) if g in loaded), None)
     if graph_iri is None:
-        raise CitekgError(f"there is no loaded source graph <{named.value}>")
+        raise InvalidArgument(f"there is no loaded source graph <{named.value}>")
     store.keep_for_undo(graph_iri)
     store.mark_loading(graph_iri)  # all or nothing, as a load: a drop cut short is undone
     with tempfile.TemporaryDirectory(prefix="drop-", dir=store.path) as folder:

@@ -30,8 +30,8 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
-from kg.backend import Backend
-from kg.errors import QueryError, UnknownPaper
+from kg.backend import Backend, select
+from kg.errors import QueryError, QueryTimeout, UnknownPaper
 from kg.ids import parse_id
 from kg.resources import folder
 from kg.vocab import POLARITY_SYNONYMS, ROLE_SYNONYMS, XSD
@@ -285,10 +285,11 @@ def within(seconds: float, work: Callable[[], T]) -> T:
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
-        raise QueryError(f"the query ran past its time limit of {seconds:g} s; raise it with --timeout")
+        raise QueryTimeout(f"the query ran past its time limit of {seconds:g} s; raise it with --timeout")
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["value"]
+    value: T = outcome["value"]
+    return value
 
 
 def run_sparql(store: Backend, sparql: str) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
@@ -316,7 +317,7 @@ def iterate(
 ) -> Iterator[dict[str, Any]]:
     """Stream a saved query's rows, for callers that stop early."""
     query = get(name)
-    solutions = store.query(bound_sparql(store, query, params or {}))
+    solutions = select(store, bound_sparql(store, query, params or {}))
     columns = [variable.value for variable in solutions.variables]
     for solution in solutions:
         yield _row(columns, solution)

@@ -41,9 +41,9 @@ from SPARQLWrapper.SPARQLExceptions import (
 )
 
 from kg import literals
-from kg.backend import solutions
+from kg.backend import named, select, solutions
 from kg.counting import open_counted
-from kg.errors import CitekgError, QueryError
+from kg.errors import CitekgError, QueryError, RemoteError
 from kg.ids import PaperId
 from kg.iris import DEFAULT_BASE, Minter, is_part, parts_of
 from kg.vocab import CITO, DATACITE, PREFIXES, PROV, RDF, VOID, XSD
@@ -90,7 +90,7 @@ DATA_BATCH = 1_000  # triples per INSERT DATA or DELETE DATA: Virtuoso's parser 
 class RemoteStore:
     """A SPARQL 1.1 endpoint holding citekg's graphs; read-only unless given an update endpoint."""
 
-    path = None  # no folder on this machine
+    path: Path | None = None  # no folder on this machine
 
     def __init__(
         self,
@@ -137,11 +137,9 @@ class RemoteStore:
         return ox.NamedNode(found) if found else None
 
     def _find_paper(self, identifier: str) -> str | None:
-        rows = self.query(
-            f"SELECT ?paper WHERE {{ ?paper {DATACITE['hasIdentifier']} {ox.NamedNode(identifier)} }} LIMIT 1"
-        )
-        for row in rows:  # type: ignore[union-attr]
-            return row["paper"].value
+        pattern = f"?paper {DATACITE['hasIdentifier']} {ox.NamedNode(identifier)}"
+        for row in select(self, f"SELECT ?paper WHERE {{ {pattern} }} LIMIT 1"):
+            return named(row["paper"]).value
         return None
 
     def graphs(self) -> list[ox.NamedNode]:
@@ -189,11 +187,10 @@ class RemoteStore:
         graph names, the triple formats get the graphs one after the other (as the embedded store's
         union, a triple in two graphs comes twice)."""
         graphs = [graph] if graph is not None else self.graphs()
-        options = {"prefixes": prefixes} if prefixes else {}
         if fmt.supports_datasets:
-            ox.serialize((q for g in graphs for q in self.quads(g)), output, fmt, **options)
+            ox.serialize((q for g in graphs for q in self.quads(g)), output, fmt, prefixes=prefixes)
         else:
-            ox.serialize((q.triple for g in graphs for q in self.quads(g)), output, fmt, **options)
+            ox.serialize((q.triple for g in graphs for q in self.quads(g)), output, fmt, prefixes=prefixes)
 
     def quads_for_pattern(
         self,
@@ -381,20 +378,20 @@ class RemoteStore:
                 return
             except urllib.error.HTTPError as error:
                 if error.code == 401:
-                    raise CitekgError(
+                    raise RemoteError(
                         f"{target} refused the credentials (give --user and --password)"
                     ) from None
                 if error.code < 500 or attempt == RETRIES - 1:
                     detail = error.read()[:500].decode(errors="replace")
-                    raise CitekgError(f"{self.graph_store} answered {error.code}: {detail}") from None
+                    raise RemoteError(f"{self.graph_store} answered {error.code}: {detail}") from None
             except TimeoutError:
-                raise CitekgError(
+                raise RemoteError(
                     f"{self.graph_store} did not answer within {self.timeout:g} s; run the load again to"
                     " resume it"
                 ) from None
             except (urllib.error.URLError, ConnectionError) as error:
                 if attempt == RETRIES - 1:
-                    raise CitekgError(f"{self.graph_store} did not answer: {error}") from None
+                    raise RemoteError(f"{self.graph_store} did not answer: {error}") from None
             time.sleep(0.5 * 2**attempt)
 
     def _opener(self, request: urllib.request.Request, url: str) -> urllib.request.OpenerDirector:
@@ -411,7 +408,7 @@ class RemoteStore:
 
     def _send(self, client: SPARQLWrapper) -> bytes:
         """The raw answer, retrying server errors and lost connections with backoff; errors the
-        user can act on become CitekgErrors that say what happened."""
+        user can act on become RemoteErrors that say what happened."""
         for attempt in range(RETRIES):
             try:
                 with _process_opener_kept(), client.query().response as response:
@@ -421,21 +418,21 @@ class RemoteStore:
                     f"{self.endpoint} refused the query as malformed: {_detail(error)}"
                 ) from None
             except Unauthorized:
-                raise CitekgError(
+                raise RemoteError(
                     f"{self.endpoint} refused the credentials (give --user and --password)"
                 ) from None
             except EndPointNotFound:
-                raise CitekgError(f"{self.endpoint} is not a SPARQL endpoint (404)") from None
+                raise RemoteError(f"{self.endpoint} is not a SPARQL endpoint (404)") from None
             except TimeoutError:
-                raise CitekgError(f"{self.endpoint} did not answer within {self.timeout:g} s") from None
+                raise RemoteError(f"{self.endpoint} did not answer within {self.timeout:g} s") from None
             except (EndPointInternalError, urllib.error.URLError, ConnectionError) as error:
                 if isinstance(getattr(error, "reason", None), TimeoutError):
-                    raise CitekgError(f"{self.endpoint} did not answer within {self.timeout:g} s") from None
+                    raise RemoteError(f"{self.endpoint} did not answer within {self.timeout:g} s") from None
                 if attempt == RETRIES - 1:
-                    raise CitekgError(f"{self.endpoint} did not answer: {_detail(error)}") from None
+                    raise RemoteError(f"{self.endpoint} did not answer: {_detail(error)}") from None
                 time.sleep(0.5 * 2**attempt)
             except SPARQLWrapperException as error:
-                raise CitekgError(f"{self.endpoint}: {_detail(error)}") from None
+                raise RemoteError(f"{self.endpoint}: {_detail(error)}") from None
         raise AssertionError("unreachable")
 
     def _stream(self, construct: str) -> IO[bytes]:
@@ -448,15 +445,16 @@ class RemoteStore:
             headers={"Accept": "application/n-triples", "User-Agent": USER_AGENT},
         )
         try:
-            return self._opener(request, self.endpoint).open(request, timeout=self.timeout)
+            response: IO[bytes] = self._opener(request, self.endpoint).open(request, timeout=self.timeout)
         except urllib.error.HTTPError as error:
-            raise CitekgError(
+            raise RemoteError(
                 f"{self.endpoint} answered {error.code}: {error.read()[:500].decode(errors='replace')}"
             ) from None
         except urllib.error.URLError as error:
-            raise CitekgError(f"{self.endpoint} did not answer: {error.reason}") from None
+            raise RemoteError(f"{self.endpoint} did not answer: {error.reason}") from None
         except TimeoutError:
-            raise CitekgError(f"{self.endpoint} did not answer within {self.timeout:g} s") from None
+            raise RemoteError(f"{self.endpoint} did not answer within {self.timeout:g} s") from None
+        return response
 
     def _detect(self) -> Dialect:
         """The server's dialect, from the Server header of a trivial query."""
@@ -470,9 +468,9 @@ class RemoteStore:
         except urllib.error.HTTPError as error:
             server = error.headers.get("Server", "")
         except urllib.error.URLError as error:
-            raise CitekgError(f"{self.endpoint} did not answer: {error.reason}") from None
+            raise RemoteError(f"{self.endpoint} did not answer: {error.reason}") from None
         except (TimeoutError, OSError) as error:
-            raise CitekgError(f"{self.endpoint} did not answer: {error}") from None
+            raise RemoteError(f"{self.endpoint} did not answer: {error}") from None
         lowered = server.lower()
         return next((d for name, d in DIALECTS.items() if name in lowered), DIALECTS["generic"])
 
@@ -486,7 +484,7 @@ def _process_opener_kept() -> Iterator[None]:
     try:
         yield
     finally:
-        urllib.request.install_opener(before)  # type: ignore[arg-type]
+        urllib.request.install_opener(before)
 
 
 def _batches(
@@ -499,15 +497,16 @@ def _batches(
 
 
 def _grouped(quads: Iterable[ox.Quad], size: int) -> Iterator[tuple[ox.NamedNode, list[ox.Triple]]]:
-    graph, triples = None, []
+    graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None = None
+    triples: list[ox.Triple] = []
     for quad in quads:
         if quad.graph_name != graph or len(triples) >= size:
             if triples:
-                yield graph, triples  # type: ignore[misc]
+                yield named(graph), triples
             graph, triples = quad.graph_name, []
         triples.append(quad.triple)
     if triples:
-        yield graph, triples  # type: ignore[misc]
+        yield named(graph), triples
 
 
 def _detail(error: BaseException) -> str:

@@ -22,12 +22,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pyoxigraph as ox
 
 from kg import queries
-from kg.backend import WritableBackend, batched, solutions
+from kg.backend import WritableBackend, batched, named, select, solutions
 from kg.mapping import literal
 from kg.spool import sorted_lines
 from kg.vocab import CITO, CKG, XSD
@@ -166,7 +166,7 @@ def refresh(store: WritableBackend, papers: Iterable[ox.NamedNode]) -> None:
 
 
 def _stored_candidates(store: WritableBackend, paper: ox.NamedNode) -> Iterator[Candidate]:
-    by_citation: dict[str, list[dict]] = {}  # one paper's citations: bounded by its citing papers
+    by_citation: dict[str, list[dict[str, Any]]] = {}  # one paper's citations: bounded by its citing papers
     for row in queries.iterate(store, "representative-candidates", {"paper": paper}):
         by_citation.setdefault(row["citation"], []).append(row)
     for citation, found in by_citation.items():
@@ -186,5 +186,5 @@ def _stored_candidates(store: WritableBackend, paper: ox.NamedNode) -> Iterator[
 def cited_papers(store: WritableBackend) -> Iterator[ox.NamedNode]:
     """Every paper the consensus graph says is cited, once each."""
     graph, cites = store.consensus_graph, CITO["cites"]
-    for solution in store.query(f"SELECT DISTINCT ?paper {{ GRAPH {graph} {{ ?citing {cites} ?paper }} }}"):
-        yield solution["paper"]
+    for solution in select(store, f"SELECT DISTINCT ?paper {{ GRAPH {graph} {{ ?citing {cites} ?paper }} }}"):
+        yield named(solution["paper"])

@@ -10,7 +10,6 @@ cut short is emptied the next time the store opens, and one that fails empties t
 
 from __future__ import annotations
 
-import gzip
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg import literals
-from kg.errors import CitekgError
+from kg.errors import CitekgError, InvalidArgument
+from kg.importers import open_binary
 from kg.iris import check_base, is_part
 from kg.stats import Stats, store_stats
 from kg.store import Store
@@ -37,15 +37,15 @@ def restore(store: Store, path: str | os.PathLike[str], fmt: ox.RdfFormat | None
     """Rebuild an empty store from a citekg dump in N-Quads or TriG (by its extension, or ``fmt``)."""
     source = Path(path)
     if not source.is_file():
-        raise CitekgError(f"{source}: no such file")
+        raise InvalidArgument(f"{source}: no such file")
     fmt = fmt or FORMATS.get(Path(source.name.removesuffix(".gz")).suffix)
     if fmt is None:
-        raise CitekgError(f"{source}: a dump is N-Quads (.nq) or TriG (.trig), gzipped or not")
+        raise InvalidArgument(f"{source}: a dump is N-Quads (.nq) or TriG (.trig), gzipped or not")
     if not store.is_empty():
         raise CitekgError(f"{store.path} is not empty; restore into a new store (kg --store NEW restore)")
     store.mark_restoring()
     try:
-        with gzip.open(source) if source.name.endswith(".gz") else source.open("rb") as data:
+        with open_binary(source) as data:
             store.oxigraph.bulk_extend(map(_as_stored, ox.parse(data, fmt)))
         base = _base(store, source)
     except (CitekgError, OSError, SyntaxError, ValueError, EOFError) as error:

@@ -24,6 +24,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from kg import literals
+from kg.backend import named
 from kg.counting import open_counted
 from kg.errors import CitekgError, StoreBusy
 from kg.ids import PaperId
@@ -126,7 +127,7 @@ class Store:
         quad = next(
             self.oxigraph.quads_for_pattern(None, DATACITE["hasIdentifier"], ox.NamedNode(identifier)), None
         )
-        return quad.subject.value if quad is not None else None
+        return named(quad.subject).value if quad is not None else None
 
     def forget_lookups(self) -> None:
         """Drop remembered id lookups after a write that may have moved papers."""
@@ -178,21 +179,19 @@ class Store:
         the union would hold every triple it has written); a triple in two graphs comes twice. The
         parts that keep a source's own RDF pass through here instead, to give their literals back as
         written (``kg.literals``)."""
-        options = {"prefixes": prefixes} if prefixes else {}
-        if fmt.supports_datasets and graph is None:
-            if self._holds_parts():
-                ox.serialize(map(literals.written_quad, self.oxigraph), output, fmt, **options)
-            else:
-                self.oxigraph.dump(output, fmt, **options)
-            return
         if fmt.supports_datasets:
-            ox.serialize(self.quads(graph), output, fmt, **options)
-            return
-        for named in [graph] if graph is not None else self.exported_graphs():
-            if isinstance(named, ox.NamedNode) and is_part(named.value):
-                ox.serialize((quad.triple for quad in self.quads(named)), output, fmt, **options)
+            if graph is not None:
+                ox.serialize(self.quads(graph), output, fmt, prefixes=prefixes)
+            elif self._holds_parts():
+                ox.serialize(map(literals.written_quad, self.oxigraph), output, fmt, prefixes=prefixes)
             else:
-                self.oxigraph.dump(output, fmt, from_graph=named, **options)
+                self.oxigraph.dump(output, fmt, prefixes=prefixes)
+            return
+        for exported in [graph] if graph is not None else self.exported_graphs():
+            if isinstance(exported, ox.NamedNode) and is_part(exported.value):
+                ox.serialize((quad.triple for quad in self.quads(exported)), output, fmt, prefixes=prefixes)
+            else:
+                self.oxigraph.dump(output, fmt, from_graph=exported, prefixes=prefixes)
 
     def quads_for_pattern(
         self,
@@ -374,7 +373,8 @@ def stored_minter(path: str | os.PathLike[str]) -> Minter:
 def _read_state(path: Path | None) -> dict[str, object]:
     if path is None or not (path / "citekg.json").exists():
         return {}
-    return json.loads((path / "citekg.json").read_text(encoding="utf-8"))
+    state: dict[str, object] = json.loads((path / "citekg.json").read_text(encoding="utf-8"))
+    return state
 
 
 def _busy(path: Path | None) -> StoreBusy:

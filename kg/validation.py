@@ -18,7 +18,7 @@ from rdflib import Graph
 from rdflib.namespace import SH
 
 from kg.backend import Backend
-from kg.errors import CitekgError
+from kg.errors import InvalidArgument
 from kg.iris import is_part
 from kg.resources import folder
 
@@ -44,7 +44,7 @@ def checked_graphs(store: Backend, graph: str | None = None) -> list[ox.NamedNod
         return [g for g in store.exported_graphs() if not (isinstance(g, ox.NamedNode) and is_part(g.value))]
     named = ox.NamedNode(store.minter.graph(graph))
     if named not in store.graphs():
-        raise CitekgError(f"the store has no graph <{named.value}>")
+        raise InvalidArgument(f"the store has no graph <{named.value}>")
     return [named]
 
 

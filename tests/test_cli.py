@@ -182,14 +182,17 @@ def test_export_void_describes_the_dataset(store_path: Path) -> None:
     ("args", "code", "message"),
     [
         (["hub", "doi:10.9/none"], 3, "error: no paper in the store has the id doi:10.9/none"),
-        (["hub", "isbn:1"], 1, "error: 'isbn:1' has no known id prefix"),
+        (["hub", "isbn:1"], 2, "error: 'isbn:1' has no known id prefix"),
+        (["load", "no-such-file.jsonl"], 2, "error: no-such-file.jsonl: no such file"),
+        (["restore", "no-such-dump.nq"], 2, "error: no-such-dump.nq: no such file"),
         (
             ["citing", "arxiv:2402.13929", "--role", "praise"],
             2,
             "error: hub-citing: parameter role (role): unknown role",
         ),
-        (["export", "--graph", "nope"], 1, "error: the store has no graph"),
-        (["drop", "nope"], 1, "error: there is no loaded source graph"),
+        (["export", "--graph", "nope"], 2, "error: the store has no graph"),
+        (["drop", "nope"], 2, "error: there is no loaded source graph"),
+        (["validate", "--graph", "nope"], 2, "error: the store has no graph"),
     ],
 )
 def test_errors_go_to_stderr_with_meaningful_exit_codes(
@@ -320,3 +323,10 @@ def test_the_load_display_moves_one_bar_forward_through_the_phases() -> None:
     assert seen == sorted(seen) and seen[-1] < 100
     assert seen[1] > seen[0]  # reading the file moves the bar
     assert not display.shown  # --quiet: no display, so the load is not asked to count bytes
+
+
+def test_the_explorer_sorts_offered_are_the_library_s() -> None:
+    from kg.cli import Sort
+    from kg.explorer import SORTS
+
+    assert [sort.value for sort in Sort] == list(SORTS)

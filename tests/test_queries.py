@@ -5,7 +5,7 @@ import re
 import pytest
 
 from kg import queries
-from kg.errors import QueryError, UnknownPaper
+from kg.errors import QueryError, QueryTimeout, UnknownPaper
 from kg.loader import graph_name_for
 from kg.queries import Param, SavedQuery, bound_sparql, catalogue, parse_header, run_query
 from kg.store import Store
@@ -266,7 +266,7 @@ def test_a_query_past_its_time_limit_is_a_clear_error(example_store: Store) -> N
 
     from kg.queries import within
 
-    with pytest.raises(QueryError, match=r"ran past its time limit of 0\.05 s"):
+    with pytest.raises(QueryTimeout, match=r"ran past its time limit of 0\.05 s"):
         within(0.05, lambda: time.sleep(1))
     assert within(5, lambda: 42) == 42
     with pytest.raises(UnknownPaper):

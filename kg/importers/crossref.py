@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +95,7 @@ def read_crossref(path: Path, _paper: str | None = None) -> Iterator[Item]:
         if not isinstance(work, dict):
             yield RecordError(str(path), location, "work", "expected a Crossref work object")
             continue
-        yield from records_of(str(path), location, lambda work=work: work_records(work))
+        yield from records_of(str(path), location, partial(work_records, work))
 
 
 def _recognises(start: str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ def read_rows(path: Path, to_records: RowMapper, field_names: dict[str, str]) ->
         if not isinstance(row, dict):
             yield RecordError(str(path), number, "json", "expected a JSON object")
             continue
-        yield from records_of(str(path), number, lambda row=row: to_records(row), field_names)
+        yield from records_of(str(path), number, partial(to_records, row), field_names)
 
 
 def records_of(

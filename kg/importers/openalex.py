@@ -8,6 +8,7 @@ every entry of ``referenced_works`` becomes a citation from it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ def _read_document(path: Path) -> Iterator[Item]:
     works = data if isinstance(data, list) else data.get("results", [data]) if isinstance(data, dict) else []
     for index, work in enumerate(works):
         location = f"[{index}]" if works is not data or isinstance(data, list) else "$"
-        yield from records_of(str(path), location, lambda work=work: work_records(work))
+        yield from records_of(str(path), location, partial(work_records, work))
 
 
 def _recognises(start: str) -> bool:

@@ -71,7 +71,9 @@ def _authors(cell: str) -> list[Author]:
 
 def _split_people(cell: str) -> list[str]:
     """Split at ``; `` outside brackets (bracketed id lists use ``; `` too in the input format)."""
-    people, depth, current = [], 0, []
+    people: list[str] = []
+    current: list[str] = []
+    depth = 0
     index = 0
     while index < len(cell):
         char = cell[index]

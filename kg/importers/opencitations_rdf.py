@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Iterator
 from itertools import groupby
 from pathlib import Path
+from typing import IO
 
 import pyoxigraph as ox
 from pydantic import ValidationError
@@ -98,7 +99,7 @@ def read_rdf(path: Path, _paper: str | None = None) -> Iterator[Item]:
         yield from _derived(path, facts)
 
 
-def _pass_through(path: Path, facts: object, links: object) -> Iterator[Item]:
+def _pass_through(path: Path, facts: IO[str], links: IO[str]) -> Iterator[Item]:
     """The file's triples as they are, a batch per run of one graph (lexical forms kept: see
     ``kg.literals``), noting the facts the derived records need on the way."""
     triples: list[str] = []
@@ -134,7 +135,7 @@ def _rows(path: Path) -> Iterator[tuple[str, str, str]]:
         yield subject, kind, json.loads(value)
 
 
-def _identifiers(links: Path, facts: object) -> None:
+def _identifiers(links: Path, facts: IO[str]) -> None:
     """Join identifier entities to their owners: one ``owner id scheme:value`` fact each."""
     for _, group in groupby(_rows(links), key=lambda row: row[0]):
         rows = list(group)

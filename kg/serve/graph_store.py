@@ -106,10 +106,11 @@ def _parts(content_type: str, body: bytes) -> list[tuple[bytes, str]]:
     )
     if not message.is_multipart():
         raise BadRequest("the multipart body has no parts")
-    return [
-        (part.get_payload(decode=True) or b"", _graph_type(part.get_content_type()))
-        for part in message.iter_parts()
-    ]
+    pieces = []
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True)
+        pieces.append((payload if isinstance(payload, bytes) else b"", _graph_type(part.get_content_type())))
+    return pieces
 
 
 def _graph_type(media: str) -> str:

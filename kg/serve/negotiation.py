@@ -11,6 +11,8 @@ answer never has a type the request did not accept.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pyoxigraph as ox
 
 from kg.serve.problems import HTTPProblem
@@ -52,7 +54,7 @@ GRAPH_BODIES = {
 }
 
 
-def negotiate(accept: str, offered: dict[str, object]) -> str:
+def negotiate(accept: str, offered: Mapping[str, object]) -> str:
     """The offered media type the Accept header prefers (by q value, then order); 406 if none fits.
     A wildcard takes the first offered type that it covers."""
     default = next(iter(offered))

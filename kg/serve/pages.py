@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from kg import hub as hubs
+from kg.explorer import SORTS
 from kg.serve import tasks
 from kg.serve.app import TEMPLATES, Service, service
 from kg.serve.problems import BadRequest
@@ -18,7 +19,6 @@ from kg.vocab import Polarity, Role
 router = APIRouter()
 Served = Annotated[Service, Depends(service)]
 EXPLORER_PAGE = 20
-SORTS = ("year", "year-asc", "title", "title-desc")
 
 
 @router.get(

@@ -126,5 +126,5 @@ def _rdf(
     media = negotiate(accept, GRAPHS)
     if GRAPHS[media] is ox.RdfFormat.JSON_LD:
         return Response(exporter.jsonld_document(triples), media_type=media)
-    options = {"prefixes": served.prefixes} if GRAPHS[media] is ox.RdfFormat.TURTLE else {}
-    return Response(ox.serialize(triples, format=GRAPHS[media], **options), media_type=media)
+    prefixes = served.prefixes if GRAPHS[media] is ox.RdfFormat.TURTLE else None
+    return Response(ox.serialize(triples, format=GRAPHS[media], prefixes=prefixes), media_type=media)

@@ -12,17 +12,21 @@ import queue
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from kg import hub, linked_data, queries
+from kg.backend import named
 from kg.ids import parse_id
 from kg.results import write_rows
 from kg.serve.negotiation import BOOLEAN, GRAPH_BODIES, GRAPHS, SOLUTIONS, TRIPLES, negotiate
 from kg.serve.problems import BadRequest, HTTPProblem, ServiceFailed, TooLarge
 from kg.store import Store
 from kg.vocab import OWL
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 RECEIPTS = "urn:citekg:receipts"  # the graph a write's receipt goes to, and leaves at once
 UPLOADS = "urn:citekg:upload:"  # where a graph sent over HTTP waits until it replaces or joins its graph
@@ -43,20 +47,17 @@ class Answer:
     body: bytes
 
 
-class _Capped(io.RawIOBase):
+class _Capped(io.BytesIO):
     """A byte sink that refuses to grow past a limit, so a huge answer stops being written at once."""
 
     def __init__(self, limit: int) -> None:
-        self.buffer, self.limit = bytearray(), limit
+        super().__init__()
+        self.limit = limit
 
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: bytes) -> int:  # type: ignore[override]
-        if len(self.buffer) + len(data) > self.limit:
+    def write(self, data: Buffer) -> int:
+        if self.tell() + memoryview(data).nbytes > self.limit:
             raise TooLarge(f"the answer is larger than the server's limit of {self.limit:,} bytes")
-        self.buffer += data
-        return len(data)
+        return super().write(data)
 
 
 # --- SPARQL ------------------------------------------------------------------------------------------
@@ -88,7 +89,7 @@ def sparql_query(
         if federated:
             raise ServiceFailed(f"a federated service failed: {error}") from None
         raise
-    return Answer(media, bytes(sink.buffer))
+    return Answer(media, sink.getvalue())
 
 
 def sparql_update(store: Store, text: str, base_iri: str, federated: bool, receipt: str) -> None:
@@ -140,7 +141,7 @@ def graph_read(store: Store, graph: str | None, accept: str, max_bytes: int) -> 
     sink = _Capped(max_bytes)
     options = {"prefixes": store.prefixes} if GRAPHS[media] is ox.RdfFormat.TURTLE else {}
     store.dump(sink, GRAPHS[media], node, options.get("prefixes"))  # literals as written
-    return Answer(media, bytes(sink.buffer))
+    return Answer(media, sink.getvalue())
 
 
 def graph_exists(store: Store, graph: str | None) -> bool:
@@ -252,7 +253,7 @@ def describe(store: Store, iri: str) -> tuple[str | None, list[ox.Triple]]:
     aliases = ox.NamedNode(store.minter.aliases_graph)
     alias = next(store.oxigraph.quads_for_pattern(ox.NamedNode(iri), OWL["sameAs"], None, aliases), None)
     if alias is not None:
-        return alias.object.value, []
+        return named(alias.object).value, []
     return None, linked_data.describe(store, iri)
 
 
@@ -269,9 +270,9 @@ def dump(store: Store) -> Iterator[bytes]:
         def writable(self) -> bool:
             return True
 
-        def write(self, data: bytes) -> int:  # type: ignore[override]
+        def write(self, data: Buffer) -> int:
             chunks.put(bytes(data))
-            return len(data)
+            return memoryview(data).nbytes
 
     def write() -> None:
         try:
