@@ -328,20 +328,7 @@ def query_list(output: FormatOption = Output.text) -> None:
     """Every saved query with its title and parameters."""
     found = queries.catalogue().values()
     if output is Output.json:
-        emit_json(
-            [
-                {
-                    "name": q.name,
-                    "title": q.title,
-                    "description": q.description,
-                    "params": [
-                        {"name": p.name, "type": p.type, "required": p.required, "default": p.default}
-                        for p in q.params
-                    ],
-                }
-                for q in found
-            ]
-        )
+        emit_json([query.to_json() for query in found])
         return
     for query in found:
         typer.echo(f"{query.name}: {query.title}\n    {query.signature()}")

@@ -73,6 +73,24 @@ class SavedQuery:
             parts.append(text if p.required else f"[{text}]")
         return " ".join(parts) or "(no parameters)"
 
+    def to_json(self) -> dict[str, Any]:
+        """What ``kg query list --format json`` and the server's ``/queries`` say of the query."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "parameters": [
+                {
+                    "name": p.name,
+                    "type": p.type,
+                    "required": p.required,
+                    "default": p.default,
+                    "description": p.description,
+                }
+                for p in self.params
+            ],
+        }
+
 
 @dataclass
 class Result:

@@ -259,7 +259,13 @@ def test_sources(store_path: Path) -> None:
 def test_query_commands(store_path: Path) -> None:
     listed = json.loads(kg(store_path, "query", "list", "--format", "json").stdout)
     hub_citing = next(q for q in listed if q["name"] == "hub-citing")
-    assert hub_citing["params"][0] == {"name": "paper", "type": "paper", "required": True, "default": None}
+    assert hub_citing["parameters"][0] == {
+        "name": "paper",
+        "type": "paper",
+        "required": True,
+        "default": None,
+        "description": "The cited paper.",
+    }
     shown = kg(store_path, "query", "show", "citations-per-year").stdout
     assert shown.startswith("Citations per year") and "SELECT" in shown
     per_year = ["query", "run", "citations-per-year", "-p", "paper=arxiv:2402.13929"]

@@ -24,8 +24,10 @@ from rdflib import RDFS, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, XML, SPARQLWrapper
+from typer.testing import CliRunner
 
 from kg import hub, queries
+from kg.cli import app as kg_command
 from kg.ids import parse_id
 from kg.linked_data import describe
 from kg.loader import load
@@ -269,7 +271,10 @@ def test_saved_queries_over_http_check_their_parameters(served: tuple[str, Store
         "type": "paper",
         "required": True,
         "default": None,
+        "description": "The cited paper.",
     }
+    from_cli = json.loads(CliRunner().invoke(kg_command, ["query", "list", "--format", "json"]).stdout)
+    assert [{k: v for k, v in q.items() if k != "url"} for q in listed.values()] == from_cli
     _, _, body = fetch(f"{url}/queries/hub-distribution.json?paper={PAPER}")
     rows = queries.run_query(store, "hub-distribution", {"paper": PAPER}).rows
 

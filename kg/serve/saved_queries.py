@@ -20,19 +20,7 @@ ROWS = {"application/json": "json", "text/csv": "csv"}
 
 @router.get("/queries", summary="The saved queries, with their typed parameters")
 def saved_queries() -> list[dict[str, Any]]:
-    return [
-        {
-            "name": q.name,
-            "title": q.title,
-            "description": q.description,
-            "parameters": [
-                {"name": p.name, "type": p.type, "required": p.required, "default": p.default}
-                for p in q.params
-            ],
-            "url": f"/queries/{q.name}",
-        }
-        for q in queries.catalogue().values()
-    ]
+    return [query.to_json() | {"url": f"/queries/{query.name}"} for query in queries.catalogue().values()]
 
 
 @router.get("/queries/{name}", summary="Run a saved query: parameters by name; .json or .csv, or by Accept")
