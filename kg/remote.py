@@ -43,7 +43,7 @@ from SPARQLWrapper.SPARQLExceptions import (
 from kg import literals
 from kg.backend import named, select, solutions
 from kg.counting import open_counted
-from kg.errors import CitekgError, QueryError, RemoteError
+from kg.errors import CitekgError, InvalidSetting, QueryError, RemoteError
 from kg.ids import PaperId
 from kg.iris import DEFAULT_BASE, Minter, is_part, parts_of
 from kg.vocab import CITO, DATACITE, PREFIXES, PROV, RDF, VOID, XSD
@@ -330,7 +330,7 @@ class RemoteStore:
 
     def _writable(self) -> str:
         if self.update_endpoint is None:
-            raise CitekgError(f"{self.endpoint} is read-only here: give --update-endpoint too")
+            raise InvalidSetting(f"{self.endpoint} is read-only here: give --update-endpoint too")
         return self.update_endpoint
 
     def _graph_store(self) -> str | None:
@@ -371,28 +371,46 @@ class RemoteStore:
             method="POST",
             headers={"Content-Type": "application/n-triples", "User-Agent": USER_AGENT},
         )
+        with self._open(request):
+            pass
+
+    def _open(self, request: urllib.request.Request) -> IO[bytes]:
+        """The response to a request SPARQLWrapper cannot make (a Graph Store write, a CONSTRUCT read as
+        it streams), authenticated as the dialect wants, through an opener of its own (never the
+        process-wide one), retrying server errors and lost connections, failing as ``_failure`` says."""
         for attempt in range(RETRIES):
             try:
-                with self._opener(request, target).open(request, timeout=self.timeout) as response:
-                    response.read()
-                return
+                response: IO[bytes] = self._opener(request, request.full_url).open(
+                    request, timeout=self.timeout
+                )
+                return response
             except urllib.error.HTTPError as error:
-                if error.code == 401:
-                    raise RemoteError(
-                        f"{target} refused the credentials (give --user and --password)"
-                    ) from None
                 if error.code < 500 or attempt == RETRIES - 1:
-                    detail = error.read()[:500].decode(errors="replace")
-                    raise RemoteError(f"{self.graph_store} answered {error.code}: {detail}") from None
-            except TimeoutError:
-                raise RemoteError(
-                    f"{self.graph_store} did not answer within {self.timeout:g} s; run the load again to"
-                    " resume it"
-                ) from None
-            except (urllib.error.URLError, ConnectionError) as error:
-                if attempt == RETRIES - 1:
-                    raise RemoteError(f"{self.graph_store} did not answer: {error}") from None
+                    raise self._failure(request.full_url, error) from None
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
+                if _timed_out(error) or attempt == RETRIES - 1:
+                    raise self._failure(request.full_url, error) from None
             time.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def _failure(self, url: str, error: BaseException) -> CitekgError:
+        """What a failed request to the server means to the user: one wording for every request, made
+        by SPARQLWrapper or by ``_open``."""
+        where = url.split("?", 1)[0]
+        if isinstance(error, QueryBadFormed):
+            return QueryError(f"{where} refused the query as malformed: {_detail(error)}")
+        if isinstance(error, Unauthorized) or getattr(error, "code", None) == 401:
+            return RemoteError(f"{where} refused the credentials (give --user and --password)")
+        if isinstance(error, EndPointNotFound):
+            return RemoteError(f"{where} is not a SPARQL endpoint (404)")
+        if isinstance(error, urllib.error.HTTPError):
+            return RemoteError(
+                f"{where} answered {error.code}: {error.read()[:500].decode(errors='replace')}"
+            )
+        if _timed_out(error):
+            resume = "; run the load again to resume it" if where == self.graph_store else ""
+            return RemoteError(f"{where} did not answer within {self.timeout:g} s{resume}")
+        return RemoteError(f"{where} did not answer: {_detail(error)}")
 
     def _opener(self, request: urllib.request.Request, url: str) -> urllib.request.OpenerDirector:
         """A URL opener that authenticates as the dialect does (Basic is sent with the request)."""
@@ -413,26 +431,12 @@ class RemoteStore:
             try:
                 with _process_opener_kept(), client.query().response as response:
                     return response.read()
-            except QueryBadFormed as error:
-                raise QueryError(
-                    f"{self.endpoint} refused the query as malformed: {_detail(error)}"
-                ) from None
-            except Unauthorized:
-                raise RemoteError(
-                    f"{self.endpoint} refused the credentials (give --user and --password)"
-                ) from None
-            except EndPointNotFound:
-                raise RemoteError(f"{self.endpoint} is not a SPARQL endpoint (404)") from None
-            except TimeoutError:
-                raise RemoteError(f"{self.endpoint} did not answer within {self.timeout:g} s") from None
             except (EndPointInternalError, urllib.error.URLError, ConnectionError) as error:
-                if isinstance(getattr(error, "reason", None), TimeoutError):
-                    raise RemoteError(f"{self.endpoint} did not answer within {self.timeout:g} s") from None
-                if attempt == RETRIES - 1:
-                    raise RemoteError(f"{self.endpoint} did not answer: {_detail(error)}") from None
+                if _timed_out(error) or attempt == RETRIES - 1:
+                    raise self._failure(self.endpoint, error) from None
                 time.sleep(0.5 * 2**attempt)
-            except SPARQLWrapperException as error:
-                raise RemoteError(f"{self.endpoint}: {_detail(error)}") from None
+            except (SPARQLWrapperException, TimeoutError) as error:
+                raise self._failure(self.endpoint, error) from None
         raise AssertionError("unreachable")
 
     def _stream(self, construct: str) -> IO[bytes]:
@@ -444,17 +448,7 @@ class RemoteStore:
             data=urllib.parse.urlencode(parameters).encode(),
             headers={"Accept": "application/n-triples", "User-Agent": USER_AGENT},
         )
-        try:
-            response: IO[bytes] = self._opener(request, self.endpoint).open(request, timeout=self.timeout)
-        except urllib.error.HTTPError as error:
-            raise RemoteError(
-                f"{self.endpoint} answered {error.code}: {error.read()[:500].decode(errors='replace')}"
-            ) from None
-        except urllib.error.URLError as error:
-            raise RemoteError(f"{self.endpoint} did not answer: {error.reason}") from None
-        except TimeoutError:
-            raise RemoteError(f"{self.endpoint} did not answer within {self.timeout:g} s") from None
-        return response
+        return self._open(request)
 
     def _detect(self) -> Dialect:
         """The server's dialect, from the Server header of a trivial query."""
@@ -463,7 +457,7 @@ class RemoteStore:
             headers={"Accept": "application/sparql-results+json", "User-Agent": USER_AGENT},
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with urllib.request.build_opener().open(request, timeout=self.timeout) as response:
                 server = response.headers.get("Server", "")
         except urllib.error.HTTPError as error:
             server = error.headers.get("Server", "")
@@ -507,6 +501,10 @@ def _grouped(quads: Iterable[ox.Quad], size: int) -> Iterator[tuple[ox.NamedNode
         triples.append(quad.triple)
     if triples:
         yield named(graph), triples
+
+
+def _timed_out(error: BaseException) -> bool:
+    return isinstance(error, TimeoutError) or isinstance(getattr(error, "reason", None), TimeoutError)
 
 
 def _detail(error: BaseException) -> str:
