@@ -44,6 +44,8 @@ _WHERE = {
     "Stats": "kg.stats",
     "sources": "kg.stats",
     "store_stats": "kg.stats",
+    "Settings": "kg.settings",
+    "open": "kg.settings",
     "Store": "kg.store",
     "Validation": "kg.validation",
     "validate": "kg.validation",
@@ -80,6 +82,7 @@ if TYPE_CHECKING:
     from kg.queries import run_query
     from kg.records import Annotation, Citation, Paper
     from kg.restore import RestoreReport, restore
+    from kg.settings import Settings, open
     from kg.stats import Source, Stats, sources, store_stats
     from kg.store import Store
     from kg.validation import Validation, validate
@@ -100,6 +103,7 @@ __all__ = [
     "RecordError",
     "RemoteError",
     "RestoreReport",
+    "Settings",
     "Source",
     "Stats",
     "Store",
@@ -111,6 +115,7 @@ __all__ = [
     "export",
     "hub_summary",
     "load",
+    "open",
     "parse_id",
     "restore",
     "run_query",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-import tomllib
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -26,9 +25,10 @@ from rich.progress import Progress as RichProgress
 from typer.core import TyperGroup
 
 from kg import queries
-from kg.backend import Backend, WritableBackend
+from kg.backend import Backend
 from kg.errors import CitekgError, InvalidArgument, InvalidInput, QueryError, RecordError
 from kg.results import ROW_FORMATS, W3C_FORMATS, write_rows
+from kg.settings import Settings, read_config
 from kg.stats import sources as loaded_sources
 from kg.stats import store_stats
 from kg.store import DEFAULT_STORE, Store
@@ -83,48 +83,8 @@ class Sort(StrEnum):
     title_desc = "title-desc"
 
 
-class Settings:
-    """Where the commands read and write: the embedded store, or a remote SPARQL endpoint."""
-
-    def __init__(self, values: dict[str, Any], sources: dict[str, str]) -> None:
-        self.values, self.sources = values, sources
-        self.store_path = Path(values["store"])
-
-    def open(self) -> WritableBackend:
-        if self.values["endpoint"]:
-            from kg.remote import RemoteStore
-
-            return RemoteStore(
-                self.values["endpoint"],
-                update_endpoint=self.values["update_endpoint"],
-                user=self.values["user"],
-                password=self.values["password"],
-                base=self.values["base"],
-            )
-        return Store(self.store_path, base=self.values["base"])
-
-    def open_writable(self) -> WritableBackend:
-        """The store to change; a remote one only with an update endpoint."""
-        if self.values["endpoint"] and not self.values["update_endpoint"]:
-            raise CitekgError(f"{self.values['endpoint']} is read-only here: give --update-endpoint too")
-        return self.open()
-
-    def open_embedded(self, command: str) -> Store:
-        """The embedded store, for the commands that need its own engine (restoring it)."""
-        if self.values["endpoint"]:
-            raise CitekgError(f"kg {command} works on the embedded store; it does not take --endpoint")
-        return Store(self.store_path, base=self.values["base"])
-
-    def embedded_path(self, command: str) -> Path:
-        """The embedded store's folder, for a command that opens it in other processes (serving it);
-        a new store is created with the base in force."""
-        with self.open_embedded(command) as store:
-            store.record_base()
-        return self.store_path
-
-
 FormatOption = Annotated[Output, typer.Option("--format", "-f", help="text for people, json for programs.")]
-SETTINGS = ("store", "base", "endpoint", "update_endpoint", "user", "password")
+SETTINGS = Settings.names()
 
 
 @app.callback()
@@ -154,8 +114,9 @@ def main(
         "user": user,
         "password": password,
     }
-    from_file = _read_config(config)
-    values, sources = {}, {}
+    from_file = read_config(config)
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     for name in SETTINGS:
         source = ctx.get_parameter_source(name)
         if source is not None and source.name in ("COMMANDLINE", "ENVIRONMENT"):
@@ -167,20 +128,8 @@ def main(
             values[name], sources[name] = from_file[name], str(config)
         else:
             values[name], sources[name] = given[name], "default"
-    ctx.obj = Settings(values, sources)
-
-
-def _read_config(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
-    try:
-        found = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise CitekgError(f"{path}: not valid TOML: {error}") from None
-    unknown = sorted(set(found) - set(SETTINGS))
-    if unknown:
-        raise CitekgError(f"{path}: unknown settings {', '.join(unknown)}; known: {', '.join(SETTINGS)}")
-    return {name: Path(value) if name == "store" else value for name, value in found.items()}
+    ctx.obj = Settings(**values)
+    ctx.meta["sources"] = sources  # for kg config
 
 
 def using_store(ctx: typer.Context, work: Callable[[Backend], T]) -> T:
@@ -693,9 +642,10 @@ def serve(
     """Publish the store over HTTP: SPARQL 1.1 at /sparql, saved queries, hub pages (/docs lists all)."""
     import uvicorn
 
-    from kg.serve import Settings, create_app, server_config
+    from kg.serve import Settings as ServeSettings
+    from kg.serve import create_app, server_config
 
-    settings = Settings(
+    settings = ServeSettings(
         update_token=update_token,
         timeout=timeout,
         max_bytes=max_mib * 2**20,
@@ -703,8 +653,11 @@ def serve(
         cors=tuple(cors or ()),
         processes=workers,
     )
-    app = create_app(ctx.obj.embedded_path("serve"), settings)
-    stderr.print(f"serving {ctx.obj.store_path} at http://{host}:{port}/ (SPARQL at /sparql)")
+    chosen: Settings = ctx.obj
+    with chosen.open_embedded("serve") as store:
+        store.record_base()  # a new store is created with the base in force
+    app = create_app(chosen.store, settings)
+    stderr.print(f"serving {chosen.store} at http://{host}:{port}/ (SPARQL at /sparql)")
     uvicorn.Server(server_config(app, host, port, request_deadline)).run()
 
 
@@ -712,18 +665,17 @@ def serve(
 def config(ctx: typer.Context, output: FormatOption = Output.text) -> None:
     """The settings in force, and where each comes from (option, environment, config file, default)."""
     settings: Settings = ctx.obj
+    sources: dict[str, str] = ctx.meta["sources"]
     shown = {
         name: ("***" if name == "password" and value else (str(value) if value is not None else None))
-        for name, value in settings.values.items()
+        for name, value in settings.as_dict().items()
     }
     if output is Output.json:
-        emit_json({name: {"value": shown[name], "from": settings.sources[name]} for name in SETTINGS})
+        emit_json({name: {"value": shown[name], "from": sources[name]} for name in SETTINGS})
         return
     backend = (
         f"remote endpoint {shown['endpoint']}" if shown["endpoint"] else f"embedded store {shown['store']}"
     )
     typer.echo(f"using the {backend}")
     for name in SETTINGS:
-        typer.echo(
-            f"{name:16} {shown[name] if shown[name] is not None else '-':40} ({settings.sources[name]})"
-        )
+        typer.echo(f"{name:16} {shown[name] if shown[name] is not None else '-':40} ({sources[name]})")

@@ -199,7 +199,7 @@ def test_the_cli_reads_through_the_endpoint(stores: tuple[Store, RemoteStore, st
     quads = Dataset().parse(data=exported.stdout_bytes, format="nquads").quads((None, None, None, None))
     assert len(list(quads)) == len(embedded.oxigraph)
     refused = runner.invoke(app, ["--endpoint", endpoint, "load", str(EXAMPLE)])
-    assert refused.exit_code == 1 and "read-only" in refused.stderr
+    assert refused.exit_code == 2 and "read-only" in refused.stderr
     shown = runner.invoke(
         app, ["config", "--format", "json"], env={"KG_ENDPOINT": endpoint, "KG_PASSWORD": "pw"}
     )
@@ -211,7 +211,7 @@ def test_the_cli_reads_through_the_endpoint(stores: tuple[Store, RemoteStore, st
     assert json.loads(from_file.stdout)["user"] == {"value": "reader", "from": str(tmp_path / "citekg.toml")}
     bad = tmp_path / "bad.toml"
     bad.write_text('colour = "red"\n', encoding="utf-8")
-    assert runner.invoke(app, ["--config", str(bad), "config"]).exit_code == 1
+    assert runner.invoke(app, ["--config", str(bad), "config"]).exit_code == 2
 
 
 def test_graphs_leave_out_what_is_not_citekgs(stores: tuple[Store, RemoteStore, str]) -> None:
