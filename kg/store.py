@@ -75,7 +75,15 @@ class Store:
             )
         self.minter = Minter(str(stored_base or base or DEFAULT_BASE))
         self._paper_by_identifier = lru_cache(maxsize=200_000)(self._find_paper)
-        self.recover()
+        try:
+            self.recover()
+        except OSError as error:  # a full disk, say: nothing is lost, the next opening tries again
+            self._writable = False
+            self.close()
+            raise CitekgError(
+                f"the store {self.path} must undo a load that was cut short and cannot now: {error}; "
+                "free some space and open it again"
+            ) from None
 
     @classmethod
     def read_only(cls, path: str | os.PathLike[str]) -> Store:

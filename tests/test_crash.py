@@ -17,6 +17,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from kg.errors import CitekgError
 from kg.loader import drop, load
 from kg.store import Store
 from kg.vocab import PROV
@@ -132,8 +133,11 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "--lazy", str(folder)], check=True)
 
 
-def test_a_full_disk_refuses_the_load_and_keeps_what_was_stored(small_disk: Path, tmp_path: Path) -> None:
-    source = write_citations(tmp_path / "big.jsonl", 4000)
+@pytest.mark.parametrize("citations", [4000, 2500])  # the disk fills in the bulk load, or at its end
+def test_a_full_disk_refuses_the_load_and_keeps_what_was_stored(
+    small_disk: Path, tmp_path: Path, citations: int
+) -> None:
+    source = write_citations(tmp_path / "big.jsonl", citations)
     path = small_disk / "store"
     with Store(path, base=TEST_BASE) as store:
         load(store, EXAMPLE)
@@ -145,49 +149,11 @@ def test_a_full_disk_refuses_the_load_and_keeps_what_was_stored(small_disk: Path
     )
     assert full.returncode == 1 and "No space left on device" in full.stderr, full.stderr
     assert "Traceback" not in full.stderr, full.stderr
-    with Store(path) as store:
+    try:
+        reopened = Store(path)
+    except CitekgError as error:  # undoing the load needs room the disk does not have yet
+        assert "free some space and open it again" in str(error)
+        subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+        reopened = Store(path)
+    with reopened as store:
         assert quads(store) == before
-
-
-def test_a_killed_replace_or_drop_leaves_the_old_graph_or_the_new(tmp_path: Path) -> None:
-    """A replace cut short puts the old version back; a drop cut short puts the graph back."""
-    old = write_citations(tmp_path / "big.jsonl", 2000, seed=1)
-    (tmp_path / "v2").mkdir()
-    new = write_citations(tmp_path / "v2" / "big.jsonl", 2000, seed=2)  # other content, for the same graph
-    states = {}
-    for name, files in {"old": [old], "new": [old, new], "dropped": []}.items():
-        reference = Store(None, base=TEST_BASE)
-        load(reference, EXAMPLE)
-        for path in files:
-            load(reference, path, graph="big")
-        states[name] = quads(reference)
-    path = tmp_path / "store"
-    with Store(path, base=TEST_BASE) as store:
-        load(store, EXAMPLE)
-        load(store, old, graph="big")
-    kg = [sys.executable, "-m", "kg", "--store", str(path)]
-    replace, drop_big = ["load", "--graph", "big", str(new)], ["drop", "big"]
-    whole = {}  # one uncut run of each, to aim the kills inside it
-    for command in (replace, drop_big):
-        start = time.perf_counter()
-        subprocess.run([*kg, *command], check=True, capture_output=True)
-        whole[command[0]] = time.perf_counter() - start
-    with Store(path) as store:
-        load(store, old, graph="big")
-    rng = random.Random(11)
-    seen = []
-    rounds = [(replace, ("old", "new")), (drop_big, ("old", "dropped"))] * 3
-    for round_number, (command, allowed) in enumerate(rounds):
-        start = time.perf_counter()
-        process = subprocess.Popen([*kg, *command], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        aimed = rng.uniform(0.3, 1.0) * whole[command[0]] if round_number % 4 >= 2 else None
-        kill_at(process, path, aimed, rng)
-        changing = writing(path)
-        with Store(path) as store:
-            found = quads(store)
-            state = next((name for name, expected in states.items() if found == expected), "partial")
-            assert state in allowed, f"{command[0]} killed after {time.perf_counter() - start:.1f} s: {state}"
-            seen.append((command[0], state, changing))
-            if state != "old":
-                load(store, old, graph="big")  # back to the old version for the next round
-    assert any(changing for _, _, changing in seen), seen  # some kills landed while the graph changed
