@@ -67,6 +67,17 @@ class Backend(Protocol):
 class WritableBackend(Backend, Protocol):
     """The writes a load, a drop and the consensus make, and the lookups they make them with."""
 
+    resumes_loads: bool  # a load cut short is resumed by running it again, rather than undone
+
+    def work_folder(self, graph: ox.NamedNode) -> Path | None:
+        """Where a load of ``graph`` keeps its scratch files until it ends, when a load cut short
+        resumes (None: a temporary folder, the load is undone instead)."""
+        ...
+
+    def recover(self) -> None:
+        """Undo what loads cut short left (nothing, where loads resume instead)."""
+        ...
+
     def is_empty(self) -> bool: ...
 
     def papers(self, paper_ids: Iterable[PaperId]) -> dict[PaperId, str]: ...

@@ -169,7 +169,6 @@ def load(
         raise InvalidArgument("--graph names the graph of one file; load several files without it")
 
     from kg.loader import load as load_file
-    from kg.remote import RemoteStore
 
     def skipped(error: RecordError) -> None:
         typer.echo(f"{error} (skipped)", err=True)
@@ -193,7 +192,7 @@ def load(
                         )
                 except KeyboardInterrupt:
                     kept = "its work is kept: run the same load again to finish it"
-                    done = kept if isinstance(store, RemoteStore) else "nothing was changed"
+                    done = kept if store.resumes_loads else "nothing was changed"
                     typer.echo(f"interrupted: {file} was not loaded; {done}", err=True)
                     raise typer.Exit(130) from None
                 if report_as is Output.json:

@@ -9,14 +9,13 @@ undone at once, or when the embedded store next opens if the process was killed 
 and a graph it was replacing or dropping comes back as it was.
 
 Into a remote store nothing can be undone, so a load is resumed instead: its scratch files live in a
-work folder kept until the load ends (``work_folder``), with a plan that records how far it got. The
+work folder kept until the load ends (``RemoteStore.work_folder``), with a plan that records how far it got. The
 same command run again finishes the load from there: batches the server acknowledged are not sent again,
 and the steps after sending recompute from the store, so a repeat changes nothing twice.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -40,9 +39,7 @@ from kg.ids import PaperId
 from kg.iris import Minter
 from kg.mapping import A, CitationRef, Mapper, literal
 from kg.records import Annotation, Citation, Paper, Raw, Unplaced
-from kg.remote import RemoteStore
 from kg.spool import sorted_lines
-from kg.store import Store
 from kg.vocab import CITO, DCTERMS, FABIO, OA, PROV, RDF, VOID, XSD, AnnotatorKind
 
 _REPORTED_ERRORS = 1000
@@ -178,35 +175,25 @@ def load(
             plan.report.progress = progress
         try:
             _apply(store, graph_iri, scratch, plan)
-        except BaseException as error:  # Ctrl-C included: the embedded store is left as it was
-            if isinstance(store, Store):
-                try:
-                    store.recover()  # undo now what the store's next opening would undo
-                except OSError:  # a full disk, say: then that opening undoes it
-                    raise CitekgError(
-                        f"{error}; the store undoes the partial load when it next opens"
-                    ) from None
+        except BaseException as error:  # Ctrl-C included: a store that undoes is left as it was
+            try:
+                store.recover()  # undo now what the store's next opening would undo
+            except OSError:  # a full disk, say: then that opening undoes it
+                raise CitekgError(f"{error}; the store undoes the partial load when it next opens") from None
             raise
     return plan.report
 
 
-def work_folder(store: RemoteStore, graph: ox.NamedNode) -> Path:
-    """Where a load of ``graph`` into a remote store keeps its scratch files until it ends: one folder
-    per server and graph, under ``$XDG_CACHE_HOME/citekg/loads`` (``~/.cache`` by default)."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    key = hashlib.sha256(f"{store.endpoint}\n{graph.value}".encode()).hexdigest()[:16]
-    return cache / "citekg" / "loads" / key
-
-
 @contextmanager
 def _work(store: WritableBackend, graph: ox.NamedNode) -> Iterator[Path]:
-    """The load's scratch folder: temporary beside an embedded store; for a remote store, kept when a
-    load stops after it has begun to change the store, so that running it again resumes it."""
-    if not isinstance(store, RemoteStore):
+    """The load's scratch folder: temporary beside a store that undoes loads cut short; where they
+    resume instead, the store's work folder, kept when a load stops after it has begun to change the
+    store, so that running it again resumes it."""
+    kept = store.work_folder(graph)
+    if kept is None:
         with tempfile.TemporaryDirectory(prefix="load-", dir=store.path) as folder:
             yield Path(folder)
         return
-    kept = work_folder(store, graph)
     kept.mkdir(parents=True, exist_ok=True)
     try:
         yield kept

@@ -16,6 +16,8 @@ embedded store: user text never becomes query syntax here either.
 from __future__ import annotations
 
 import base64
+import hashlib
+import os
 import shutil
 import tempfile
 import time
@@ -91,6 +93,7 @@ class RemoteStore:
     """A SPARQL 1.1 endpoint holding citekg's graphs; read-only unless given an update endpoint."""
 
     path: Path | None = None  # no folder on this machine
+    resumes_loads = True  # a load cut short keeps its work folder and resumes when run again
 
     def __init__(
         self,
@@ -295,6 +298,16 @@ class RemoteStore:
 
     def unmark_loading(self, graph: ox.NamedNode) -> None:
         """See ``mark_loading``."""
+
+    def work_folder(self, graph: ox.NamedNode) -> Path:
+        """Where a load of ``graph`` keeps its scratch files until it ends: one folder per server and
+        graph, under ``$XDG_CACHE_HOME/citekg/loads`` (``~/.cache`` by default)."""
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        key = hashlib.sha256(f"{self.endpoint}\n{graph.value}".encode()).hexdigest()[:16]
+        return cache / "citekg" / "loads" / key
+
+    def recover(self) -> None:
+        """Nothing to undo: a remote load cut short resumes from its work folder when run again."""
 
     def forget_lookups(self) -> None:
         self._paper_by_identifier.cache_clear()

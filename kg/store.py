@@ -42,6 +42,8 @@ class Store:
     'https://w3id.org/citekg/data/'
     """
 
+    resumes_loads = False  # a load cut short is undone (``recover``)
+
     def __init__(
         self,
         path: str | os.PathLike[str] | None = DEFAULT_STORE,
@@ -311,6 +313,10 @@ class Store:
     def _loading(self) -> list[str]:
         loading = self._state.get("loading", [])
         return list(loading) if isinstance(loading, list) else []
+
+    def work_folder(self, graph: ox.NamedNode) -> None:
+        """None: a load's scratch folder is temporary, beside the store; one cut short is undone."""
+        return None
 
     def recover(self) -> None:
         """Undo loads and drops that were cut short (a killed process): their graphs hold part of a

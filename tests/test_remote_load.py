@@ -19,7 +19,7 @@ from kg.backend import WritableBackend
 from kg.cli import app
 from kg.errors import CitekgError
 from kg.exporter import export
-from kg.loader import drop, graph_name_for, load, work_folder
+from kg.loader import drop, graph_name_for, load
 from kg.remote import RemoteStore
 from kg.store import Store
 from kg.vocab import PROV, XSD
@@ -196,7 +196,7 @@ def test_a_load_cut_off_part_way_finishes_when_run_again(server: Server, remote:
     load(remote, DATA / "openalex-works.jsonl")
     with pytest.raises(CitekgError, match="did not answer"):
         load(connect(server, batch=40, cls=Failing), EXAMPLE)
-    folder = work_folder(remote, ox.NamedNode(remote.minter.graph(graph_name_for(EXAMPLE))))
+    folder = remote.work_folder(ox.NamedNode(remote.minter.graph(graph_name_for(EXAMPLE))))
     assert (folder / "plan.json").exists() and (folder / "quads.nq.sent").read_text() == "3"
 
     report = load(connect(server, batch=40, cls=Counting), EXAMPLE)
