@@ -115,11 +115,32 @@ def markdown(saved: dict, results: dict[str, dict]) -> str:
             )
     if "serve" in saved:
         lines += ["", *serve_section(saved["serve"])]
+    if "update" in saved:
+        lines += ["", *update_section(saved["update"])]
     if "remote" in saved:
         lines += ["", *remote_section(saved["remote"])]
     lines += ["", "## Against the targets (issue 5)", "", *targets(results), ""]
     lines += ["![time against size](scaling.svg)", ""]
     return "\n".join(lines)
+
+
+def update_section(update: dict) -> list[str]:
+    """Updates against the store's size (bench/update.py)."""
+    lines = [
+        "## Updates (bench/update.py)",
+        "",
+        "`kg load` of new citations (from new, described citing papers, 70% annotated) into a store of",
+        "the size shown, against the same file into a store that holds only the papers it cites.",
+        "",
+        "| store citations | new citations | into the store s | into its papers only s | ratio | MiB |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, u in sorted(update.items(), key=lambda item: int(item[0])):
+        lines.append(
+            f"| {int(size):,} | {u['update_citations']:,} | {u['into_store']['s']} | "
+            f"{u['into_papers_only']['s']} | {u['ratio']} | {u['into_store']['peak_mib']} |"
+        )
+    return lines
 
 
 def serve_section(serve: dict) -> list[str]:

@@ -9,9 +9,9 @@ undone at once, or when the embedded store next opens if the process was killed 
 and a graph it was replacing or dropping comes back as it was.
 
 Into a remote store nothing can be undone, so a load is resumed instead: its scratch files live in a
-work folder kept until the load ends (``RemoteStore.work_folder``), with a plan that records how far it got. The
-same command run again finishes the load from there: batches the server acknowledged are not sent again,
-and the steps after sending recompute from the store, so a repeat changes nothing twice.
+work folder kept until the load ends (``RemoteStore.work_folder``), with a plan that records how far it
+got. The same command run again finishes the load from there: batches the server acknowledged are not
+sent again, and the steps after sending recompute from the store, so a repeat changes nothing twice.
 """
 
 from __future__ import annotations

@@ -341,6 +341,25 @@ def iterate(
         yield _row(columns, solution)
 
 
+def iterate_many(
+    store: Backend, name: str, param: str, values: list[ox.NamedNode]
+) -> Iterator[dict[str, Any]]:
+    """Stream a saved query's rows for several values of its one parameter at once, in one request (a
+    round trip per value would cost more than the rows). The query must project the parameter, so
+    that each row says which value it answers."""
+    query = get(name)
+    if [p.name for p in query.params] != [param]:
+        raise QueryError(f"{query.name} takes {query.signature()}, not {param} alone")
+    where = _WHERE.search(query.sparql)
+    if where is None:
+        raise QueryError(f"{query.name}.rq has no WHERE group to bind its parameters in")
+    block = f" VALUES ?{param} {{ {' '.join(map(str, values))} }}\n"
+    solutions = select(store, query.sparql[: where.end()] + block + query.sparql[where.end() :])
+    columns = [variable.value for variable in solutions.variables]
+    for solution in solutions:
+        yield _row(columns, solution)
+
+
 def _row(columns: list[str], solution: ox.QuerySolution) -> dict[str, Any]:
     return {column: to_python(solution[column]) for column in columns}
 

@@ -142,8 +142,9 @@ def _year(text: str) -> int | None:
 
 def refresh(store: WritableBackend, papers: Iterable[ox.NamedNode]) -> None:
     """Re-rank the citations of these cited papers from the store, a batch of papers at a time: their
-    old ranks are read, removed and replaced with one request each (the candidates of each paper are
-    still one query, whose size is the paper's citing papers)."""
+    old ranks and their candidates are read, and the ranks removed and replaced, with one request each
+    (through a remote store a query per paper would be a round trip each). What it costs is the rows:
+    every candidate of every touched paper, ~75 us each on the embedded store."""
     graph = store.consensus_graph
     # a citation's rank may be gone already: the consensus refresh of a dropped citation removes it
     ranked = (
@@ -156,31 +157,40 @@ def refresh(store: WritableBackend, papers: Iterable[ox.NamedNode]) -> None:
             if row["rank"] is not None:
                 stale.append(ox.Quad(row["citation"], RANK, row["rank"], graph))
         store.remove(stale)
+        candidates = _stored_candidates(store, batch)
         fresh = [
             line
             for paper in batch
-            for line in representative_quads(paper.value, choose(_stored_candidates(store, paper)), graph)
+            for line in representative_quads(paper.value, choose(candidates.get(paper.value, [])), graph)
         ]
         if fresh:
             store.add("".join(fresh))
 
 
-def _stored_candidates(store: WritableBackend, paper: ox.NamedNode) -> Iterator[Candidate]:
-    by_citation: dict[str, list[dict[str, Any]]] = {}  # one paper's citations: bounded by its citing papers
-    for row in queries.iterate(store, "representative-candidates", {"paper": paper}):
-        by_citation.setdefault(row["citation"], []).append(row)
-    for citation, found in by_citation.items():
-        first = found[0]
-        years = [row["year"] for row in found if row["year"] is not None]
-        yield Candidate(
-            citation=citation,
-            citing=first["citing"],
-            role=first["role"] or "",
-            human=bool(first["human"]),
-            support=float(first["support"] or 0.0),
-            year=min(years) if years else None,
-            title=min((row["title"] for row in found if row["title"]), default=""),
-        )
+def _stored_candidates(store: WritableBackend, papers: list[ox.NamedNode]) -> dict[str, list[Candidate]]:
+    """The candidates of each of these papers, from one query: bounded by the batch's citing papers."""
+    rows: dict[str, dict[str, list[dict[str, Any]]]] = {}  # paper, citation: its rows
+    for row in queries.iterate_many(store, "representative-candidates", "paper", papers):
+        rows.setdefault(row["paper"], {}).setdefault(row["citation"], []).append(row)
+    return {
+        paper: [_candidate(citation, found) for citation, found in by_citation.items()]
+        for paper, by_citation in rows.items()
+    }
+
+
+def _candidate(citation: str, found: list[dict[str, Any]]) -> Candidate:
+    """A citation as a candidate: one row, or one per combination of values where sources disagree."""
+    first = found[0]
+    years = [row["year"] for row in found if row["year"] is not None]
+    return Candidate(
+        citation=citation,
+        citing=first["citing"],
+        role=first["role"] or "",
+        human=bool(first["human"]),
+        support=float(first["support"] or 0.0),
+        year=min(years) if years else None,
+        title=min((row["title"] for row in found if row["title"]), default=""),
+    )
 
 
 def cited_papers(store: WritableBackend) -> Iterator[ox.NamedNode]:
