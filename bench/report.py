@@ -130,16 +130,22 @@ def update_section(update: dict) -> list[str]:
         "## Updates (bench/update.py)",
         "",
         "`kg load` of new citations (from new, described citing papers, 70% annotated) into a store of",
-        "the size shown, against the same file into a store that holds only the papers it cites.",
+        "the size shown, the same file loaded again (a replace of its graph), and `kg drop` of it; against",
+        "the same three in a store that holds only the papers the file cites.",
         "",
-        "| store citations | new citations | into the store s | into its papers only s | ratio | MiB |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| store citations | new citations | step | into the store s | into its papers only s | ratio "
+        "| MiB |",
+        "|---:|---:|---|---:|---:|---:|---:|",
     ]
     for size, u in sorted(update.items(), key=lambda item: int(item[0])):
-        lines.append(
-            f"| {int(size):,} | {u['update_citations']:,} | {u['into_store']['s']} | "
-            f"{u['into_papers_only']['s']} | {u['ratio']} | {u['into_store']['peak_mib']} |"
-        )
+        for step in ("load", "replace", "drop"):
+            big, small = u["into_store"].get(step), u["into_papers_only"].get(step)
+            if big is None or small is None:
+                continue
+            lines.append(
+                f"| {int(size):,} | {u['update_citations']:,} | {step} | {big['s']} | {small['s']} | "
+                f"{u['ratio'][step]} | {big['peak_mib']} |"
+            )
     return lines
 
 

@@ -8,7 +8,8 @@ loaded into a store that holds only the papers it names.
    from all its papers), with model annotations as the generator makes them; and a file that only
    describes the papers the update cites.
 2. Copies the big store (the update changes it) and times ``kg load --quiet`` of the update into the
-   copy, in its own process; then the same into a new store that first loaded the papers-only file.
+   copy, in its own process, then loading it again (a replace of its graph) and dropping it; then the
+   same three into a new store that first loaded the papers-only file.
 
 Their ratio is the target's measure (issue 14: at most 3x). Figures merge into bench/results.json
 under "update" and go into bench/RESULTS.md.
@@ -35,6 +36,7 @@ import measure  # noqa: E402
 import report  # noqa: E402
 from run import RESULTS  # noqa: E402
 
+from kg.loader import graph_name_for  # noqa: E402
 from kg.stats import store_stats  # noqa: E402
 from kg.store import Store  # noqa: E402
 
@@ -80,9 +82,12 @@ def write_files(folder: Path, citations: int, papers: int, seed: int) -> tuple[P
     return update, cited_only
 
 
+def kg(store: Path, *arguments: str) -> measure.Run:
+    return measure.process([sys.executable, "-m", "kg", "--store", str(store), *arguments])
+
+
 def kg_load(store: Path, source: Path) -> measure.Run:
-    command = [sys.executable, "-m", "kg", "--store", str(store), "load", "--quiet", str(source)]
-    return measure.process(command)
+    return kg(store, "load", "--quiet", str(source))
 
 
 def main() -> None:
@@ -100,16 +105,26 @@ def main() -> None:
         update, cited_only = write_files(folder, args.citations, papers, args.seed)
         copy = folder / "big.store"
         shutil.copytree(args.store, copy, ignore=shutil.ignore_patterns("lock"))
-        into_big = kg_load(copy, update)
         small = folder / "small.store"
         kg_load(small, cited_only)
-        into_small = kg_load(small, update)
-    figures = {
+        runs = {}
+        for name, store in (("into_store", copy), ("into_papers_only", small)):
+            runs[name] = {
+                step: {"s": round(run.seconds, 1), "peak_mib": run.peak_mib}
+                for step, run in (
+                    ("load", kg_load(store, update)),
+                    ("replace", kg_load(store, update)),
+                    ("drop", kg(store, "drop", graph_name_for(update))),
+                )
+            }
+    figures: dict[str, object] = {
         "store_citations": stats.citations,
         "update_citations": args.citations,
-        "into_store": {"s": round(into_big.seconds, 1), "peak_mib": into_big.peak_mib},
-        "into_papers_only": {"s": round(into_small.seconds, 1), "peak_mib": into_small.peak_mib},
-        "ratio": round(into_big.seconds / into_small.seconds, 2),
+        **runs,
+        "ratio": {
+            step: round(runs["into_store"][step]["s"] / runs["into_papers_only"][step]["s"], 2)
+            for step in ("load", "replace", "drop")
+        },
         "measured": time.strftime("%Y-%m-%d"),
     }
     print(json.dumps(figures, indent=2), flush=True)
