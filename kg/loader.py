@@ -40,7 +40,7 @@ from kg.iris import Minter
 from kg.mapping import A, CitationRef, Mapper, literal
 from kg.records import Annotation, Citation, Paper, Raw, Unplaced
 from kg.spool import sorted_lines
-from kg.vocab import CITO, DCTERMS, FABIO, OA, PROV, RDF, VOID, XSD, AnnotatorKind
+from kg.vocab import CITO, CKG, DCTERMS, FABIO, OA, PROV, RDF, VOID, XSD, AnnotatorKind
 
 _REPORTED_ERRORS = 1000
 
@@ -607,10 +607,16 @@ def _unique_papers(touched: Path) -> Iterator[ox.NamedNode]:
         previous = line
 
 
+# what ranking and the explorer read of a citing paper, from whichever graph states it
+_DESCRIBING = (DCTERMS["title"], FABIO["hasPublicationYear"], CKG["summary"])
+
+
 def _remove(store: WritableBackend, graph: ox.NamedNode, touched: IO[str], previous: Path) -> None:
-    """Remove a graph, noting its citations in ``previous`` (their consensus must be refreshed), and
-    its papers (their year may change) and the papers whose representatives may change with it in
-    ``touched``."""
+    """Remove a graph, noting its citations in ``previous`` (their consensus must be refreshed), and in
+    ``touched`` the papers whose representatives may change with it: those its citations cite, those
+    it describes (their year or title may change) and those they cite. A paper the graph only names
+    (the cited end of a citation, say) keeps its year, title and summary, so what cites it elsewhere
+    keeps its rank: touching those too re-ranked most of a big store for any replace or drop."""
     in_graph, in_consensus = _objects_in(store, graph), _objects_in(store, store.consensus_graph)
     with previous.open("w", encoding="utf-8") as citations:
         for citation in consensus.citations_in(store, graph):
@@ -618,8 +624,9 @@ def _remove(store: WritableBackend, graph: ox.NamedNode, touched: IO[str], previ
             touched.writelines(in_graph(citation, CITO["hasCitedEntity"]))
     for quad in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
         paper = named(quad.subject)
-        touched.write(paper.value + "\n")
-        touched.writelines(in_consensus(paper, CITO["cites"]))
+        if any(next(store.quads_for_pattern(paper, said, None, graph), None) for said in _DESCRIBING):
+            touched.write(paper.value + "\n")
+            touched.writelines(in_consensus(paper, CITO["cites"]))
     for removed in (graph, *store.parts(graph)):
         store.remove_graph(removed)
 
