@@ -335,6 +335,7 @@ class _Scratch:
             "ranked.tsv",
             "derived.nq",
             "previous",
+            "undescribed",
             self.PLAN,
         )
         (
@@ -346,6 +347,7 @@ class _Scratch:
             self.ranked,
             self.derived,
             self.previous,
+            self.undescribed,
             self.plan,
         ) = (folder / name for name in names)
         self.files: list[IO[str]] = []
@@ -525,9 +527,11 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
             store.keep_for_undo(graph)
     store.mark_loading(graph)
     if plan.phase == "mapped":
-        with scratch.touched.open("a", encoding="utf-8") as touched:
+        touched = scratch.touched.open("a", encoding="utf-8")
+        undescribed = scratch.undescribed.open("w", encoding="utf-8")
+        with touched, undescribed:
             if report.replaced:
-                _remove(store, graph, touched, scratch.previous)
+                _remove(store, graph, touched, scratch.previous, undescribed)
             else:
                 scratch.previous.touch()
         plan.phase = "removed"
@@ -545,8 +549,8 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
                 consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in lines))
         consensus.refresh(store, renamed)
 
-    def removed_papers() -> Iterator[ox.NamedNode]:  # those of the graph's previous version, if any
-        return _unique_papers(scratch.touched) if report.replaced else iter(())
+    def removed_papers() -> Iterator[ox.NamedNode]:  # those the graph's previous version described
+        return _unique_papers(scratch.undescribed) if report.replaced else iter(())
 
     with report.timed("years and titles"):
         consensus.refresh_descriptions(store, graph, removed_papers())
@@ -611,12 +615,15 @@ def _unique_papers(touched: Path) -> Iterator[ox.NamedNode]:
 _DESCRIBING = (DCTERMS["title"], FABIO["hasPublicationYear"], CKG["summary"])
 
 
-def _remove(store: WritableBackend, graph: ox.NamedNode, touched: IO[str], previous: Path) -> None:
-    """Remove a graph, noting its citations in ``previous`` (their consensus must be refreshed), and in
+def _remove(
+    store: WritableBackend, graph: ox.NamedNode, touched: IO[str], previous: Path, described: IO[str]
+) -> None:
+    """Remove a graph, noting its citations in ``previous`` (their consensus must be refreshed), the
+    papers it described in ``described`` (their year, title and explorer rows may change), and in
     ``touched`` the papers whose representatives may change with it: those its citations cite, those
-    it describes (their year or title may change) and those they cite. A paper the graph only names
-    (the cited end of a citation, say) keeps its year, title and summary, so what cites it elsewhere
-    keeps its rank: touching those too re-ranked most of a big store for any replace or drop."""
+    it describes and those they cite. A paper the graph only names (the cited end of a citation, say)
+    keeps its year, title and summary, so what cites it elsewhere keeps its rank and rows: touching
+    those too re-ranked most of a big store for any replace or drop."""
     in_graph, in_consensus = _objects_in(store, graph), _objects_in(store, store.consensus_graph)
     with previous.open("w", encoding="utf-8") as citations:
         for citation in consensus.citations_in(store, graph):
@@ -625,6 +632,7 @@ def _remove(store: WritableBackend, graph: ox.NamedNode, touched: IO[str], previ
     for quad in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
         paper = named(quad.subject)
         if any(next(store.quads_for_pattern(paper, said, None, graph), None) for said in _DESCRIBING):
+            described.write(paper.value + "\n")
             touched.write(paper.value + "\n")
             touched.writelines(in_consensus(paper, CITO["cites"]))
     for removed in (graph, *store.parts(graph)):
@@ -644,13 +652,14 @@ def drop(store: WritableBackend, graph: str) -> ox.NamedNode:
     store.mark_loading(graph_iri)  # all or nothing, as a load: a drop cut short is undone
     with tempfile.TemporaryDirectory(prefix="drop-", dir=store.path) as folder:
         touched, previous = Path(folder) / "touched", Path(folder) / "previous"
-        with touched.open("w", encoding="utf-8") as papers:
-            _remove(store, graph_iri, papers, previous)
+        described = Path(folder) / "undescribed"
+        with touched.open("w", encoding="utf-8") as papers, described.open("w", encoding="utf-8") as gone:
+            _remove(store, graph_iri, papers, previous, gone)
         with previous.open(encoding="utf-8") as lines:
             consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in lines))
-        consensus.refresh_descriptions(store, papers=_unique_papers(touched))
+        consensus.refresh_descriptions(store, papers=_unique_papers(described))
         explorer.refresh(store, _iris(previous))
-        explorer.refresh_citing(store, _unique_papers(touched))
+        explorer.refresh_citing(store, _unique_papers(described))
         representatives.refresh(store, _unique_papers(touched))
     consensus.describe_itself(store)
     store.unmark_loading(graph_iri)
