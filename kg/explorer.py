@@ -24,7 +24,7 @@ from typing import IO, Any
 import pyoxigraph as ox
 
 from kg import representatives
-from kg.backend import Backend, WritableBackend, batched, named, solutions, value_of
+from kg.backend import Backend, WritableBackend, batched, named, select, solutions, value_of
 from kg.spool import sorted_lines
 from kg.vocab import CITO, CKG, DCTERMS, FABIO, POLARITY_BY_IRI, ROLE_BY_IRI
 
@@ -70,10 +70,10 @@ def parse(text: str) -> Row:
 def rows(store: Backend, paper: ox.NamedNode) -> Iterator[Row]:
     """Every explorer row of a cited paper: one range of the consensus graph's index (asked in SPARQL,
     which decodes only the entries, where a quad pattern would decode four terms a row)."""
-    found = store.query(
-        f"SELECT ?entry WHERE {{ GRAPH {store.consensus_graph} {{ {paper} {ENTRY} ?entry }} }}"
+    found = select(
+        store, f"SELECT ?entry WHERE {{ GRAPH {store.consensus_graph} {{ {paper} {ENTRY} ?entry }} }}"
     )
-    for solution in found:  # type: ignore[union-attr]
+    for solution in found:
         yield parse(solution[0].value)
 
 

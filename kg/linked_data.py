@@ -15,7 +15,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
-from kg.backend import Backend
+from kg.backend import Backend, select, value_of
 from kg.resources import folder
 from kg.stats import store_stats
 from kg.store import Store
@@ -107,8 +107,8 @@ def void(store: Backend, *, endpoint: str | None = None, dump: str | None = None
 
 
 def _quads(store: Backend) -> int:
-    rows = store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-    return int(next(iter(rows))["n"].value)  # type: ignore[arg-type]
+    rows = select(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return int(value_of(next(rows)["n"]))
 
 
 def _integer(value: int) -> ox.Literal:

@@ -149,11 +149,12 @@ class RemoteStore:
         """citekg's graphs: the sources (each says of itself that it is a prov:Entity, and names its
         parts as VoID subsets), their parts, and the consensus. Asking for them so, not for every
         graph, leaves out the server's own (Virtuoso keeps many)."""
-        rows = self.query(
+        rows = select(
+            self,
             f"SELECT DISTINCT ?g WHERE {{ {{ GRAPH ?g {{ ?g {RDF['type']} {PROV['Entity']} }} }} UNION "
-            f"{{ GRAPH ?source {{ ?source {RDF['type']} {PROV['Entity']} ; {VOID['subset']} ?g }} }} }}"
+            f"{{ GRAPH ?source {{ ?source {RDF['type']} {PROV['Entity']} ; {VOID['subset']} ?g }} }} }}",
         )
-        found = {row["g"] for row in rows}  # type: ignore[union-attr]
+        found = {row["g"] for row in rows}
         for own in (self.consensus_graph, ox.NamedNode(self.minter.aliases_graph)):
             if self.query(f"ASK {{ GRAPH {own} {{ ?s ?p ?o }} }}"):
                 found.add(own)
@@ -210,8 +211,8 @@ class RemoteStore:
             for term, name in zip((subject, predicate, object), "spo", strict=True)
         )
         if graph is None:
-            rows = self.query(f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ {s} {p} {o} }} }}")
-            for row in rows:  # type: ignore[union-attr]
+            rows = select(self, f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ {s} {p} {o} }} }}")
+            for row in rows:
                 found = object or self._incoming(row["o"])
                 yield ox.Quad(subject or row["s"], predicate or row["p"], found, row["g"])
             return
