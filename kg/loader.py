@@ -487,7 +487,7 @@ def _provenance(
 ) -> None:
     """Say in the graph itself where its triples came from, when, in what format and under what
     licence, so that all of it leaves with the graph (PROV-O, DCMI terms). The source is the file's
-    name, or its IRI when it is one."""
+    name, as a literal: a local path names nothing another machine could resolve."""
     g = str(graph)
     loaded = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     out.write(f"{g} {A} {PROV['Entity']} {g} .\n")
