@@ -129,22 +129,23 @@ def update_section(update: dict) -> list[str]:
     lines = [
         "## Updates (bench/update.py)",
         "",
-        "`kg load` of new citations (from new, described citing papers, 70% annotated) into a store of",
-        "the size shown, the same file loaded again (a replace of its graph), and `kg drop` of it; against",
-        "the same three in a store that holds only the papers the file cites.",
+        "`kg load` of new citations (from new, described citing papers, 70% annotated, a share of them",
+        "summarised) into a store of the size shown, the same file loaded again (a replace of its graph),",
+        "and `kg drop` of it; against the same three in a store that holds only the papers the file cites.",
         "",
-        "| store citations | new citations | step | into the store s | into its papers only s | ratio "
-        "| MiB |",
-        "|---:|---:|---|---:|---:|---:|---:|",
+        "| store citations | new citations | summarised | step | into the store s | into its papers only s "
+        "| ratio | MiB | commit |",
+        "|---:|---:|---:|---|---:|---:|---:|---:|---|",
     ]
-    for size, u in sorted(update.items(), key=lambda item: int(item[0])):
+    for u in sorted(update.values(), key=lambda u: (u["store_citations"], u.get("summarised", 0.0))):
         for step in ("load", "replace", "drop"):
             big, small = u["into_store"].get(step), u["into_papers_only"].get(step)
             if big is None or small is None:
                 continue
             lines.append(
-                f"| {int(size):,} | {u['update_citations']:,} | {step} | {big['s']} | {small['s']} | "
-                f"{u['ratio'][step]} | {big['peak_mib']} |"
+                f"| {u['store_citations']:,} | {u['update_citations']:,} | {u.get('summarised', 0.0)} "
+                f"| {step} | {big['s']} | {small['s']} | {u['ratio'][step]} | {big['peak_mib']} "
+                f"| {u.get('commit', '')} |"
             )
     return lines
 

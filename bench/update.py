@@ -5,8 +5,8 @@ loaded into a store that holds only the papers it names.
 
 1. Writes k new citations in citekg's native format: new citing papers, each described and citing
    about 20 papers of the big store (the designated hub among them for a tenth of them, the rest drawn
-   from all its papers), with model annotations as the generator makes them; and a file that only
-   describes the papers the update cites.
+   from all its papers), half of them with a one-line summary, with model annotations as the generator
+   makes them; and a file that only describes the papers the update cites.
 2. Copies the big store (the update changes it) and times ``kg load --quiet`` of the update into the
    copy, in its own process, then loading it again (a replace of its graph) and dropping it; then the
    same three into a new store that first loaded the papers-only file.
@@ -21,6 +21,7 @@ import argparse
 import json
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,14 +42,16 @@ from kg.stats import store_stats  # noqa: E402
 from kg.store import Store  # noqa: E402
 
 
-def update_records(citations: int, papers: int, seed: int) -> Iterator[dict[str, object]]:
-    """``citations`` new citations from new papers (ids past the generator's) to papers 1..``papers``."""
+def update_records(citations: int, papers: int, seed: int, summarised: float) -> Iterator[dict[str, object]]:
+    """``citations`` new citations from new papers (ids past the generator's) to papers 1..``papers``,
+    a share ``summarised`` of the citing papers with a one-line summary (candidates for hub pages)."""
     rng = random.Random(seed)
     index, emitted = 0, 0
     while emitted < citations:
         index += 1
         paper = f"doi:10.5555/update.{index}"
-        yield {"type": "paper", "id": paper, "title": f"Update paper {index}", "year": 2025}
+        summary = {"summary": f"What update paper {index} does."} if rng.random() < summarised else {}
+        yield {"type": "paper", "id": paper, "title": f"Update paper {index}", "year": 2025, **summary}
         targets = {f"doi:10.5555/bench.{rng.randrange(1, papers + 1)}" for _ in range(20)}
         if rng.random() < 0.1:
             targets.add(generate.HUB_ID)
@@ -67,11 +70,11 @@ def update_records(citations: int, papers: int, seed: int) -> Iterator[dict[str,
                 }
 
 
-def write_files(folder: Path, citations: int, papers: int, seed: int) -> tuple[Path, Path]:
+def write_files(folder: Path, citations: int, papers: int, seed: int, summarised: float) -> tuple[Path, Path]:
     update, cited_only = folder / f"update-{citations}.jsonl", folder / f"update-{citations}-papers.jsonl"
     cited: set[str] = set()
     with update.open("w", encoding="utf-8") as out:
-        for record in update_records(citations, papers, seed):
+        for record in update_records(citations, papers, seed, summarised):
             out.write(json.dumps(record) + "\n")
             if record["type"] == "citation":
                 cited.add(str(record["cited"]))
@@ -95,6 +98,7 @@ def main() -> None:
     parser.add_argument("store", type=Path, help="a store bench/run.py kept (--keep)")
     parser.add_argument("--citations", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--summarised", type=float, default=0.5, help="share of citing papers with a summary")
     parser.add_argument("--work", type=Path, default=HERE / "work")
     args = parser.parse_args()
     with Store(args.store) as big:
@@ -102,7 +106,7 @@ def main() -> None:
     papers = stats.papers - 1  # the generator's papers 1..n, and the hub
     with tempfile.TemporaryDirectory(prefix="update-", dir=args.work) as scratch:
         folder = Path(scratch)
-        update, cited_only = write_files(folder, args.citations, papers, args.seed)
+        update, cited_only = write_files(folder, args.citations, papers, args.seed, args.summarised)
         copy = folder / "big.store"
         shutil.copytree(args.store, copy, ignore=shutil.ignore_patterns("lock"))
         small = folder / "small.store"
@@ -120,16 +124,20 @@ def main() -> None:
     figures: dict[str, object] = {
         "store_citations": stats.citations,
         "update_citations": args.citations,
+        "summarised": args.summarised,
         **runs,
         "ratio": {
             step: round(runs["into_store"][step]["s"] / runs["into_papers_only"][step]["s"], 2)
             for step in ("load", "replace", "drop")
         },
         "measured": time.strftime("%Y-%m-%d"),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+        ).stdout.strip(),
     }
     print(json.dumps(figures, indent=2), flush=True)
     saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"results": {}}
-    saved.setdefault("update", {})[str(stats.citations)] = figures
+    saved.setdefault("update", {})[f"{stats.citations}@{args.summarised}@{figures['commit']}"] = figures
     RESULTS.write_text(json.dumps(saved, indent=2) + "\n")
     report.write(saved)
 

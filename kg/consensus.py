@@ -26,17 +26,18 @@ citations it removes. ``rebuild`` recomputes everything and gives the same graph
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
-from typing import IO, Generic, TypeVar
+from typing import IO, Generic, NamedTuple, TypeVar
 
 import pyoxigraph as ox
 
-from kg import explorer, representatives
+from kg import explorer, representatives, tallies
 from kg.backend import WritableBackend, batched, named, select, solutions
 from kg.mapping import A, CitationRef, decimal, literal
 from kg.representatives import ranked_row
@@ -136,44 +137,82 @@ def consensus_quads(
 # --- citations new to the store: from the loaded file itself ------------------------------------------
 
 
+class JudgementRow(NamedTuple):
+    """A spool line of the judgements of a citation new to the store: a bare row for a citation, one
+    row per label for an annotation (``label`` empty for an annotation with none)."""
+
+    citation: str
+    citing: str
+    cited: str
+    annotation: str = ""
+    annotator: str = ""
+    label: str = ""
+    confidence: str = ""
+    human: str = "0"
+
+    def line(self) -> str:
+        return "\t".join(self) + "\n"
+
+    @classmethod
+    def parse(cls, line: str) -> JudgementRow:
+        return cls(*line.rstrip("\n").split("\t"))
+
+
 def judgement_rows(
     citation: CitationRef,
     annotation: str = "",
+    annotator: str = "",
     labels: Iterable[Role | Polarity] = (),
     confidence: float | None = None,
     human: bool = False,
 ) -> str:
     """Spool lines for one record: a bare row for a citation, one row per label for an annotation."""
-    head = f"{citation.iri}\t{citation.citing}\t{citation.cited}\t{annotation}"
-    tail = f"\t{'' if confidence is None else repr(confidence)}\t{int(human)}\n"
-    rows = [f"{head}\t{label.iri.value}{tail}" for label in labels]
-    return "".join(rows) or f"{head}\t\t\t0\n"
+    head = JudgementRow(citation.iri, citation.citing, citation.cited, annotation, annotator)
+    rows = [
+        head._replace(
+            label=label.iri.value,
+            confidence="" if confidence is None else repr(confidence),
+            human=str(int(human)),
+        )
+        for label in labels
+    ]
+    return "".join(row.line() for row in rows) or head.line()
 
 
-def write_new(judgements: Path, out: IO[str], graph: ox.NamedNode, ranked: IO[str]) -> None:
+def write_new(judgements: Path, out: IO[str], graph: ox.NamedNode, ranked: IO[str]) -> tallies.Tally:
     """Write the consensus of every citation in a judgement spool, sorted in bounded memory, and a
-    line per citation to ``ranked`` for ranking representative citing papers."""
-    rows = (line.rstrip("\n").split("\t") for line in sorted_lines(judgements))
-    for citation, group in groupby(rows, key=lambda row: row[0]):
+    line per citation to ``ranked`` for ranking representative citing papers; return what their
+    annotations add to the per-annotator tallies."""
+    tally: tallies.Tally = Counter()
+    rows = map(JudgementRow.parse, sorted_lines(judgements))
+    for citation, group in groupby(rows, key=attrgetter("citation")):
         found: dict[tuple[str, str], Judgement] = {}
         rows_of_citation = list(group)
-        _, citing, cited, *_ = rows_of_citation[0]
-        for *_, annotation, label_iri, confidence, human in rows_of_citation:
-            label = ROLE_BY_IRI.get(label_iri) or POLARITY_BY_IRI.get(label_iri)
+        first = rows_of_citation[0]
+        for row in rows_of_citation:
+            label = ROLE_BY_IRI.get(row.label) or POLARITY_BY_IRI.get(row.label)
             if label is not None:
-                found[(annotation, label_iri)] = Judgement(label, float(confidence or 1.0), human == "1")
+                found[(row.annotation, row.label)] = Judgement(
+                    label, float(row.confidence or 1.0), row.human == "1"
+                )
+        tally.update(
+            tallies.contribution(
+                (r.annotation, r.annotator, r.label) for r in rows_of_citation if r.annotation
+            )
+        )
         role, polarity = decide(found.values(), Role), decide(found.values(), Polarity)
-        out.writelines(consensus_quads(citation, citing, cited, role, polarity, graph))
+        out.writelines(consensus_quads(citation, first.citing, first.cited, role, polarity, graph))
         ranked.write(
             ranked_row(
                 citation,
-                citing,
-                cited,
+                first.citing,
+                first.cited,
                 role.label.iri.value if role else "",
                 *_strength(role),
                 polarity.label.iri.value if polarity else "",
             )
         )
+    return tally
 
 
 def _strength(role: Verdict[Role] | None) -> tuple[bool, float]:
@@ -317,6 +356,7 @@ def rebuild(store: WritableBackend) -> None:
         refresh_descriptions(store, graph)
     explorer.rebuild(store)
     representatives.refresh(store, representatives.cited_papers(store))
+    tallies.rebuild(store)
     describe_itself(store)
 
 

@@ -85,6 +85,10 @@ class Minter:
         """An annotation: by its graph and what its record says."""
         return f"{self.base}annotation/{_hash(graph, *record)}"
 
+    def agreement_cell(self, first: str, second: str, first_role: str, second_role: str) -> str:
+        """The tally of citations two annotators gave these roles (``tallies``)."""
+        return f"{self.base}agreement/{_hash(first, second, first_role, second_role)}"
+
     def annotator(self, annotator_id: str) -> str:
         return f"{self.base}annotator/{quote(annotator_id, safe='')}"
 

@@ -32,7 +32,7 @@ from typing import IO, Protocol
 
 import pyoxigraph as ox
 
-from kg import consensus, explorer, identity, importers, representatives
+from kg import consensus, explorer, identity, importers, representatives, tallies
 from kg.backend import WritableBackend, batched, named, select
 from kg.errors import CitekgError, InvalidArgument, InvalidInput, RecordError
 from kg.ids import PaperId
@@ -305,7 +305,9 @@ def _map(
     with scratch.derived.open("w", encoding="utf-8") as quads:
         with report.timed("consensus of new citations"), scratch.ranked.open("w") as ranked:
             _provenance(quads, graph_iri, source, format_name, report)
-            consensus.write_new(scratch.judgements, quads, store.consensus_graph, ranked)
+            tallies.save(
+                consensus.write_new(scratch.judgements, quads, store.consensus_graph, ranked), scratch.tallied
+            )
         if from_file:
             with report.timed("representatives"):
                 representatives.write_new(
@@ -331,11 +333,14 @@ class _Scratch:
             "judgements.tsv",
             "shared",
             "described.tsv",
+            "changed.tsv",
             "touched",
             "ranked.tsv",
             "derived.nq",
             "previous",
             "undescribed",
+            "tallied.json",
+            "untallied.json",
             self.PLAN,
         )
         (
@@ -343,11 +348,14 @@ class _Scratch:
             self.judgements,
             self.shared,
             self.described,
+            self.changed,
             self.touched,
             self.ranked,
             self.derived,
             self.previous,
             self.undescribed,
+            self.tallied,
+            self.untallied,
             self.plan,
         ) = (folder / name for name in names)
         self.files: list[IO[str]] = []
@@ -356,7 +364,7 @@ class _Scratch:
         """Writers of the files the mapping pass fills."""
         self.files = [
             path.open("w", encoding="utf-8")
-            for path in (self.quads, self.judgements, self.shared, self.described, self.touched)
+            for path in (self.quads, self.judgements, self.shared, self.described, self.changed)
         ]
         return tuple(file.write for file in self.files)
 
@@ -383,7 +391,7 @@ def _map_file(
     empty = store.is_empty()
     known: dict[PaperId, str] = {}
     mapper = Mapper(store.minter, graph.value, known.get, source=name)
-    write_quads, write_judgement, write_shared, write_described, write_touched = scratch.open_mapping()
+    write_quads, write_judgement, write_shared, write_described, write_changed = scratch.open_mapping()
     errors: list[RecordError] = []
     for chunk in batched(items, _CHUNK):
         records = []
@@ -420,7 +428,7 @@ def _map_file(
                     )
                 )
             if mapped.citation is not None:
-                write_touched(mapped.citation.cited + "\n")
+                write_changed(representatives.changed_row(mapped.citation.cited, mapped.citation.iri))
                 pending.append((mapped.citation, record, mapped.annotation))
         maybe_stored = [citation.iri for citation, _, _ in pending if citation.maybe_stored]
         stored = store.stored_citations(maybe_stored) if maybe_stored else set()
@@ -431,7 +439,14 @@ def _map_file(
                 labels = [label for label in (record.role, record.polarity) if label is not None]
                 human = record.annotator is not None and record.annotator.kind is AnnotatorKind.HUMAN
                 write_judgement(
-                    consensus.judgement_rows(citation, annotation or "", labels, record.confidence, human)
+                    consensus.judgement_rows(
+                        citation,
+                        annotation or "",
+                        mapper.annotator_iri(record),
+                        labels,
+                        record.confidence,
+                        human,
+                    )
                 )
             else:
                 write_judgement(consensus.judgement_rows(citation))
@@ -531,7 +546,7 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
         undescribed = scratch.undescribed.open("w", encoding="utf-8")
         with touched, undescribed:
             if report.replaced:
-                _remove(store, graph, touched, scratch.previous, undescribed)
+                tallies.save(_remove(store, graph, touched, scratch.previous, undescribed), scratch.untallied)
             else:
                 scratch.previous.touch()
         plan.phase = "removed"
@@ -539,6 +554,10 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
     with report.timed("bulk load", scratch.quads.stat().st_size + scratch.derived.stat().st_size):
         store.bulk_load_nquads(scratch.quads, _advance(report.progress))
         store.bulk_load_nquads(scratch.derived, _advance(report.progress))
+    with report.timed("annotator tallies"), scratch.shared.open(encoding="utf-8") as shared:
+        tally = tallies.read(scratch.tallied)  # the new citations', from the file
+        tally.update(tallies.of_graph(store, graph, (ox.NamedNode(line.rstrip("\n")) for line in shared)))
+        tally.update(tallies.read(scratch.untallied))  # the removal of the graph's previous version
     with report.timed("merge papers"):
         renamed = identity.canonicalise(store, graph) if plan.links_ids else []
         consensus.one_value_each(store, graph)
@@ -556,33 +575,52 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
         consensus.refresh_descriptions(store, graph, removed_papers())
     if not plan.from_file:  # (into an empty store, the rows came from the file's own spools)
         with report.timed("explorer rows"):
-            changed = [scratch.shared, scratch.previous]
+            refreshed = [scratch.shared, scratch.previous]
             explorer.refresh(
-                store, chain(consensus.citations_in(store, graph), renamed, *map(_iris, changed))
+                store, chain(consensus.citations_in(store, graph), renamed, *map(_iris, refreshed))
             )
             described = (ox.NamedNode(line.partition("\t")[0]) for line in sorted_lines(scratch.described))
             explorer.refresh_citing(store, chain(described, removed_papers()))  # years and titles
     if not plan.from_file:
         with report.timed("representatives"):
-            with scratch.touched.open("a", encoding="utf-8") as touched:
-                _described_and_renamed(store, scratch.described, renamed, touched)
-            representatives.refresh(store, _unique_papers(scratch.touched))
+            with (
+                scratch.touched.open("a", encoding="utf-8") as touched,
+                scratch.changed.open("a", encoding="utf-8") as changed,
+            ):
+                _described_and_renamed(store, scratch.described, renamed, changed, touched)
+            representatives.update(
+                store, representatives.changes(sorted_lines(scratch.changed), sorted_lines(scratch.touched))
+            )
+    with report.timed("annotator tallies"):
+        if renamed or report.resumed:  # merged citations, or differences that may be applied already
+            tallies.rebuild(store)
+        else:
+            tallies.apply(store, tally)
     with report.timed("finish"):
         consensus.describe_itself(store)
         store.unmark_loading(graph)
 
 
 def _described_and_renamed(
-    store: WritableBackend, described: Path, renamed: list[ox.NamedNode], touched: IO[str]
+    store: WritableBackend, described: Path, renamed: list[ox.NamedNode], changed: IO[str], touched: IO[str]
 ) -> None:
-    """Note the papers cited by the papers a file describes (their rank may change) and by the
-    citations that merging papers renamed."""
-    objects = _objects_in(store, store.consensus_graph)
+    """Note the citations made by the papers a file describes (their rank may change with the paper's
+    year, title or summary), and the papers cited by the citations that merging papers renamed (to be
+    re-ranked whole)."""
+    graph = store.consensus_graph
+    citing, cited = CITO["hasCitingEntity"], CITO["hasCitedEntity"]
+    objects = _objects_in(store, graph)
     with described.open(encoding="utf-8") as lines:
         for line in lines:
-            touched.writelines(objects(ox.NamedNode(line.partition("\t")[0]), CITO["cites"]))
+            paper = ox.NamedNode(line.partition("\t")[0])
+            for quad in store.quads_for_pattern(None, citing, paper, graph):
+                citation = named(quad.subject)
+                changed.writelines(
+                    representatives.changed_row(paper_cited.rstrip("\n"), citation.value)
+                    for paper_cited in objects(citation, cited)
+                )
     for citation in renamed:
-        touched.writelines(objects(citation, CITO["hasCitedEntity"]))
+        touched.writelines(objects(citation, cited))
 
 
 def _objects_in(
@@ -617,7 +655,7 @@ _DESCRIBING = (DCTERMS["title"], FABIO["hasPublicationYear"], CKG["summary"])
 
 def _remove(
     store: WritableBackend, graph: ox.NamedNode, touched: IO[str], previous: Path, described: IO[str]
-) -> None:
+) -> tallies.Tally:
     """Remove a graph, noting its citations in ``previous`` (their consensus must be refreshed), the
     papers it described in ``described`` (their year, title and explorer rows may change), and in
     ``touched`` the papers whose representatives may change with it: those its citations cite, those
@@ -635,8 +673,10 @@ def _remove(
             described.write(paper.value + "\n")
             touched.write(paper.value + "\n")
             touched.writelines(in_consensus(paper, CITO["cites"]))
+    tally = tallies.of_graph(store, graph, _iris(previous), removing=True)
     for removed in (graph, *store.parts(graph)):
         store.remove_graph(removed)
+    return tally
 
 
 def drop(store: WritableBackend, graph: str) -> ox.NamedNode:
@@ -654,13 +694,14 @@ def drop(store: WritableBackend, graph: str) -> ox.NamedNode:
         touched, previous = Path(folder) / "touched", Path(folder) / "previous"
         described = Path(folder) / "undescribed"
         with touched.open("w", encoding="utf-8") as papers, described.open("w", encoding="utf-8") as gone:
-            _remove(store, graph_iri, papers, previous, gone)
+            tally = _remove(store, graph_iri, papers, previous, gone)
         with previous.open(encoding="utf-8") as lines:
             consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in lines))
         consensus.refresh_descriptions(store, papers=_unique_papers(described))
         explorer.refresh(store, _iris(previous))
         explorer.refresh_citing(store, _unique_papers(described))
         representatives.refresh(store, _unique_papers(touched))
+    tallies.apply(store, tally)
     consensus.describe_itself(store)
     store.unmark_loading(graph_iri)
     return graph_iri

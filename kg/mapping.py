@@ -361,12 +361,16 @@ class Mapper:
         )
         return self.minter.annotation(self.graph_name, *parts)
 
+    def annotator_iri(self, record: Annotation) -> str:
+        """Who made an annotation: the annotator it names, or else its source."""
+        return self.minter.annotator(record.annotator.id if record.annotator else self.source)
+
     def _annotation(self, iri: str, annotation_iri: str, record: Annotation) -> Iterator[str]:
         citation = f"<{iri}>"
         annotator_id, kind = self.source, AnnotatorKind.MODEL  # an annotation that names no annotator
         if record.annotator is not None:
             annotator_id, kind = record.annotator.id, record.annotator.kind
-        agent = f"<{self.minter.annotator(annotator_id)}>"
+        agent = f"<{self.annotator_iri(record)}>"
         annotation = f"<{annotation_iri}>"
         g = self.graph
         yield f"{annotation} {A} {_T['Annotation']} {g} .\n"

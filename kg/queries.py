@@ -342,20 +342,22 @@ def iterate(
 
 
 def iterate_many(
-    store: Backend, name: str, param: str, values: list[ox.NamedNode]
+    store: Backend, name: str, variable: str, values: list[ox.NamedNode]
 ) -> Iterator[dict[str, Any]]:
-    """Stream a saved query's rows for several values of its one parameter at once, in one request (a
-    round trip per value would cost more than the rows). The query must project the parameter, so
-    that each row says which value it answers."""
+    """Stream a saved query's rows for several values of a variable it projects at once, in one request
+    (a round trip per value would cost more than the rows): its parameter, or another column, with its
+    parameters left free (``representative-candidates`` for some citations, whichever paper they cite)."""
     query = get(name)
-    if [p.name for p in query.params] != [param]:
-        raise QueryError(f"{query.name} takes {query.signature()}, not {param} alone")
     where = _WHERE.search(query.sparql)
     if where is None:
         raise QueryError(f"{query.name}.rq has no WHERE group to bind its parameters in")
-    block = f" VALUES ?{param} {{ {' '.join(map(str, values))} }}\n"
+    if not re.search(rf"\?{re.escape(variable)}\b", query.sparql[: where.start()]):
+        raise QueryError(
+            f"{query.name} does not answer with ?{variable}: its rows could not say which is which"
+        )
+    block = f" VALUES ?{variable} {{ {' '.join(map(str, values))} }}\n"
     solutions = select(store, query.sparql[: where.end()] + block + query.sparql[where.end() :])
-    columns = [variable.value for variable in solutions.variables]
+    columns = [column.value for column in solutions.variables]
     for solution in solutions:
         yield _row(columns, solution)
 

@@ -8,19 +8,26 @@ cited paper, the few citations a hub page can show::
 
 The kept citations are the best of each role and the best ``KEPT`` overall, among citations whose
 citing paper has a one-line summary. Best is: a human decided the role, then higher role support,
-then the newer citing paper, then its title, then its IRI. The rank is the position in that order.
+then the newer citing paper, then its title, then its IRI. The rank is the position in that order
+among the kept citations.
 
 Like the consensus, this is derived data kept in step by every write, not a cache: a load into an
-empty store ranks its citations from the file itself (``write_new``, external sorts, bounded memory);
-any other change re-ranks the cited papers it touched from the store (``refresh``).
+empty store ranks its citations from the file itself (``write_new``, external sorts, bounded memory).
+A later load merges the citations it adds or changes into those kept (``update``): the kept set of
+all candidates is the kept set of the old kept ones and the changed ones, as long as no kept citation
+changed (it might have got worse), so a hub's other citing papers are not read again. A kept citation
+that changed, a merge of papers, a replace or a drop re-ranks the paper from all its candidates
+(``refresh``).
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -58,17 +65,16 @@ def choose(candidates: Iterable[Candidate]) -> list[tuple[int, Candidate]]:
     >>> rows = [Candidate(f"c{i}", f"p{i}", "method" if i >= 10 else "extension", False, 1.0, 2000 + i, "")
     ...         for i in range(30)]
     >>> kept = choose(rows)
-    >>> len(kept), [(rank, c.citation) for rank, c in kept[:2]], kept[-1][0], kept[-1][1].role
-    (17, [(1, 'c29'), (2, 'c28')], 21, 'extension')
+    >>> len(kept), [(rank, c.citation) for rank, c in kept[:2]], kept[-1][0], kept[-1][1].citation
+    (17, [(1, 'c29'), (2, 'c28')], 17, 'c9')
     """
-    ranked = sorted(candidates, key=Candidate.key)
     best_of_role: set[str] = set()
     kept = []
-    for rank, candidate in enumerate(ranked, 1):
-        if rank <= KEPT or (candidate.role and candidate.role not in best_of_role):
-            kept.append((rank, candidate))
+    for position, candidate in enumerate(sorted(candidates, key=Candidate.key), 1):
+        if position <= KEPT or (candidate.role and candidate.role not in best_of_role):
+            kept.append(candidate)
         best_of_role.add(candidate.role)
-    return kept
+    return list(enumerate(kept, 1))
 
 
 def representative_quads(paper: str, kept: list[tuple[int, Candidate]], graph: ox.NamedNode) -> Iterator[str]:
@@ -140,31 +146,103 @@ def _year(text: str) -> int | None:
 # --- any other change: from the store ------------------------------------------------------------------
 
 
+def changed_row(cited: str, citation: str) -> str:
+    """A spool line for a citation a write added or changed, under the paper it cites."""
+    return f"{cited}\t{citation}\n"
+
+
+def changes(
+    changed: Iterator[str], rerank: Iterator[str]
+) -> Iterator[tuple[ox.NamedNode, list[ox.NamedNode] | None]]:
+    """What ``update`` takes, from two sorted spools: changed citations (``changed_row``) and papers
+    to re-rank whole, a line each; a paper in both is re-ranked whole."""
+    whole = ((line.rstrip("\n"), None) for line in rerank)
+    pairs = (tuple(line.rstrip("\n").split("\t")) for line in changed)
+    for paper, group in groupby(heapq.merge(whole, pairs, key=itemgetter(0)), key=itemgetter(0)):
+        citations = [citation for _, citation in group]
+        if None in citations:
+            yield ox.NamedNode(paper), None
+        else:
+            yield ox.NamedNode(paper), [ox.NamedNode(c) for c in dict.fromkeys(citations) if c is not None]
+
+
 def refresh(store: WritableBackend, papers: Iterable[ox.NamedNode]) -> None:
-    """Re-rank the citations of these cited papers from the store, a batch of papers at a time: their
-    old ranks and their candidates are read, and the ranks removed and replaced, with one request each
-    (through a remote store a query per paper would be a round trip each). What it costs is the rows:
-    every candidate of every touched paper, ~75 us each on the embedded store."""
+    """Re-rank the citations of these cited papers from all their candidates in the store."""
+    update(store, ((paper, None) for paper in papers))
+
+
+def update(store: WritableBackend, changes: Iterable[tuple[ox.NamedNode, list[ox.NamedNode] | None]]) -> None:
+    """Bring the representatives of cited papers up to date after a write, given for each paper the
+    citations of it that were added or changed, or None to re-rank it from all its candidates.
+
+    A batch of papers at a time: their kept citations, and the candidates needed, are read with one
+    request each (through a remote store a query per paper would be a round trip each). A merge reads
+    the kept and the changed citations; a re-rank every candidate, ~75 us each on the embedded store."""
+    for batch in batched(changes):
+        kept = _kept(store, [paper for paper, _ in batch])
+        rerank, merge = [], []
+        for paper, changed in batch:
+            old = kept.get(paper.value, {})
+            if changed is None or any(citation.value in old for citation in changed):
+                rerank.append(paper)
+            else:
+                merge.append((paper, changed))
+        candidates = _stored_candidates(store, rerank) if rerank else {}
+        for paper in rerank:
+            _replace(store, paper, kept.get(paper.value, {}), choose(candidates.get(paper.value, [])))
+        by_citation = _candidates_of(
+            store,
+            [
+                c
+                for paper, changed in merge
+                for c in (*changed, *map(ox.NamedNode, kept.get(paper.value, {})))
+            ],
+        )
+        for paper, changed in merge:
+            new = [by_citation[citation.value] for citation in changed if citation.value in by_citation]
+            if new:  # (a changed citation whose citing paper has no summary is no candidate)
+                old = kept.get(paper.value, {})
+                _replace(
+                    store, paper, old, choose([*new, *(by_citation[c] for c in old if c in by_citation)])
+                )
+
+
+def _kept(store: WritableBackend, papers: list[ox.NamedNode]) -> dict[str, dict[str, ox.Literal | None]]:
+    """The kept citations of each of these papers, with their ranks (a rank may be gone already: the
+    consensus refresh of a dropped citation removes it)."""
     graph = store.consensus_graph
-    # a citation's rank may be gone already: the consensus refresh of a dropped citation removes it
-    ranked = (
+    pattern = (
         f"GRAPH {graph} {{ ?paper {HAS_REPRESENTATIVE} ?citation OPTIONAL {{ ?citation {RANK} ?rank }} }}"
     )
-    for batch in batched(papers):
-        stale = []
-        for row in solutions(store, "?paper", batch, ranked):
-            stale.append(ox.Quad(row["paper"], HAS_REPRESENTATIVE, row["citation"], graph))
-            if row["rank"] is not None:
-                stale.append(ox.Quad(row["citation"], RANK, row["rank"], graph))
-        store.remove(stale)
-        candidates = _stored_candidates(store, batch)
-        fresh = [
-            line
-            for paper in batch
-            for line in representative_quads(paper.value, choose(candidates.get(paper.value, [])), graph)
-        ]
-        if fresh:
-            store.add("".join(fresh))
+    kept: dict[str, dict[str, ox.Literal | None]] = {}
+    for row in solutions(store, "?paper", papers, pattern):
+        rank = row["rank"]
+        kept.setdefault(named(row["paper"]).value, {})[named(row["citation"]).value] = (
+            rank if isinstance(rank, ox.Literal) else None
+        )
+    return kept
+
+
+def _replace(
+    store: WritableBackend,
+    paper: ox.NamedNode,
+    old: dict[str, ox.Literal | None],
+    new: list[tuple[int, Candidate]],
+) -> None:
+    """Write a paper's new kept citations over its old ones, unless they are the same."""
+    if {candidate.citation: str(rank) for rank, candidate in new} == {
+        citation: rank and rank.value for citation, rank in old.items()
+    }:
+        return
+    graph = store.consensus_graph
+    stale = []
+    for citation, rank in old.items():
+        stale.append(ox.Quad(paper, HAS_REPRESENTATIVE, ox.NamedNode(citation), graph))
+        if rank is not None:
+            stale.append(ox.Quad(ox.NamedNode(citation), RANK, rank, graph))
+    store.remove(stale)
+    if new:
+        store.add("".join(representative_quads(paper.value, new, graph)))
 
 
 def _stored_candidates(store: WritableBackend, papers: list[ox.NamedNode]) -> dict[str, list[Candidate]]:
@@ -176,6 +254,15 @@ def _stored_candidates(store: WritableBackend, papers: list[ox.NamedNode]) -> di
         paper: [_candidate(citation, found) for citation, found in by_citation.items()]
         for paper, by_citation in rows.items()
     }
+
+
+def _candidates_of(store: WritableBackend, citations: list[ox.NamedNode]) -> dict[str, Candidate]:
+    """These citations as candidates, those whose citing paper has a summary, a batch a query."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for batch in batched(citations):
+        for row in queries.iterate_many(store, "representative-candidates", "citation", batch):
+            rows.setdefault(row["citation"], []).append(row)
+    return {citation: _candidate(citation, found) for citation, found in rows.items()}
 
 
 def _candidate(citation: str, found: list[dict[str, Any]]) -> Candidate:

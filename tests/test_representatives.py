@@ -9,7 +9,7 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from kg import queries
+from kg import queries, representatives
 from kg.consensus import rebuild
 from kg.errors import CitekgError
 from kg.hub import summary
@@ -94,7 +94,7 @@ def test_choose_keeps_the_best_overall_and_the_best_of_every_role() -> None:
     ]
     kept = choose(candidates)
     assert [candidate.citation for _, candidate in kept[:2]] == ["c39", "c0"]  # the human first
-    assert [rank for rank, _ in kept] == [*range(1, KEPT + 1), 41]
+    assert [rank for rank, _ in kept] == list(range(1, KEPT + 2))  # ranks among the kept
     assert kept[-1][1].role == "method"
 
 
@@ -161,3 +161,81 @@ def test_ranks_are_typed_integers(store: Store, tmp_path: Path) -> None:
     load(store, _write(tmp_path / "hub.jsonl", _papers(20) + _citations(20)))
     ranks = [q.object for q in store.oxigraph.quads_for_pattern(None, CKG["representativeRank"], None)]
     assert ranks and all(isinstance(r, ox.Literal) and r.datatype.value.endswith("#integer") for r in ranks)
+
+
+def _update(start: int, count: int, seed: int) -> list[dict]:
+    """New summarised citing papers citing the hub and each other, with model and human labels, and
+    new labels on some citations already stored."""
+    rng = random.Random(seed)
+    rows: list[dict] = []
+    for i in range(start, start + count):
+        paper = f"doi:10.1/p{i}"
+        rows.append(
+            {
+                "type": "paper",
+                "id": paper,
+                "title": f"Paper {rng.randint(0, 5)}",
+                "year": 2022,
+                **({"summary": f"What paper {i} does."} if rng.random() < 0.7 else {}),
+            }
+        )
+        for cited in {HUB, f"doi:10.1/p{rng.randrange(i)}"}:
+            rows.append({"type": "citation", "citing": paper, "cited": cited})
+            kind = rng.choice(["model", "human", None])
+            if kind:
+                rows.append(
+                    {
+                        "type": "annotation",
+                        "citing": paper,
+                        "cited": cited,
+                        "role": rng.choice(ROLES),
+                        "confidence": rng.choice([0.5, 1.0]),
+                        "annotator": {"id": kind, "kind": kind},
+                    }
+                )
+    for _ in range(3):  # a stored citation labelled again, kept or not
+        citing = f"doi:10.1/p{rng.randrange(start)}"
+        rows.append(
+            {
+                "type": "annotation",
+                "citing": citing,
+                "cited": HUB,
+                "role": rng.choice(ROLES),
+                "annotator": {"id": "late", "kind": "human"},
+            }
+        )
+    return rows
+
+
+def test_updates_merged_into_the_kept_citations_rank_as_a_rebuild_does(store: Store, tmp_path: Path) -> None:
+    load(store, _write(tmp_path / "hub.jsonl", _papers(60) + _citations(60)))
+    start = 60
+    for step, count in enumerate((1, 5, 20, 40)):
+        load(store, _write(tmp_path / f"update-{step}.jsonl", _update(start, count, seed=step)))
+        start += count
+        maintained = _consensus(store)
+        rebuild(store)
+        assert isomorphic(_consensus(store), maintained), f"after update {step}"
+
+
+def test_new_citations_of_a_hub_do_not_reread_its_other_candidates(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(store, _write(tmp_path / "hub.jsonl", _papers(60) + _citations(60)))
+    reread: list[str] = []
+    whole = representatives._stored_candidates
+    monkeypatch.setattr(
+        representatives,
+        "_stored_candidates",
+        lambda store, papers: reread.extend(p.value for p in papers) or whole(store, papers),
+    )
+    newcomer = {"type": "paper", "id": "doi:10.1/new", "title": "A", "year": 2030, "summary": "New."}
+    cites = {"type": "citation", "citing": "doi:10.1/new", "cited": HUB}
+    label = {**cites, "type": "annotation", "role": "method", "annotator": {"id": "ed", "kind": "human"}}
+    load(store, _write(tmp_path / "new.jsonl", [newcomer, cites, label]))
+    assert reread == []
+    assert _kept(store)[0] == (1, store.paper(parse_id("doi:10.1/new")).value)  # a human's label ranks first
+    kept_citing = _kept(store)[3][1].rsplit("/", 1)[-1]
+    relabel = {**label, "citing": f"doi:10.1/{kept_citing}", "role": "background"}
+    load(store, _write(tmp_path / "relabel.jsonl", [relabel]))  # a kept citation changed: all re-read
+    assert reread == [store.paper(parse_id(HUB)).value]

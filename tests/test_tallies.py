@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from rdflib import Dataset, Graph
+from rdflib.compare import isomorphic
+
+from kg import queries, tallies
+from kg.agreement import agreements
+from kg.consensus import rebuild
+from kg.loader import drop, load
+from kg.store import Store
+
+from .conftest import EXAMPLE, store_dataset, without_consensus_time
+
+ROLES = ["background", "method", "comparison", "extension", "motivation", "future_work"]
+POLARITIES = ["positive", "neutral", "negative"]
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def _labels(seed: int, annotators: list[tuple[str, str]], citations: int = 30) -> list[dict]:
+    """Annotations by these annotators over a shared set of citations: some labelled twice by one
+    annotator, some with a polarity only."""
+    rng = random.Random(seed)
+    rows: list[dict] = []
+    for i in range(citations):
+        pair = {"citing": f"doi:10.1/p{i}", "cited": f"doi:10.1/p{rng.randrange(5) + 100}"}
+        rows.append({"type": "citation", **pair})
+        for name, kind in annotators:
+            for _ in range(rng.choice([0, 1, 1, 2])):
+                label = {"role": rng.choice(ROLES)} if rng.random() < 0.8 else {}
+                if rng.random() < 0.5 or not label:
+                    label["polarity"] = rng.choice(POLARITIES)
+                rows.append({"type": "annotation", **pair, **label, "annotator": {"id": name, "kind": kind}})
+    return rows
+
+
+def _consensus(store: Store) -> Graph:
+    dataset: Dataset = without_consensus_time(store_dataset(store), store)
+    return dataset.graph(store.consensus_graph.value)
+
+
+def _assert_as_rebuilt(store: Store) -> None:
+    maintained = _consensus(store)
+    rebuild(store)
+    assert isomorphic(_consensus(store), maintained)
+
+
+def test_every_write_keeps_the_tallies_a_recount_gives(store: Store, tmp_path: Path) -> None:
+    models = [("model-a", "model"), ("model-b", "model")]
+    first = load(store, _write(tmp_path / "first.jsonl", _labels(1, models))).graph
+    _assert_as_rebuilt(store)
+    second = load(store, _write(tmp_path / "second.jsonl", _labels(2, [("ann", "human"), *models[:1]]))).graph
+    _assert_as_rebuilt(store)  # the same citations judged again: shared with the first graph
+    load(store, _write(tmp_path / "first.jsonl", _labels(3, models, citations=40)), graph=first)
+    _assert_as_rebuilt(store)  # a replace: the old version's counts go, the new one's come
+    drop(store, second)
+    _assert_as_rebuilt(store)
+    drop(store, first)
+    assert not _consensus(store)
+
+
+def test_merged_papers_are_recounted(store: Store, tmp_path: Path) -> None:
+    rows = _labels(4, [("a", "model"), ("b", "human")])
+    load(store, _write(tmp_path / "labels.jsonl", rows))
+    cited = next(row["cited"] for row in rows if row["citing"] == "doi:10.1/p0")
+    again = {"citing": "arxiv:2101.00001", "cited": cited}  # the same citation under another id
+    labels = [
+        {"type": "annotation", **again, "role": role, "annotator": {"id": name, "kind": "model"}}
+        for name, role in (("a", "method"), ("b", "extension"), ("c", "method"))
+    ]
+    load(store, _write(tmp_path / "arxiv.jsonl", [{"type": "citation", **again}, *labels]))
+    same = {"type": "paper", "id": "doi:10.1/p0", "ids": {"arxiv": "2101.00001"}, "title": "One paper"}
+    before = list(queries.iterate(store, "annotator-confusion"))
+    load(store, _write(tmp_path / "same.jsonl", [same]))
+    assert list(queries.iterate(store, "annotator-confusion")) != before
+    _assert_as_rebuilt(store)
+
+
+def test_the_saved_queries_read_what_counting_every_annotation_gives(store: Store, tmp_path: Path) -> None:
+    annotators = [("m", "model"), ("h", "human"), ("k", "human")]
+    load(store, _write(tmp_path / "one.jsonl", _labels(5, annotators)))
+    load(store, _write(tmp_path / "two.jsonl", _labels(6, annotators[:2])))
+    counted = {
+        row["annotator"].value: {name: int(row[name].value) for name in tallies.COUNTS}
+        for row in store.query(tallies._ANNOTATORS)
+    }
+    read = {
+        row["annotator"]: {
+            "annotations": row["annotations"],
+            "roles": row["with_roles"],
+            "polarities": row["with_polarities"],
+            "citations": row["citations"],
+        }
+        for row in queries.iterate(store, "annotators")
+    }
+    assert read == counted and len(read) == 3
+    cells = {
+        tuple(row[c].value for c in ("first", "second", "first_role", "second_role")): int(
+            row["citations"].value
+        )
+        for row in store.query(tallies._CONFUSION)
+    }
+    rows = list(queries.iterate(store, "annotator-confusion"))
+    assert {
+        tuple(row[c] for c in ("first", "second", "first_role", "second_role")): row["citations"]
+        for row in rows
+    } == cells
+    assert len(cells) > 10
+
+
+def test_a_small_case_by_hand(store: Store, tmp_path: Path) -> None:
+    pair = {"type": "annotation", "citing": "doi:10.1/a", "cited": "doi:10.1/b"}
+    other = {**pair, "citing": "doi:10.1/c"}
+    rows = [
+        {**pair, "role": "method", "annotator": {"id": "x", "kind": "model"}},
+        {**pair, "role": "background", "polarity": "negative", "annotator": {"id": "x", "kind": "model"}},
+        {**pair, "role": "method", "annotator": {"id": "y", "kind": "human"}},
+        {**other, "polarity": "positive", "annotator": {"id": "y", "kind": "human"}},
+        {**other, "role": "method", "annotator": {"id": "x", "kind": "model"}},
+    ]
+    load(store, _write(tmp_path / "small.jsonl", rows))
+    by_name = {row["name"]: row for row in queries.iterate(store, "annotators")}
+    assert {
+        name: (r["kind"], r["annotations"], r["citations"], r["with_roles"], r["with_polarities"])
+        for name, r in by_name.items()
+    } == {"x": ("model", 3, 2, 3, 1), "y": ("human", 2, 2, 1, 1)}
+    confusion = [
+        (row["first_role"].rsplit("-", 1)[-1], row["second_role"].rsplit("-", 1)[-1], row["citations"])
+        for row in queries.iterate(store, "annotator-confusion")
+    ]
+    assert confusion == [("background", "method", 1)]  # x's smallest role on a is background; y gave c none
+
+
+@pytest.mark.parametrize("graphs", [1, 2])
+def test_agreement_reads_the_tallies(store: Store, tmp_path: Path, graphs: int) -> None:
+    for index in range(graphs):
+        load(store, _write(tmp_path / f"{index}.jsonl", _labels(7 + index, [("m", "model"), ("h", "human")])))
+    before = agreements(store)
+    rebuild(store)
+    assert agreements(store) == before and before
+
+
+def test_the_example_data_tallies_as_a_rebuild(tmp_path: Path) -> None:
+    store = Store(None)
+    load(store, EXAMPLE)
+    _assert_as_rebuilt(store)
