@@ -303,12 +303,18 @@ def _map(
     # Oxigraph's bulk loader keeps both cores busy: computing this beside it was measured slower
     # (docs/performance.md), so it comes first.
     with scratch.derived.open("w", encoding="utf-8") as quads:
-        with report.timed("consensus of new citations"), scratch.ranked.open("w") as ranked:
+        with (
+            report.timed("consensus of new citations"),
+            scratch.ranked.open("w", encoding="utf-8") as ranked,
+            scratch.cited.open("w", encoding="utf-8") as cited,
+        ):
             _provenance(quads, graph_iri, source, format_name, report)
-            tallies.save(
-                consensus.write_new(scratch.judgements, quads, store.consensus_graph, ranked), scratch.tallied
-            )
+            annotated = consensus.write_new(scratch.judgements, quads, store.consensus_graph, ranked, cited)
+            tallies.save(annotated, scratch.tallied)
         if from_file:
+            with report.timed("cited papers' counts"):
+                counts = tallies.cited_counts(sorted_lines(scratch.cited))
+                quads.writelines(tallies.count_quads(counts, store.consensus_graph))
             with report.timed("representatives"):
                 representatives.write_new(
                     scratch.described, scratch.ranked, quads, store.consensus_graph, scratch.folder
@@ -336,6 +342,7 @@ class _Scratch:
             "changed.tsv",
             "touched",
             "ranked.tsv",
+            "cited.tsv",
             "derived.nq",
             "previous",
             "undescribed",
@@ -351,6 +358,7 @@ class _Scratch:
             self.changed,
             self.touched,
             self.ranked,
+            self.cited,
             self.derived,
             self.previous,
             self.undescribed,
@@ -554,12 +562,16 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
     with report.timed("bulk load", scratch.quads.stat().st_size + scratch.derived.stat().st_size):
         store.bulk_load_nquads(scratch.quads, _advance(report.progress))
         store.bulk_load_nquads(scratch.derived, _advance(report.progress))
-    with report.timed("annotator tallies"), scratch.shared.open(encoding="utf-8") as shared:
+    with report.timed("tallies"), scratch.shared.open(encoding="utf-8") as shared:
         tally = tallies.read(scratch.tallied)  # the new citations', from the file
         tally.update(tallies.of_graph(store, graph, (ox.NamedNode(line.rstrip("\n")) for line in shared)))
         tally.update(tallies.read(scratch.untallied))  # the removal of the graph's previous version
+        if not plan.from_file:  # (into an empty store, the counts came with the bulk load)
+            tallies.apply(store, tallies.cited_counts(sorted_lines(scratch.cited)))
     with report.timed("merge papers"):
         renamed = identity.canonicalise(store, graph) if plan.links_ids else []
+        if renamed:  # a merged paper's counts were renamed onto the paper it merged into
+            tallies.recount_cited(store, _cited_by(store, renamed))
         consensus.one_value_each(store, graph)
         _class_partitions(store, graph)
     with report.timed("consensus of shared citations"):
@@ -592,13 +604,22 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
                 store, representatives.changes(sorted_lines(scratch.changed), sorted_lines(scratch.touched))
             )
     with report.timed("annotator tallies"):
-        if renamed or report.resumed:  # merged citations, or differences that may be applied already
+        if report.resumed:  # differences that may have been applied already
             tallies.rebuild(store)
+        elif renamed:  # citations merged: what they added apart is not what they add as one
+            tallies.recount_annotators(store)
         else:
             tallies.apply(store, tally)
     with report.timed("finish"):
         consensus.describe_itself(store)
         store.unmark_loading(graph)
+
+
+def _cited_by(store: WritableBackend, citations: list[ox.NamedNode]) -> Iterator[ox.NamedNode]:
+    """The papers these citations cite, as the consensus graph says."""
+    for citation in citations:
+        for quad in store.quads_for_pattern(citation, CITO["hasCitedEntity"], None, store.consensus_graph):
+            yield named(quad.object)
 
 
 def _described_and_renamed(

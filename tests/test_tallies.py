@@ -152,3 +152,61 @@ def test_the_example_data_tallies_as_a_rebuild(tmp_path: Path) -> None:
     store = Store(None)
     load(store, EXAMPLE)
     _assert_as_rebuilt(store)
+
+
+# hub-typology as it was before the counts were kept: every consensus edge counted when asked
+COUNTED_TYPOLOGY = """
+SELECT ?paper ?citing_papers ?annotated ?dominant_role ?top_share ?negative_share WHERE {
+  { SELECT ?paper (COUNT(?citing) AS ?citing_papers) WHERE { GRAPH ?g { ?citing cito:cites ?paper } }
+    GROUP BY ?paper }
+  OPTIONAL { SELECT ?paper (SUM(?n) AS ?annotated) (MAX(?n * 10 + ?weight) AS ?key) WHERE {
+      { SELECT ?paper ?edge (COUNT(?x) AS ?n) WHERE { GRAPH ?g { ?x ?edge ?paper } } GROUP BY ?paper ?edge }
+      VALUES (?edge ?weight) { (cito:usesMethodIn 6) (cito:citesAsRelated 5) (cito:extends 4)
+                               (cito:obtainsSupportFrom 3) (cito:citesAsPotentialSolution 2)
+                               (cito:obtainsBackgroundFrom 1) }
+    } GROUP BY ?paper }
+  OPTIONAL { SELECT ?paper (COUNT(?y) AS ?negative) WHERE { GRAPH ?g { ?y cito:disagreesWith ?paper } }
+    GROUP BY ?paper }
+  BIND(COALESCE(?key, 0) - 10 * FLOOR(COALESCE(?key, 0) / 10) AS ?w)
+  BIND(IF(?w = 6, ckg:role-method, IF(?w = 5, ckg:role-comparison, IF(?w = 4, ckg:role-extension,
+       IF(?w = 3, ckg:role-motivation, IF(?w = 2, ckg:role-future-work,
+       IF(?w = 1, ckg:role-background, ?none)))))) AS ?dominant_role)
+  BIND(IF(COALESCE(?annotated, 0) > 0, xsd:decimal(ROUND(10000 * FLOOR(?key / 10) / ?annotated)) / 10000, 0)
+       AS ?top_share)
+  BIND(xsd:decimal(ROUND(10000 * COALESCE(?negative, 0) / ?citing_papers)) / 10000 AS ?negative_share)
+}
+"""
+
+
+def _typology(store: Store) -> dict[str, tuple]:
+    columns = ("citing_papers", "annotated", "dominant_role", "top_share", "negative_share")
+    return {row["paper"]: tuple(row[c] for c in columns) for row in queries.iterate(store, "hub-typology")}
+
+
+def _counted_typology(store: Store) -> dict[str, tuple]:
+    sparql = COUNTED_TYPOLOGY.replace("?g", f"<{store.consensus_graph.value}>")
+    rows = queries.collect(store.query(sparql)).rows
+    return {
+        row["paper"]: (
+            row["citing_papers"],
+            row["annotated"] or 0,
+            row["dominant_role"],
+            row["top_share"],
+            row["negative_share"],
+        )
+        for row in rows
+    }
+
+
+def test_hub_typology_reads_counts_that_every_write_keeps(store: Store, tmp_path: Path) -> None:
+    models = [("model-a", "model"), ("model-b", "model")]
+    first = load(store, _write(tmp_path / "first.jsonl", _labels(1, models, citations=60))).graph
+    typology = _typology(store)
+    assert typology == _counted_typology(store) and len(typology) == 5
+    second = load(store, _write(tmp_path / "second.jsonl", _labels(2, [("h", "human")], citations=60))).graph
+    assert _typology(store) == _counted_typology(store) != typology  # humans outrank the models
+    load(store, _write(tmp_path / "first.jsonl", _labels(3, models, citations=20)), graph=first)
+    assert _typology(store) == _counted_typology(store)
+    drop(store, second)
+    assert _typology(store) == _counted_typology(store)
+    _assert_as_rebuilt(store)
