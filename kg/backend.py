@@ -6,6 +6,7 @@ and the exports take a ``Backend``; loads, drops and the consensus take a ``Writ
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from itertools import islice
 from pathlib import Path
 from typing import IO, Protocol, TypeVar
@@ -74,10 +75,6 @@ class WritableBackend(Backend, Protocol):
         resumes (None: a temporary folder, the load is undone instead)."""
         ...
 
-    def recover(self) -> None:
-        """Undo what loads cut short left (nothing, where loads resume instead)."""
-        ...
-
     def is_empty(self) -> bool: ...
 
     def papers(self, paper_ids: Iterable[PaperId]) -> dict[PaperId, str]: ...
@@ -96,13 +93,10 @@ class WritableBackend(Backend, Protocol):
 
     def update(self, sparql: str) -> None: ...
 
-    def record_base(self) -> None: ...
-
-    def keep_for_undo(self, graph: ox.NamedNode) -> None: ...
-
-    def mark_loading(self, graph: ox.NamedNode) -> None: ...
-
-    def unmark_loading(self, graph: ox.NamedNode) -> None: ...
+    def change(self, graph: ox.NamedNode) -> AbstractContextManager[None]:
+        """Change one source graph all or nothing: what the block does stays only if it ends; a change
+        cut short is undone, or resumed when run again where ``resumes_loads``."""
+        ...
 
 
 T = TypeVar("T")

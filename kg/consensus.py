@@ -39,8 +39,9 @@ import pyoxigraph as ox
 
 from kg import explorer, representatives, tallies
 from kg.backend import WritableBackend, batched, named, select, solutions
-from kg.mapping import A, CitationRef, decimal, literal
-from kg.representatives import ranked_row
+from kg.mapping import A, CitationRef, decimal
+from kg.nquads import iri, literal, quad
+from kg.representatives import Ranked
 from kg.spool import sorted_lines
 from kg.vocab import (
     CITO,
@@ -118,20 +119,20 @@ def consensus_quads(
     graph: ox.NamedNode,
 ) -> Iterator[str]:
     """The consensus graph's quads for one citation, given its verdicts (``decide``)."""
-    c, g, s, o = f"<{citation}>", str(graph), f"<{citing}>", f"<{cited}>"
-    yield f"{c} {A} {CITO['Citation']} {g} .\n"
-    yield f"{c} {CITO['hasCitingEntity']} {s} {g} .\n"
-    yield f"{c} {CITO['hasCitedEntity']} {o} {g} .\n"
-    yield f"{s} {CITO['cites']} {o} {g} .\n"
+    c, g, s, o = iri(citation), str(graph), iri(citing), iri(cited)
+    yield quad(c, A, CITO["Citation"], g)
+    yield quad(c, CITO["hasCitingEntity"], s, g)
+    yield quad(c, CITO["hasCitedEntity"], o, g)
+    yield quad(s, CITO["cites"], o, g)
     if role:
-        yield f"{c} {CITO['hasCitationCharacterization']} {role.label.cito} {g} .\n"
-        yield f"{c} {CKG['primaryRole']} {role.label.iri} {g} .\n"
-        yield f"{c} {CKG['roleSupport']} {literal(decimal(role.support, 6), _DECIMAL)} {g} .\n"
-        yield f"{c} {CKG['decidedByHuman']} {literal(str(role.human).lower(), _BOOLEAN)} {g} .\n"
-        yield f"{s} {role.label.cito} {o} {g} .\n"
+        yield quad(c, CITO["hasCitationCharacterization"], role.label.cito, g)
+        yield quad(c, CKG["primaryRole"], role.label.iri, g)
+        yield quad(c, CKG["roleSupport"], literal(decimal(role.support, 6), _DECIMAL), g)
+        yield quad(c, CKG["decidedByHuman"], literal(str(role.human).lower(), _BOOLEAN), g)
+        yield quad(s, role.label.cito, o, g)
     if polarity:
-        yield f"{c} {CKG['primaryPolarity']} {polarity.label.iri} {g} .\n"
-        yield f"{s} {POLARITY_EDGE[polarity.label]} {o} {g} .\n"
+        yield quad(c, CKG["primaryPolarity"], polarity.label.iri, g)
+        yield quad(s, POLARITY_EDGE[polarity.label], o, g)
 
 
 # --- citations new to the store: from the loaded file itself ------------------------------------------
@@ -206,14 +207,14 @@ def write_new(
         out.writelines(consensus_quads(citation, first.citing, first.cited, role, polarity, graph))
         cited.writelines(tallies.cited_row(first.cited, edge) for edge in _edges(role, polarity))
         ranked.write(
-            ranked_row(
-                citation,
+            Ranked(
                 first.citing,
                 first.cited,
+                citation,
                 role.label.iri.value if role else "",
                 *_strength(role),
                 polarity.label.iri.value if polarity else "",
-            )
+            ).line()
         )
     return tally
 
@@ -396,7 +397,7 @@ def describe_itself(store: WritableBackend) -> None:
     if not sources:
         return  # no consensus without sources: a store emptied by drops is empty
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    said = [
+    said: list[tuple[ox.NamedNode, ox.NamedNode | ox.Literal]] = [
         (RDF["type"], PROV["Entity"]),
         (RDF["type"], VOID["Dataset"]),
         (DCTERMS["title"], ox.Literal("citekg consensus: one primary role and polarity per citation")),
@@ -404,14 +405,14 @@ def describe_itself(store: WritableBackend) -> None:
         (RDFS["seeAlso"], CKG["primaryRole"]),
         *((PROV["wasDerivedFrom"], source) for source in sources),
     ]
-    store.add("".join(f"{graph} {predicate} {value} {graph} .\n" for predicate, value in said))
+    store.add("".join(quad(graph, predicate, value, graph) for predicate, value in said))
 
 
 def citations_in(store: WritableBackend, graph: ox.NamedNode) -> Iterator[ox.NamedNode]:
     """The citations citekg minted in a source graph (not those a source's own RDF describes), streamed
     from the store's index."""
     ours = store.minter.base + "citation/"
-    for quad in store.quads_for_pattern(None, RDF["type"], CITO["Citation"], graph):
-        citation = named(quad.subject)
+    for found in store.quads_for_pattern(None, RDF["type"], CITO["Citation"], graph):
+        citation = named(found.subject)
         if citation.value.startswith(ours):
             yield citation

@@ -16,6 +16,7 @@ import pyoxigraph as ox
 
 from kg.backend import WritableBackend, batched, named, select
 from kg.ids import PaperId
+from kg.nquads import quad
 from kg.vocab import DATACITE, FABIO, OWL, RDF
 
 _RENAME = """
@@ -36,8 +37,8 @@ SELECT DISTINCT ?citation ?citing ?cited WHERE {{
 def canonicalise(store: WritableBackend, graph: ox.NamedNode) -> list[ox.NamedNode]:
     """Merge and rename the papers of ``graph``; return the citations that were renamed."""
     renames: dict[str, str] = {}
-    for quad in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
-        node = named(quad.subject)
+    for found in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
+        node = named(found.subject)
         if node.value in renames or len(_identifiers(store, node)) < 2:
             continue
         nodes, identifiers = _cluster(store, node)
@@ -66,8 +67,8 @@ def _cluster(store: WritableBackend, start: ox.NamedNode) -> tuple[set[str], set
     while todo:
         for identifier in _identifiers(store, ox.NamedNode(todo.pop())) - identifiers:
             identifiers.add(identifier)
-            for quad in store.quads_for_pattern(None, DATACITE["hasIdentifier"], ox.NamedNode(identifier)):
-                node = named(quad.subject).value
+            for found in store.quads_for_pattern(None, DATACITE["hasIdentifier"], ox.NamedNode(identifier)):
+                node = named(found.subject).value
                 if node not in nodes:
                     nodes.add(node)
                     todo.append(node)
@@ -85,9 +86,7 @@ def _rename(store: WritableBackend, renames: dict[str, str]) -> None:
     for batch in batched(renames.items()):
         rows = " ".join(f"({ox.NamedNode(old)} {ox.NamedNode(new)})" for old, new in batch)
         store.update(_RENAME.format(rows=rows))
-        store.add(
-            "".join(f"{ox.NamedNode(old)} {same_as} {ox.NamedNode(new)} {aliases} .\n" for old, new in batch)
-        )
+        store.add("".join(quad(ox.NamedNode(old), same_as, ox.NamedNode(new), aliases) for old, new in batch))
 
 
 _AUTHORS_OF = """

@@ -2,11 +2,12 @@
 
 The file is read, validated and mapped to N-Quads in one streaming pass into a scratch file beside the
 store; only when every record is valid (or the caller chose to skip the invalid ones) does the store
-change: the old version of the graph goes, the scratch file is bulk-loaded, papers are merged
-(``identity``), the consensus of the touched citations is refreshed (``consensus``) and the cited
-papers they touched are re-ranked (``representatives``). A load, replace or drop that fails part way is
-undone at once, or when the embedded store next opens if the process was killed (``Store.recover``),
-and a graph it was replacing or dropping comes back as it was.
+change, inside ``store.change(graph)``: the old version of the graph goes, the scratch file is
+bulk-loaded, papers are merged (``identity``), the consensus of the touched citations is refreshed
+(``consensus``), the representatives of the cited papers they touched are merged or re-ranked
+(``representatives``) and the tallies follow (``tallies``). A load, replace or drop that fails part way
+is undone by the embedded store at once, or when it next opens if the process was killed, and a graph
+it was replacing or dropping comes back as it was.
 
 Into a remote store nothing can be undone, so a load is resumed instead: its scratch files live in a
 work folder kept until the load ends (``RemoteStore.work_folder``), with a plan that records how far it
@@ -37,7 +38,8 @@ from kg.backend import WritableBackend, batched, named, select
 from kg.errors import CitekgError, InvalidArgument, InvalidInput, RecordError
 from kg.ids import PaperId
 from kg.iris import Minter
-from kg.mapping import A, CitationRef, Mapper, literal
+from kg.mapping import A, CitationRef, Mapper
+from kg.nquads import iri, literal, quad
 from kg.records import Annotation, Citation, Paper, Raw, Unplaced
 from kg.spool import sorted_lines
 from kg.vocab import CITO, CKG, DCTERMS, FABIO, OA, PROV, RDF, VOID, XSD, AnnotatorKind
@@ -173,14 +175,8 @@ def load(
         else:
             plan.report.resumed = True
             plan.report.progress = progress
-        try:
+        with store.change(graph_iri):
             _apply(store, graph_iri, scratch, plan)
-        except BaseException as error:  # Ctrl-C included: a store that undoes is left as it was
-            try:
-                store.recover()  # undo now what the store's next opening would undo
-            except OSError:  # a full disk, say: then that opening undoes it
-                raise CitekgError(f"{error}; the store undoes the partial load when it next opens") from None
-            raise
     return plan.report
 
 
@@ -469,10 +465,10 @@ def _as_published(minter: Minter, graph: ox.NamedNode, raw: Raw) -> str:
     word for it: a VoID subset, from the file's graph of that name (written with every batch; the
     store keeps a quad once)."""
     part = ox.NamedNode(minter.part_graph(graph.value, raw.graph))
-    said = f"{graph} {VOID['subset']} {part} {graph} .\n{part} {A} {VOID['Dataset']} {graph} .\n"
+    said = quad(graph, VOID["subset"], part, graph) + quad(part, A, VOID["Dataset"], graph)
     if raw.graph is not None:
-        said += f"{part} {DCTERMS['source']} {ox.NamedNode(raw.graph)} {graph} .\n"
-    return "".join(f"{triple} {part} .\n" for triple in raw.triples) + said
+        said += quad(part, DCTERMS["source"], ox.NamedNode(raw.graph), graph)
+    return "".join(f"{triple} {part} .\n" for triple in raw.triples) + said  # (triples as N-Triples)
 
 
 def _ids_named(record: object) -> list[PaperId]:
@@ -513,15 +509,15 @@ def _provenance(
     name, as a literal: a local path names nothing another machine could resolve."""
     g = str(graph)
     loaded = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    out.write(f"{g} {A} {PROV['Entity']} {g} .\n")
-    out.write(f"{g} {A} {VOID['Dataset']} {g} .\n")
-    out.write(f"{g} {DCTERMS['source']} {literal(source.name)} {g} .\n")
-    out.write(f"{g} {DCTERMS['format']} {literal(format_name)} {g} .\n")
-    out.write(f"{g} {PROV['generatedAtTime']} {literal(loaded, XSD['dateTime'])} {g} .\n")
+    out.write(quad(g, A, PROV["Entity"], g))
+    out.write(quad(g, A, VOID["Dataset"], g))
+    out.write(quad(g, DCTERMS["source"], literal(source.name), g))
+    out.write(quad(g, DCTERMS["format"], literal(format_name), g))
+    out.write(quad(g, PROV["generatedAtTime"], literal(loaded, XSD["dateTime"]), g))
     if format_name in LICENCES:
-        out.write(f"{g} {DCTERMS['license']} <{LICENCES[format_name]}> {g} .\n")
+        out.write(quad(g, DCTERMS["license"], iri(LICENCES[format_name]), g))
     if format_name in ATTRIBUTIONS:
-        out.write(f"{g} {DCTERMS['bibliographicCitation']} {literal(ATTRIBUTIONS[format_name])} {g} .\n")
+        out.write(quad(g, DCTERMS["bibliographicCitation"], literal(ATTRIBUTIONS[format_name]), g))
 
 
 def _class_partitions(store: WritableBackend, graph: ox.NamedNode) -> None:
@@ -534,22 +530,17 @@ def _class_partitions(store: WritableBackend, graph: ox.NamedNode) -> None:
         count = next(rows)["n"].value
         partition = ox.NamedNode(f"{graph.value}#{kind}")
         quads += [
-            f"{graph} {VOID['classPartition']} {partition} {graph} .\n",
-            f"{partition} {VOID['class']} {cls} {graph} .\n",
-            f"{partition} {VOID['entities']} {literal(count, XSD['integer'])} {graph} .\n",
+            quad(graph, VOID["classPartition"], partition, graph),
+            quad(partition, VOID["class"], cls, graph),
+            quad(partition, VOID["entities"], literal(count, XSD["integer"]), graph),
         ]
     store.add("".join(quads))
 
 
 def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan: _Plan) -> None:
     report = plan.report
-    store.record_base()
     if plan.phase == "mapped":
         report.replaced = store.has_graph(graph)
-        if report.replaced:
-            store.keep_for_undo(graph)
-    store.mark_loading(graph)
-    if plan.phase == "mapped":
         touched = scratch.touched.open("a", encoding="utf-8")
         undescribed = scratch.undescribed.open("w", encoding="utf-8")
         with touched, undescribed:
@@ -612,14 +603,13 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
             tallies.apply(store, tally)
     with report.timed("finish"):
         consensus.describe_itself(store)
-        store.unmark_loading(graph)
 
 
 def _cited_by(store: WritableBackend, citations: list[ox.NamedNode]) -> Iterator[ox.NamedNode]:
     """The papers these citations cite, as the consensus graph says."""
     for citation in citations:
-        for quad in store.quads_for_pattern(citation, CITO["hasCitedEntity"], None, store.consensus_graph):
-            yield named(quad.object)
+        for found in store.quads_for_pattern(citation, CITO["hasCitedEntity"], None, store.consensus_graph):
+            yield named(found.object)
 
 
 def _described_and_renamed(
@@ -634,8 +624,8 @@ def _described_and_renamed(
     with described.open(encoding="utf-8") as lines:
         for line in lines:
             paper = ox.NamedNode(line.partition("\t")[0])
-            for quad in store.quads_for_pattern(None, citing, paper, graph):
-                citation = named(quad.subject)
+            for found in store.quads_for_pattern(None, citing, paper, graph):
+                citation = named(found.subject)
                 changed.writelines(
                     representatives.changed_row(paper_cited.rstrip("\n"), citation.value)
                     for paper_cited in objects(citation, cited)
@@ -650,8 +640,8 @@ def _objects_in(
     """A reader of the objects of a subject and predicate in one graph, as spool lines."""
 
     def objects(subject: ox.NamedNode, predicate: ox.NamedNode) -> Iterator[str]:
-        for quad in store.quads_for_pattern(subject, predicate, None, graph):
-            yield named(quad.object).value + "\n"
+        for found in store.quads_for_pattern(subject, predicate, None, graph):
+            yield named(found.object).value + "\n"
 
     return objects
 
@@ -688,8 +678,8 @@ def _remove(
         for citation in consensus.citations_in(store, graph):
             citations.write(citation.value + "\n")
             touched.writelines(in_graph(citation, CITO["hasCitedEntity"]))
-    for quad in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
-        paper = named(quad.subject)
+    for found in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
+        paper = named(found.subject)
         if any(next(store.quads_for_pattern(paper, said, None, graph), None) for said in _DESCRIBING):
             described.write(paper.value + "\n")
             touched.write(paper.value + "\n")
@@ -709,9 +699,7 @@ def drop(store: WritableBackend, graph: str) -> ox.NamedNode:
     graph_iri = next((g for g in (named, from_path) if g in loaded), None)
     if graph_iri is None:
         raise InvalidArgument(f"there is no loaded source graph <{named.value}>")
-    store.keep_for_undo(graph_iri)
-    store.mark_loading(graph_iri)  # all or nothing, as a load: a drop cut short is undone
-    with tempfile.TemporaryDirectory(prefix="drop-", dir=store.path) as folder:
+    with store.change(graph_iri), tempfile.TemporaryDirectory(prefix="drop-", dir=store.path) as folder:
         touched, previous = Path(folder) / "touched", Path(folder) / "previous"
         described = Path(folder) / "undescribed"
         with touched.open("w", encoding="utf-8") as papers, described.open("w", encoding="utf-8") as gone:
@@ -722,7 +710,6 @@ def drop(store: WritableBackend, graph: str) -> ox.NamedNode:
         explorer.refresh(store, _iris(previous))
         explorer.refresh_citing(store, _unique_papers(described))
         representatives.refresh(store, _unique_papers(touched))
-    tallies.apply(store, tally)
-    consensus.describe_itself(store)
-    store.unmark_loading(graph_iri)
+        tallies.apply(store, tally)
+        consensus.describe_itself(store)
     return graph_iri

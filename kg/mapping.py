@@ -27,13 +27,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from pyoxigraph import NamedNode
-
 from kg.ids import PaperId
 from kg.iris import Minter
 
 if TYPE_CHECKING:  # the models cost pydantic's import; mapping needs only their fields
     from kg.records import Annotation, Author, Citation, Paper
+from kg.nquads import iri, literal, quad
 from kg.vocab import (
     CITO,
     CKG,
@@ -82,14 +81,10 @@ _GYEAR, _DECIMAL, _DATETIME, _DURATION = XSD["gYear"], XSD["decimal"], XSD["date
 _BOOLEAN = XSD["boolean"]
 
 
-def _iri(node: object) -> str:
-    return f"<{node.value}>" if hasattr(node, "value") else f"<{node}>"
-
-
-A = _iri(RDF["type"])
-HAS_IDENTIFIER = _iri(DATACITE["hasIdentifier"])
+A = iri(RDF["type"])
+HAS_IDENTIFIER = iri(DATACITE["hasIdentifier"])
 _T = {
-    name: _iri(term)
+    name: iri(term)
     for name, term in {
         "Expression": FABIO["Expression"],
         "Identifier": DATACITE["Identifier"],
@@ -138,13 +133,7 @@ _T = {
 }
 
 
-_LABEL_IRI: dict[Role | Polarity, str] = {label: _iri(label.iri) for label in (*Role, *Polarity)}
-
-
-def literal(text: str, datatype: NamedNode | None = None) -> str:
-    """An N-Quads literal; the only way free text enters the quads."""
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return f'"{escaped}"^^<{datatype.value}>' if datatype is not None else f'"{escaped}"'
+_LABEL_IRI: dict[Role | Polarity, str] = {label: iri(label.iri) for label in (*Role, *Polarity)}
 
 
 def decimal(value: float, places: int = 12) -> str:
@@ -200,7 +189,7 @@ class Mapper:
         self.minter = minter
         self.graph_name = graph
         self.source = source or graph  # the annotator of annotations that name none
-        self.graph = f"<{graph}>"
+        self.graph = iri(graph)
         self._resolve = resolve
         self._papers: OrderedDict[PaperId, tuple[str, bool]] = OrderedDict()
         self._remembered = remembered
@@ -227,12 +216,12 @@ class Mapper:
             self._papers.move_to_end(paper_id)
             return known[0], known[1], []
         stored = self._resolve(paper_id)
-        iri = stored or self.minter.paper(paper_id)
-        self._remember(paper_id, iri, stored is not None)
+        node = stored or self.minter.paper(paper_id)
+        self._remember(paper_id, node, stored is not None)
         return (
-            iri,
+            node,
             stored is not None,
-            [f"<{iri}> {A} {_T['Expression']} {self.graph} .\n", *self._identifier(iri, paper_id)],
+            [quad(iri(node), A, _T["Expression"], self.graph), *self._identifier(node, paper_id)],
         )
 
     def _remember(self, paper_id: PaperId, iri: str, stored: bool) -> None:
@@ -251,16 +240,16 @@ class Mapper:
         if scheme not in LINKED:
             return []
         linked = LINKED[scheme] + quote(value, safe=_IRI_SAFE)
-        return [f"<{subject}> {_T['sameAs']} <{linked}> {self.graph} .\n"]
+        return [quad(iri(subject), _T["sameAs"], iri(linked), self.graph)]
 
     def _identifier_quads(self, subject: str, scheme: str, value: str) -> list[str]:
         identifier = f"<{self.minter.identifier(scheme, value)}>"
         g = self.graph
         return [
-            f"<{subject}> {HAS_IDENTIFIER} {identifier} {g} .\n",
-            f"{identifier} {A} {_T['Identifier']} {g} .\n",
-            f"{identifier} {_T['usesIdentifierScheme']} {_iri(_SCHEME_IRI[scheme])} {g} .\n",
-            f"{identifier} {_T['hasLiteralValue']} {literal(value)} {g} .\n",
+            quad(iri(subject), HAS_IDENTIFIER, identifier, g),
+            quad(identifier, A, _T["Identifier"], g),
+            quad(identifier, _T["usesIdentifierScheme"], iri(_SCHEME_IRI[scheme]), g),
+            quad(identifier, _T["hasLiteralValue"], literal(value), g),
         ]
 
     def _paper_node(self, paper: Paper) -> str:
@@ -274,11 +263,11 @@ class Mapper:
             self._remember(paper_id, iri, stored is not None)
         return iri
 
-    def _paper(self, iri: str, paper: Paper) -> Iterator[str]:
-        s, g = f"<{iri}>", self.graph
-        yield f"{s} {A} {_T['Expression']} {g} .\n"
+    def _paper(self, node: str, paper: Paper) -> Iterator[str]:
+        s, g = iri(node), self.graph
+        yield quad(s, A, _T["Expression"], g)
         for paper_id in paper.all_ids:
-            yield from self._identifier(iri, paper_id)
+            yield from self._identifier(node, paper_id)
         for field, value in (
             ("title", paper.title),
             ("abstract", paper.abstract),
@@ -286,28 +275,28 @@ class Mapper:
             ("venue", paper.venue),
         ):
             if value is not None:
-                yield f"{s} {_T[field]} {literal(value)} {g} .\n"
+                yield quad(s, _T[field], literal(value), g)
         if (year := paper.publication_year) is not None:
-            yield f"{s} {_T['year']} {literal(f'{year:04d}', _GYEAR)} {g} .\n"
+            yield quad(s, _T["year"], literal(f"{year:04d}", _GYEAR), g)
         if paper.date is not None:
-            yield f"{s} {_T['date']} {literal(paper.date, _DATE_TYPES[len(paper.date)])} {g} .\n"
+            yield quad(s, _T["date"], literal(paper.date, _DATE_TYPES[len(paper.date)]), g)
         for position, author in enumerate(paper.authors):
-            yield from self._author(iri, position, author, last=position == len(paper.authors) - 1)
+            yield from self._author(node, position, author, last=position == len(paper.authors) - 1)
 
     def _author(self, paper: str, position: int, author: Author, last: bool) -> Iterator[str]:
         """The author, and its place in the author list as OpenCitations keeps it: a pro:RoleInTime
         for each author, in the paper's context, each role oco:hasNext the one after it."""
         agent = self.minter.author(paper, position, author.name, author.orcid)
         role, g = f"<{self.minter.role(self.graph_name, paper, position)}>", self.graph
-        yield f"<{paper}> {_T['creator']} <{agent}> {g} .\n"
-        yield f"<{paper}> {_T['contextFor']} {role} {g} .\n"
-        yield f"{role} {A} {_T['RoleInTime']} {g} .\n"
-        yield f"{role} {_T['withRole']} {_T['author']} {g} .\n"
-        yield f"{role} {_T['heldBy']} <{agent}> {g} .\n"
+        yield quad(iri(paper), _T["creator"], iri(agent), g)
+        yield quad(iri(paper), _T["contextFor"], role, g)
+        yield quad(role, A, _T["RoleInTime"], g)
+        yield quad(role, _T["withRole"], _T["author"], g)
+        yield quad(role, _T["heldBy"], iri(agent), g)
         if not last:
-            yield f"{role} {_T['next']} <{self.minter.role(self.graph_name, paper, position + 1)}> {g} .\n"
-        yield f"<{agent}> {A} {_T['Agent']} {g} .\n"
-        yield f"<{agent}> {_T['name']} {literal(author.name)} {g} .\n"
+            yield quad(role, _T["next"], f"<{self.minter.role(self.graph_name, paper, position + 1)}>", g)
+        yield quad(iri(agent), A, _T["Agent"], g)
+        yield quad(iri(agent), _T["name"], literal(author.name), g)
         if author.orcid:
             yield from self._identifier_quads(agent, "orcid", author.orcid)
 
@@ -315,36 +304,36 @@ class Mapper:
         citing, citing_stored, citing_quads = self.paper_iri(citing_id)
         cited, cited_stored, cited_quads = self.paper_iri(cited_id)
         ref = CitationRef(self.minter.citation(citing, cited), citing, cited, citing_stored and cited_stored)
-        citation = f"<{ref.iri}>"
+        citation = iri(ref.iri)
         g = self.graph
         return ref, [
             *citing_quads,
             *cited_quads,
-            f"<{citing}> {_T['cites']} <{cited}> {g} .\n",
-            f"{citation} {A} {_T['Citation']} {g} .\n",
-            f"{citation} {_T['citing']} <{citing}> {g} .\n",
-            f"{citation} {_T['cited']} <{cited}> {g} .\n",
+            quad(iri(citing), _T["cites"], iri(cited), g),
+            quad(citation, A, _T["Citation"], g),
+            quad(citation, _T["citing"], iri(citing), g),
+            quad(citation, _T["cited"], iri(cited), g),
         ]
 
-    def _citation(self, iri: str, record: Citation) -> Iterator[str]:
-        citation = f"<{iri}>"
+    def _citation(self, node: str, record: Citation) -> Iterator[str]:
+        citation = iri(node)
         if record.date is not None:
             date = literal(record.date, _DATE_TYPES[len(record.date)])
-            yield f"{citation} {_T['citationDate']} {date} {self.graph} .\n"
+            yield quad(citation, _T["citationDate"], date, self.graph)
         for context in record.contexts:
-            yield f"{citation} {_T['context']} {literal(context)} {self.graph} .\n"
+            yield quad(citation, _T["context"], literal(context), self.graph)
         if record.timespan is not None:
-            yield f"{citation} {_T['timeSpan']} {literal(record.timespan, _DURATION)} {self.graph} .\n"
+            yield quad(citation, _T["timeSpan"], literal(record.timespan, _DURATION), self.graph)
         if record.author_self_citation:
-            yield f"{citation} {A} {_T['AuthorSelfCitation']} {self.graph} .\n"
+            yield quad(citation, A, _T["AuthorSelfCitation"], self.graph)
         if record.journal_self_citation:
-            yield f"{citation} {A} {_T['JournalSelfCitation']} {self.graph} .\n"
+            yield quad(citation, A, _T["JournalSelfCitation"], self.graph)
         if record.influential is not None:
             flag = "true" if record.influential else "false"
-            yield f"{citation} {_T['influential']} {literal(flag, _BOOLEAN)} {self.graph} .\n"
+            yield quad(citation, _T["influential"], literal(flag, _BOOLEAN), self.graph)
         if record.oci is not None:
-            yield from self._identifier_quads(iri, "oci", record.oci)
-            yield from self._link_out(iri, "oci", record.oci)
+            yield from self._identifier_quads(node, "oci", record.oci)
+            yield from self._link_out(node, "oci", record.oci)
 
     def annotation_iri(self, record: Annotation) -> str:
         """An annotation's IRI: the same record in the same graph always gets the same one."""
@@ -365,35 +354,35 @@ class Mapper:
         """Who made an annotation: the annotator it names, or else its source."""
         return self.minter.annotator(record.annotator.id if record.annotator else self.source)
 
-    def _annotation(self, iri: str, annotation_iri: str, record: Annotation) -> Iterator[str]:
-        citation = f"<{iri}>"
+    def _annotation(self, node: str, annotation_iri: str, record: Annotation) -> Iterator[str]:
+        citation = iri(node)
         annotator_id, kind = self.source, AnnotatorKind.MODEL  # an annotation that names no annotator
         if record.annotator is not None:
             annotator_id, kind = record.annotator.id, record.annotator.kind
         agent = f"<{self.annotator_iri(record)}>"
-        annotation = f"<{annotation_iri}>"
+        annotation = iri(annotation_iri)
         g = self.graph
-        yield f"{annotation} {A} {_T['Annotation']} {g} .\n"
-        yield f"{annotation} {_T['motivatedBy']} {_T['classifying']} {g} .\n"
-        yield f"{annotation} {_T['target']} {citation} {g} .\n"
+        yield quad(annotation, A, _T["Annotation"], g)
+        yield quad(annotation, _T["motivatedBy"], _T["classifying"], g)
+        yield quad(annotation, _T["target"], citation, g)
         if record.role is not None:
-            yield f"{annotation} {_T['body']} {_LABEL_IRI[record.role]} {g} .\n"
+            yield quad(annotation, _T["body"], _LABEL_IRI[record.role], g)
         if record.polarity is not None:
-            yield f"{annotation} {_T['body']} {_LABEL_IRI[record.polarity]} {g} .\n"
+            yield quad(annotation, _T["body"], _LABEL_IRI[record.polarity], g)
         if record.confidence is not None:
-            yield f"{annotation} {_T['confidence']} {literal(decimal(record.confidence), _DECIMAL)} {g} .\n"
-        yield f"{annotation} {_T['attributedTo']} {agent} {g} .\n"
+            yield quad(annotation, _T["confidence"], literal(decimal(record.confidence), _DECIMAL), g)
+        yield quad(annotation, _T["attributedTo"], agent, g)
         if record.created is not None:
             created = record.created if record.created.tzinfo else record.created.replace(tzinfo=UTC)
             stamp = created.isoformat().replace("+00:00", "Z")
-            yield f"{annotation} {_T['created']} {literal(stamp, _DATETIME)} {g} .\n"
+            yield quad(annotation, _T["created"], literal(stamp, _DATETIME), g)
         if record.rationale is not None:
             body = f"<{annotation[1:-1]}#rationale>"
-            yield f"{annotation} {_T['body']} {body} {g} .\n"
-            yield f"{body} {A} {_T['TextualBody']} {g} .\n"
-            yield f"{body} {_T['purpose']} {_T['commenting']} {g} .\n"
-            yield f"{body} {_T['value']} {literal(record.rationale)} {g} .\n"
+            yield quad(annotation, _T["body"], body, g)
+            yield quad(body, A, _T["TextualBody"], g)
+            yield quad(body, _T["purpose"], _T["commenting"], g)
+            yield quad(body, _T["value"], literal(record.rationale), g)
         if agent not in self._annotators:
             self._annotators.add(agent)
-            yield f"{agent} {A} {_iri(kind.iri)} {g} .\n"
-            yield f"{agent} {_T['label']} {literal(annotator_id)} {g} .\n"
+            yield quad(agent, A, iri(kind.iri), g)
+            yield quad(agent, _T["label"], literal(annotator_id), g)

@@ -288,17 +288,11 @@ class RemoteStore:
         self._send(client)
         self.forget_lookups()
 
-    def record_base(self) -> None:
-        """Nothing to record: a remote store's base is part of the settings (``kg config``)."""
-
-    def keep_for_undo(self, graph: ox.NamedNode) -> None:
-        """Nothing kept: a remote load is not undone but resumed (see ``mark_loading``)."""
-
-    def mark_loading(self, graph: ox.NamedNode) -> None:
-        """Nothing to mark on the server: a remote load's journal is its work folder on this machine."""
-
-    def unmark_loading(self, graph: ox.NamedNode) -> None:
-        """See ``mark_loading``."""
+    @contextmanager
+    def change(self, graph: ox.NamedNode) -> Iterator[None]:
+        """Nothing to set up: a remote change cut short is not undone but resumed, from the load's
+        work folder on this machine (``work_folder``), when it is run again."""
+        yield
 
     def work_folder(self, graph: ox.NamedNode) -> Path:
         """Where a load of ``graph`` keeps its scratch files until it ends: one folder per server and
@@ -306,9 +300,6 @@ class RemoteStore:
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
         key = hashlib.sha256(f"{self.endpoint}\n{graph.value}".encode()).hexdigest()[:16]
         return cache / "citekg" / "loads" / key
-
-    def recover(self) -> None:
-        """Nothing to undo: a remote load cut short resumes from its work folder when run again."""
 
     def forget_lookups(self) -> None:
         self._paper_by_identifier.cache_clear()

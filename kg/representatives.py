@@ -29,13 +29,13 @@ from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import pyoxigraph as ox
 
 from kg import queries
 from kg.backend import WritableBackend, batched, named, select, solutions
-from kg.mapping import literal
+from kg.nquads import iri, literal, quad
 from kg.spool import sorted_lines
 from kg.vocab import CITO, CKG, XSD
 
@@ -80,9 +80,9 @@ def choose(candidates: Iterable[Candidate]) -> list[tuple[int, Candidate]]:
 def representative_quads(paper: str, kept: list[tuple[int, Candidate]], graph: ox.NamedNode) -> Iterator[str]:
     g = str(graph)
     for rank, candidate in kept:
-        c = f"<{candidate.citation}>"
-        yield f"<{paper}> {HAS_REPRESENTATIVE} {c} {g} .\n"
-        yield f"{c} {RANK} {literal(str(rank), XSD['integer'])} {g} .\n"
+        c = iri(candidate.citation)
+        yield quad(iri(paper), HAS_REPRESENTATIVE, c, g)
+        yield quad(c, RANK, literal(str(rank), XSD["integer"]), g)
 
 
 # --- a load into an empty store: from the file itself -------------------------------------------------
@@ -94,10 +94,17 @@ def described_row(paper: str, year: int | None, title: str | None, summary: bool
     return f"{paper}\t{'' if year is None else year}\t{json.dumps(title or '')}\t{int(summary)}\n"
 
 
-def descriptions(lines: Iterator[str], *, summarised_only: bool = False) -> Iterator[tuple[str, str, str]]:
-    """One description per paper (or per paper with a summary) from sorted spool lines: the earliest
-    year and the first title, as the consensus graph states them (``consensus.refresh_descriptions``);
-    the title as a JSON string."""
+class Description(NamedTuple):
+    """A paper as its citations' ranks and explorer rows see it: the earliest year and the first title
+    that the file gives it, as the consensus graph states them (``consensus.refresh_descriptions``)."""
+
+    paper: str
+    year: int | None
+    title: str
+
+
+def descriptions(lines: Iterator[str], *, summarised_only: bool = False) -> Iterator[Description]:
+    """One description per paper (or per paper with a summary) from sorted ``described_row`` lines."""
     rows = (line.rstrip("\n").split("\t") for line in lines)
     for paper, group in groupby(rows, key=lambda row: row[0]):
         found = list(group)
@@ -105,14 +112,41 @@ def descriptions(lines: Iterator[str], *, summarised_only: bool = False) -> Iter
             continue
         years = [int(year) for _, year, _, _ in found if year]
         titles = [json.loads(title) for _, _, title, _ in found if title != '""']
-        yield paper, str(min(years)) if years else "", json.dumps(min(titles, default=""))
+        yield Description(paper, min(years, default=None), min(titles, default=""))
 
 
-def ranked_row(
-    citation: str, citing: str, cited: str, role: str, human: bool, support: float, polarity: str
-) -> str:
-    """A spool line for a citation and its consensus."""
-    return f"{citing}\t{cited}\t{citation}\t{role}\t{int(human)}\t{support!r}\t{polarity}\n"
+class Ranked(NamedTuple):
+    """A spool line for a citation new to the store and its consensus: what ranking it, and its
+    explorer row, need. Lines sort by citing paper."""
+
+    citing: str
+    cited: str
+    citation: str
+    role: str  # the primary role's IRI, or ""
+    human: bool
+    support: float
+    polarity: str  # the primary polarity's IRI, or ""
+
+    def line(self) -> str:
+        return "\t".join((*self[:4], str(int(self.human)), repr(self.support), self.polarity)) + "\n"
+
+    @classmethod
+    def parse(cls, line: str) -> Ranked:
+        citing, cited, citation, role, human, support, polarity = line.rstrip("\n").split("\t")
+        return cls(citing, cited, citation, role, human == "1", float(support), polarity)
+
+
+def described_citations(
+    described: Path, ranked: Path, *, summarised_only: bool = False
+) -> Iterator[tuple[Ranked, Description | None]]:
+    """Each ranked citation, by citing paper, with the description of its citing paper if the file gives
+    one: a merge of the two sorted spools."""
+    papers = descriptions(sorted_lines(described), summarised_only=summarised_only)
+    paper = next(papers, None)
+    for citation in map(Ranked.parse, sorted_lines(ranked)):
+        while paper is not None and paper.paper < citation.citing:
+            paper = next(papers, None)
+        yield citation, paper if paper is not None and paper.paper == citation.citing else None
 
 
 def write_new(described: Path, ranked: Path, out: IO[str], graph: ox.NamedNode, scratch: Path) -> None:
@@ -120,16 +154,18 @@ def write_new(described: Path, ranked: Path, out: IO[str], graph: ox.NamedNode, 
     the description of its citing paper (papers without a summary have none), sorted on disk."""
     joined = scratch / "candidates.tsv"
     with joined.open("w", encoding="utf-8") as candidates:
-        papers = descriptions(sorted_lines(described), summarised_only=True)
-        paper = next(papers, None)
-        for line in sorted_lines(ranked):
-            citing, cited, citation, role, human, support, _ = line.rstrip("\n").split("\t")
-            while paper is not None and paper[0] < citing:
-                paper = next(papers, None)
-            if paper is None or paper[0] != citing:
-                continue
-            _, year, title = paper
-            candidates.write(f"{cited}\t{citation}\t{citing}\t{role}\t{human}\t{support}\t{year}\t{title}\n")
+        for row, paper in described_citations(described, ranked, summarised_only=True):
+            if paper is not None:
+                year = "" if paper.year is None else str(paper.year)
+                fields = (
+                    row.cited,
+                    row.citation,
+                    row.citing,
+                    row.role,
+                    str(int(row.human)),
+                    repr(row.support),
+                )
+                candidates.write("\t".join((*fields, year, json.dumps(paper.title))) + "\n")
     rows = (line.rstrip("\n").split("\t") for line in sorted_lines(joined))
     for cited, group in groupby(rows, key=lambda row: row[0]):
         kept = choose(

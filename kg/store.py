@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import IO
@@ -42,7 +43,7 @@ class Store:
     'https://w3id.org/citekg/data/'
     """
 
-    resumes_loads = False  # a load cut short is undone (``recover``)
+    resumes_loads = False  # a change cut short is undone (``change``, ``recover``)
 
     def __init__(
         self,
@@ -259,6 +260,28 @@ class Store:
     def update(self, sparql: str) -> None:
         self.oxigraph.update(sparql, prefixes=self.prefixes)
         self.forget_lookups()
+
+    @contextmanager
+    def change(self, graph: ox.NamedNode) -> Iterator[None]:
+        """Change one source graph all or nothing: a copy of it is kept aside and the change noted
+        before the block runs. If the block does not end (an error, Ctrl-C), the store is put back
+        as it was at once; if the process dies, or putting it back fails too (a full disk), when it
+        next opens."""
+        self.record_base()
+        if self.has_graph(graph):
+            self.keep_for_undo(graph)
+        self.mark_loading(graph)
+        try:
+            yield
+        except BaseException as error:
+            try:
+                self.recover()
+            except OSError:
+                raise CitekgError(
+                    f"{error}; the store undoes the partial change when it next opens"
+                ) from None
+            raise
+        self.unmark_loading(graph)
 
     def mark_loading(self, graph: ox.NamedNode) -> None:
         """Note a load under way before the store changes; ``recover`` undoes it if it never ends."""

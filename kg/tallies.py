@@ -37,7 +37,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.backend import WritableBackend, batched, named, select, solutions
-from kg.mapping import literal
+from kg.nquads import literal, quad
 from kg.vocab import CITO, CKG, OA, POLARITY_BY_IRI, PROV, RDF, ROLE_BY_IRI, XSD, Role
 
 # (count, annotator), ("cell", first, second, first role, second role) or ("cited", paper, edge)
@@ -148,7 +148,7 @@ def count_quads(counts: Iterable[tuple[Key, int]], graph: ox.NamedNode) -> Itera
     """The quads of a paper's counts, for a store that holds none yet."""
     for key, count in counts:
         subject, prop = _subject_and_property(key, None)
-        yield f"{subject} {prop} {literal(str(count), XSD['integer'])} {graph} .\n"
+        yield quad(subject, prop, literal(str(count), XSD["integer"]), graph)
 
 
 def save(tally: Tally, path: Path) -> None:
@@ -195,15 +195,13 @@ def _apply(store: WritableBackend, changed: dict[Key, int]) -> None:
         if before is not None:
             stale.append(ox.Quad(subject, prop, before, graph))
         if count:
-            fresh.append(f"{subject} {prop} {literal(str(count), XSD['integer'])} {graph} .\n")
+            fresh.append(quad(subject, prop, literal(str(count), XSD["integer"]), graph))
         if key[0] == "cell" and not (before and count):  # a cell appears or goes
-            fields = zip(_CELL_FIELDS, map(ox.NamedNode, key[1:]), strict=True)
-            cell = [ox.Quad(subject, RDF["type"], CELL, graph)]
-            cell.extend(ox.Quad(subject, field, value, graph) for field, value in fields)
+            said = [(RDF["type"], CELL), *zip(_CELL_FIELDS, map(ox.NamedNode, key[1:]), strict=True)]
             if count:
-                fresh.extend(f"{quad} .\n" for quad in cell)
+                fresh.extend(quad(subject, field, value, graph) for field, value in said)
             else:
-                stale.extend(cell)
+                stale.extend(ox.Quad(subject, field, value, graph) for field, value in said)
     store.remove(stale)
     if fresh:
         store.add("".join(fresh))
@@ -294,8 +292,8 @@ def recount_annotators(store: WritableBackend) -> None:
     """Count the annotator tallies again from the annotations of every graph, replacing those held."""
     graph = store.consensus_graph
     stale = [q for prop in COUNTS.values() for q in store.quads_for_pattern(None, prop, None, graph)]
-    for quad in store.quads_for_pattern(None, RDF["type"], CELL, graph):
-        stale.extend(store.quads_for_pattern(named(quad.subject), None, None, graph))
+    for found in store.quads_for_pattern(None, RDF["type"], CELL, graph):
+        stale.extend(store.quads_for_pattern(named(found.subject), None, None, graph))
     store.remove(stale)
     tally: Tally = Counter()
     for row in select(store, _ANNOTATORS):

@@ -10,7 +10,7 @@ from kg.errors import InvalidSetting
 from kg.ids import parse_id
 from kg.iris import Minter
 from kg.loader import load
-from kg.mapping import Mapper, literal
+from kg.mapping import Mapper
 from kg.records import parse_record
 from kg.store import Store
 from kg.vocab import PROV
@@ -24,16 +24,6 @@ def test_maps_records_onto_the_ontology(store: Store) -> None:
         store.oxigraph.remove(quad)
     expected = rdflib_dataset((DATA / "mapping-expected.trig").read_text(encoding="utf-8"), "trig")
     assert_same_dataset(store_dataset(store), expected)
-
-
-@pytest.mark.parametrize("text", ["plain", 'a "quote"', "back\\slash", "new\nline\r", "tab\tand ünïcödé ✓"])
-def test_literals_survive_any_text(text: str) -> None:
-    import pyoxigraph as ox
-
-    quads = list(
-        ox.parse(f"<http://e/s> <http://e/p> {literal(text)} <http://e/g> .\n", ox.RdfFormat.N_QUADS)
-    )
-    assert quads[0].object.value == text
 
 
 def test_iris_are_minted_from_ids_not_text() -> None:
