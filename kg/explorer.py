@@ -137,10 +137,15 @@ def refresh(store: WritableBackend, citations: Iterable[ox.NamedNode]) -> None:
             store.add(fresh)
 
 
-def refresh_citing(store: WritableBackend, papers: Iterable[ox.NamedNode]) -> None:
-    """Write again the rows of the citations these papers make (their year or title changed)."""
+def refresh_citing(
+    store: WritableBackend, papers: Iterable[ox.NamedNode], *, besides: ox.NamedNode | None = None
+) -> None:
+    """Write again the rows of the citations these papers make (their year or title changed), but
+    those a source graph ``besides`` holds (whose rows were just written again)."""
     graph = store.consensus_graph
     pattern = f"GRAPH {graph} {{ ?citation {CITO['hasCitingEntity']} ?paper }}"
+    if besides is not None:
+        pattern += f" FILTER NOT EXISTS {{ GRAPH {besides} {{ ?citation a {CITO['Citation']} }} }}"
     refresh(store, (row["citation"] for row in solutions(store, "?paper", papers, pattern)))
 
 

@@ -583,7 +583,7 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
                 store, chain(consensus.citations_in(store, graph), renamed, *map(_iris, refreshed))
             )
             described = (ox.NamedNode(line.partition("\t")[0]) for line in sorted_lines(scratch.described))
-            explorer.refresh_citing(store, chain(described, removed_papers()))  # years and titles
+            explorer.refresh_citing(store, chain(described, removed_papers()), besides=graph)  # years, titles
     if not plan.from_file:
         with report.timed("representatives"):
             with (

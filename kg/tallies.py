@@ -163,9 +163,6 @@ def read(path: Path) -> Tally:
     return Counter({tuple(row[:-1]): row[-1] for row in json.loads(path.read_text(encoding="utf-8"))})
 
 
-_HELD = [*COUNTS.values(), *CITED.values(), CKG["citationCount"]]
-
-
 def apply(store: WritableBackend, tally: Mapping[Key, int] | Iterable[tuple[Key, int]]) -> None:
     """Add differences to the counts the consensus graph holds (a count that falls to 0 goes), a batch
     of keys at a time; each key once."""
@@ -178,11 +175,12 @@ def _apply(store: WritableBackend, changed: dict[Key, int]) -> None:
     graph = store.consensus_graph
     targets = {key: _subject_and_property(key, store.minter.agreement_cell) for key in changed}
     held: dict[tuple[ox.NamedNode, ox.NamedNode], ox.Literal] = {}
-    pattern = (
-        f"GRAPH {graph} {{ ?subject ?property ?count VALUES ?property {{ {' '.join(map(str, _HELD))} }} }}"
-    )
-    subjects = sorted({subject for subject, _ in targets.values()}, key=str)
-    for row in solutions(store, "?subject", subjects, pattern):
+    pairs = " ".join(f"({subject} {prop})" for subject, prop in set(targets.values()))
+    # each count by subject and property, an exact seek (binding the subjects alone, with the properties
+    # inside the GRAPH group, read 20x longer at 2x10^5 citations)
+    asked = f"VALUES (?subject ?property) {{ {pairs} }} GRAPH {graph} {{ ?subject ?property ?count }}"
+    found = select(store, f"SELECT * WHERE {{ {asked} }}")
+    for row in found:
         held[named(row["subject"]), named(row["property"])] = _count(row["count"])
     stale: list[ox.Quad] = []
     fresh: list[str] = []
