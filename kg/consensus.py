@@ -68,7 +68,7 @@ POLARITY_EDGE = {
     Polarity.NEGATIVE: CITO["disagreesWith"],
     Polarity.NEUTRAL: CKG["citesWithoutStance"],
 }
-_DECIMAL, _BOOLEAN = XSD["decimal"], XSD["boolean"]
+_DECIMAL = XSD["decimal"]
 _PRECEDENCE: dict[Role | Polarity, int] = {
     **{r: i for i, r in enumerate(Role)},
     **{p: i for i, p in enumerate(Polarity)},
@@ -120,19 +120,32 @@ def consensus_quads(
 ) -> Iterator[str]:
     """The consensus graph's quads for one citation, given its verdicts (``decide``)."""
     c, g, s, o = iri(citation), str(graph), iri(citing), iri(cited)
-    yield quad(c, A, CITO["Citation"], g)
-    yield quad(c, CITO["hasCitingEntity"], s, g)
-    yield quad(c, CITO["hasCitedEntity"], o, g)
-    yield quad(s, CITO["cites"], o, g)
+    yield quad(c, A, _TERM["Citation"], g)
+    yield quad(c, _TERM["hasCitingEntity"], s, g)
+    yield quad(c, _TERM["hasCitedEntity"], o, g)
+    yield quad(s, _TERM["cites"], o, g)
     if role:
-        yield quad(c, CITO["hasCitationCharacterization"], role.label.cito, g)
-        yield quad(c, CKG["primaryRole"], role.label.iri, g)
-        yield quad(c, CKG["roleSupport"], literal(decimal(role.support, 6), _DECIMAL), g)
-        yield quad(c, CKG["decidedByHuman"], literal(str(role.human).lower(), _BOOLEAN), g)
-        yield quad(s, role.label.cito, o, g)
+        edge = _TERM[role.label]
+        yield quad(c, _TERM["hasCitationCharacterization"], edge, g)
+        yield quad(c, _TERM["primaryRole"], _LABEL_IRI[role.label], g)
+        yield quad(c, _TERM["roleSupport"], literal(decimal(role.support, 6), _DECIMAL), g)
+        yield quad(c, _TERM["decidedByHuman"], _TRUE if role.human else _FALSE, g)
+        yield quad(s, edge, o, g)
     if polarity:
-        yield quad(c, CKG["primaryPolarity"], polarity.label.iri, g)
-        yield quad(s, POLARITY_EDGE[polarity.label], o, g)
+        yield quad(c, _TERM["primaryPolarity"], _LABEL_IRI[polarity.label], g)
+        yield quad(s, _TERM[polarity.label], o, g)
+
+
+# the terms consensus_quads writes, as N-Triples text once (it writes some 15 quads a citation)
+_TERM: dict[str | Role | Polarity, str] = {
+    **{name: str(CITO[name]) for name in ("Citation", "hasCitingEntity", "hasCitedEntity", "cites")},
+    "hasCitationCharacterization": str(CITO["hasCitationCharacterization"]),
+    **{name: str(CKG[name]) for name in ("primaryRole", "roleSupport", "decidedByHuman", "primaryPolarity")},
+    **{role: str(role.cito) for role in Role},
+    **{polarity: str(edge) for polarity, edge in POLARITY_EDGE.items()},
+}
+_LABEL_IRI: dict[Role | Polarity, str] = {label: str(label.iri) for label in (*Role, *Polarity)}
+_TRUE, _FALSE = literal("true", XSD["boolean"]), literal("false", XSD["boolean"])
 
 
 # --- citations new to the store: from the loaded file itself ------------------------------------------
@@ -198,11 +211,10 @@ def write_new(
                 found[(row.annotation, row.label)] = Judgement(
                     label, float(row.confidence or 1.0), row.human == "1"
                 )
-        tally.update(
-            tallies.contribution(
-                (r.annotation, r.annotator, r.label) for r in rows_of_citation if r.annotation
+        if first.annotation or len(rows_of_citation) > 1:  # (a bare citation row adds nothing)
+            tallies.contribute(
+                tally, ((r.annotation, r.annotator, r.label) for r in rows_of_citation if r.annotation)
             )
-        )
         role, polarity = decide(found.values(), Role), decide(found.values(), Polarity)
         out.writelines(consensus_quads(citation, first.citing, first.cited, role, polarity, graph))
         cited.writelines(tallies.cited_row(first.cited, edge) for edge in _edges(role, polarity))

@@ -17,6 +17,7 @@ sent again, and the steps after sending recompute from the store, so a repeat ch
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import shutil
@@ -341,6 +342,7 @@ class _Scratch:
             "cited.tsv",
             "derived.nq",
             "previous",
+            "in_graph",
             "undescribed",
             "tallied.json",
             "untallied.json",
@@ -357,6 +359,7 @@ class _Scratch:
             self.cited,
             self.derived,
             self.previous,
+            self.in_graph,
             self.undescribed,
             self.tallied,
             self.untallied,
@@ -541,11 +544,12 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
     report = plan.report
     if plan.phase == "mapped":
         report.replaced = store.has_graph(graph)
-        touched = scratch.touched.open("a", encoding="utf-8")
+        scratch.touched.touch()
+        changed = scratch.changed.open("a", encoding="utf-8")
         undescribed = scratch.undescribed.open("w", encoding="utf-8")
-        with touched, undescribed:
+        with changed, undescribed:
             if report.replaced:
-                tallies.save(_remove(store, graph, touched, scratch.previous, undescribed), scratch.untallied)
+                tallies.save(_remove(store, graph, changed, scratch.previous, undescribed), scratch.untallied)
             else:
                 scratch.previous.touch()
         plan.phase = "removed"
@@ -565,23 +569,20 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
             tallies.recount_cited(store, _cited_by(store, renamed))
         consensus.one_value_each(store, graph)
         _class_partitions(store, graph)
-    with report.timed("consensus of shared citations"):
-        for spool in (scratch.shared, scratch.previous):
-            with spool.open(encoding="utf-8") as lines:
-                consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in lines))
+    with report.timed("consensus of shared citations"):  # (a replace shares most with its previous version)
+        consensus.refresh(store, _unique(scratch.shared, scratch.previous))
         consensus.refresh(store, renamed)
 
     def removed_papers() -> Iterator[ox.NamedNode]:  # those the graph's previous version described
-        return _unique_papers(scratch.undescribed) if report.replaced else iter(())
+        return _unique(scratch.undescribed) if report.replaced else iter(())
 
     with report.timed("years and titles"):
         consensus.refresh_descriptions(store, graph, removed_papers())
     if not plan.from_file:  # (into an empty store, the rows came from the file's own spools)
         with report.timed("explorer rows"):
-            refreshed = [scratch.shared, scratch.previous]
-            explorer.refresh(
-                store, chain(consensus.citations_in(store, graph), renamed, *map(_iris, refreshed))
-            )
+            with scratch.in_graph.open("w", encoding="utf-8") as ours:  # (shared ones among them)
+                ours.writelines(citation.value + "\n" for citation in consensus.citations_in(store, graph))
+            explorer.refresh(store, chain(_unique(scratch.in_graph, scratch.previous), renamed))
             described = (ox.NamedNode(line.partition("\t")[0]) for line in sorted_lines(scratch.described))
             explorer.refresh_citing(store, chain(described, removed_papers()), besides=graph)  # years, titles
     if not plan.from_file:
@@ -618,20 +619,21 @@ def _described_and_renamed(
     """Note the citations made by the papers a file describes (their rank may change with the paper's
     year, title or summary), and the papers cited by the citations that merging papers renamed (to be
     re-ranked whole)."""
-    graph = store.consensus_graph
-    citing, cited = CITO["hasCitingEntity"], CITO["hasCitedEntity"]
-    objects = _objects_in(store, graph)
     with described.open(encoding="utf-8") as lines:
         for line in lines:
-            paper = ox.NamedNode(line.partition("\t")[0])
-            for found in store.quads_for_pattern(None, citing, paper, graph):
-                citation = named(found.subject)
-                changed.writelines(
-                    representatives.changed_row(paper_cited.rstrip("\n"), citation.value)
-                    for paper_cited in objects(citation, cited)
-                )
+            changed.writelines(_citations_made(store, ox.NamedNode(line.partition("\t")[0])))
+    objects = _objects_in(store, store.consensus_graph)
     for citation in renamed:
-        touched.writelines(objects(citation, cited))
+        touched.writelines(objects(citation, CITO["hasCitedEntity"]))
+
+
+def _citations_made(store: WritableBackend, paper: ox.NamedNode) -> Iterator[str]:
+    """The citations a paper makes, as the consensus graph says, as ``changed_row`` lines."""
+    graph, cited = store.consensus_graph, CITO["hasCitedEntity"]
+    for found in store.quads_for_pattern(None, CITO["hasCitingEntity"], paper, graph):
+        citation = named(found.subject)
+        for end in store.quads_for_pattern(citation, cited, None, graph):
+            yield representatives.changed_row(named(end.object).value, citation.value)
 
 
 def _objects_in(
@@ -652,9 +654,10 @@ def _iris(spool: Path) -> Iterator[ox.NamedNode]:
         yield from (ox.NamedNode(line.rstrip("\n")) for line in lines)
 
 
-def _unique_papers(touched: Path) -> Iterator[ox.NamedNode]:
+def _unique(*spools: Path) -> Iterator[ox.NamedNode]:
+    """The IRIs of these spools, a line each, sorted, each once."""
     previous = None
-    for line in sorted_lines(touched):
+    for line in heapq.merge(*map(sorted_lines, spools)):
         if line != previous:
             yield ox.NamedNode(line.rstrip("\n"))
         previous = line
@@ -665,25 +668,27 @@ _DESCRIBING = (DCTERMS["title"], FABIO["hasPublicationYear"], CKG["summary"])
 
 
 def _remove(
-    store: WritableBackend, graph: ox.NamedNode, touched: IO[str], previous: Path, described: IO[str]
+    store: WritableBackend, graph: ox.NamedNode, changed: IO[str], previous: Path, described: IO[str]
 ) -> tallies.Tally:
     """Remove a graph, noting its citations in ``previous`` (their consensus must be refreshed), the
     papers it described in ``described`` (their year, title and explorer rows may change), and in
-    ``touched`` the papers whose representatives may change with it: those its citations cite, those
-    it describes and those they cite. A paper the graph only names (the cited end of a citation, say)
-    keeps its year, title and summary, so what cites it elsewhere keeps its rank and rows: touching
-    those too re-ranked most of a big store for any replace or drop."""
-    in_graph, in_consensus = _objects_in(store, graph), _objects_in(store, store.consensus_graph)
+    ``changed`` (``representatives.changed_row``) the citations whose rank may change with it: its
+    own, and those made by the papers it described. A paper the graph only names (the cited end of a
+    citation, say) keeps its year, title and summary, so what cites it elsewhere keeps its rank and
+    rows. Return what the removal takes from the tallies."""
+    in_graph = _objects_in(store, graph)
     with previous.open("w", encoding="utf-8") as citations:
         for citation in consensus.citations_in(store, graph):
             citations.write(citation.value + "\n")
-            touched.writelines(in_graph(citation, CITO["hasCitedEntity"]))
+            changed.writelines(
+                representatives.changed_row(cited.rstrip("\n"), citation.value)
+                for cited in in_graph(citation, CITO["hasCitedEntity"])
+            )
     for found in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
         paper = named(found.subject)
         if any(next(store.quads_for_pattern(paper, said, None, graph), None) for said in _DESCRIBING):
             described.write(paper.value + "\n")
-            touched.write(paper.value + "\n")
-            touched.writelines(in_consensus(paper, CITO["cites"]))
+            changed.writelines(_citations_made(store, paper))
     tally = tallies.of_graph(store, graph, _iris(previous), removing=True)
     for removed in (graph, *store.parts(graph)):
         store.remove_graph(removed)
@@ -700,16 +705,16 @@ def drop(store: WritableBackend, graph: str) -> ox.NamedNode:
     if graph_iri is None:
         raise InvalidArgument(f"there is no loaded source graph <{named.value}>")
     with store.change(graph_iri), tempfile.TemporaryDirectory(prefix="drop-", dir=store.path) as folder:
-        touched, previous = Path(folder) / "touched", Path(folder) / "previous"
+        changed, previous = Path(folder) / "changed", Path(folder) / "previous"
         described = Path(folder) / "undescribed"
-        with touched.open("w", encoding="utf-8") as papers, described.open("w", encoding="utf-8") as gone:
-            tally = _remove(store, graph_iri, papers, previous, gone)
+        with changed.open("w", encoding="utf-8") as cited, described.open("w", encoding="utf-8") as gone:
+            tally = _remove(store, graph_iri, cited, previous, gone)
         with previous.open(encoding="utf-8") as lines:
             consensus.refresh(store, (ox.NamedNode(line.rstrip("\n")) for line in lines))
-        consensus.refresh_descriptions(store, papers=_unique_papers(described))
+        consensus.refresh_descriptions(store, papers=_unique(described))
         explorer.refresh(store, _iris(previous))
-        explorer.refresh_citing(store, _unique_papers(described))
-        representatives.refresh(store, _unique_papers(touched))
+        explorer.refresh_citing(store, _unique(described))
+        representatives.update(store, representatives.changes(sorted_lines(changed), iter(())))
         tallies.apply(store, tally)
         consensus.describe_itself(store)
     return graph_iri

@@ -194,6 +194,7 @@ class Mapper:
         self._papers: OrderedDict[PaperId, tuple[str, bool]] = OrderedDict()
         self._remembered = remembered
         self._annotators: set[str] = set()
+        self._annotator_iris: dict[str, str] = {}
         self.links_ids = False  # a paper record named a paper by several ids: papers may need merging
 
     def map(self, record: Paper | Citation | Annotation) -> Mapped:
@@ -351,8 +352,12 @@ class Mapper:
         return self.minter.annotation(self.graph_name, *parts)
 
     def annotator_iri(self, record: Annotation) -> str:
-        """Who made an annotation: the annotator it names, or else its source."""
-        return self.minter.annotator(record.annotator.id if record.annotator else self.source)
+        """Who made an annotation: the annotator it names, or else its source (minted once each)."""
+        annotator_id = record.annotator.id if record.annotator else self.source
+        minted = self._annotator_iris.get(annotator_id)
+        if minted is None:
+            minted = self._annotator_iris[annotator_id] = self.minter.annotator(annotator_id)
+        return minted
 
     def _annotation(self, node: str, annotation_iri: str, record: Annotation) -> Iterator[str]:
         citation = iri(node)

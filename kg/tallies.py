@@ -78,25 +78,45 @@ def contribution(annotations: Iterable[tuple[str, str, str]]) -> Tally:
     >>> [key[3:] == (method, min(method, background)) for key in tally if key[0] == "cell"]
     [True]
     """
-    annotators: dict[str, str] = {}
-    bodies: dict[str, set[str]] = {}
-    for annotation, annotator, body in annotations:
-        annotators[annotation] = annotator
-        bodies.setdefault(annotation, set()).add(body)
     tally: Tally = Counter()
-    smallest_role: dict[str, str] = {}
-    for annotation, annotator in annotators.items():
-        roles = [body for body in bodies[annotation] if body in ROLE_BY_IRI]
-        tally["annotations", annotator] += 1
-        tally["roles", annotator] += bool(roles)
-        tally["polarities", annotator] += any(body in POLARITY_BY_IRI for body in bodies[annotation])
-        if roles:
-            smallest_role[annotator] = min([*roles, smallest_role.get(annotator, roles[0])])
-    for annotator in set(annotators.values()):
-        tally["citations", annotator] += 1
-    for first, second in combinations(sorted(smallest_role), 2):
-        tally["cell", first, second, smallest_role[first], smallest_role[second]] += 1
+    contribute(tally, annotations)
     return tally
+
+
+def contribute(tally: Tally, annotations: Iterable[tuple[str, str, str]]) -> None:
+    """Add what one citation adds to the tallies to ``tally`` (``contribution``), in place: a load
+    into an empty store does this for every citation it makes."""
+    rows = list(annotations)
+    if len(rows) == 1:  # most citations: one annotation with one label
+        _, annotator, body = rows[0]
+        tally["annotations", annotator] += 1
+        tally["citations", annotator] += 1
+        if body in ROLE_BY_IRI:
+            tally["roles", annotator] += 1
+        elif body in POLARITY_BY_IRI:
+            tally["polarities", annotator] += 1
+        return
+    bodies: dict[tuple[str, str], list[str]] = {}  # (annotation, annotator): its bodies
+    for annotation, annotator, body in rows:
+        bodies.setdefault((annotation, annotator), []).append(body)
+    smallest_role: dict[str, str] = {}
+    judged: set[str] = set()
+    for (_, annotator), said in bodies.items():
+        judged.add(annotator)
+        tally["annotations", annotator] += 1
+        roles = [body for body in said if body in ROLE_BY_IRI]
+        if roles:
+            tally["roles", annotator] += 1
+            role = min(roles)
+            if role < smallest_role.get(annotator, role + "\uffff"):
+                smallest_role[annotator] = role
+        if any(body in POLARITY_BY_IRI for body in said):
+            tally["polarities", annotator] += 1
+    for annotator in judged:
+        tally["citations", annotator] += 1
+    if len(smallest_role) > 1:
+        for first, second in combinations(sorted(smallest_role), 2):
+            tally["cell", first, second, smallest_role[first], smallest_role[second]] += 1
 
 
 def of_graph(

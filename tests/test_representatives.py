@@ -239,3 +239,44 @@ def test_new_citations_of_a_hub_do_not_reread_its_other_candidates(
     relabel = {**label, "citing": f"doi:10.1/{kept_citing}", "role": "background"}
     load(store, _write(tmp_path / "relabel.jsonl", [relabel]))  # a kept citation changed: all re-read
     assert reread == [store.paper(parse_id(HUB)).value]
+
+
+def test_a_replace_or_drop_rereads_a_hub_only_when_it_held_a_kept_citation(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(store, _write(tmp_path / "hub.jsonl", _papers(60) + _citations(60)))
+    reread: list[str] = []
+    whole = representatives._stored_candidates
+    monkeypatch.setattr(
+        representatives,
+        "_stored_candidates",
+        lambda store, papers: reread.extend(p.value for p in papers) or whole(store, papers),
+    )
+    hub = store.paper(parse_id(HUB)).value
+    unsummarised = [  # citing papers without a summary are no candidates, so never kept
+        row
+        for i in range(100, 105)
+        for row in (
+            {"type": "paper", "id": f"doi:10.1/q{i}", "title": "Q", "year": 2030},
+            {"type": "citation", "citing": f"doi:10.1/q{i}", "cited": HUB},
+        )
+    ]
+    extra = load(store, _write(tmp_path / "extra.jsonl", unsummarised)).graph
+    load(store, _write(tmp_path / "extra.jsonl", unsummarised))  # a replace
+    drop(store, extra)
+    assert reread == []
+    best = _kept(store)[0][1].rsplit("/", 1)[-1]
+    relabel = {
+        "type": "annotation",
+        "citing": f"doi:10.1/{best}",
+        "cited": HUB,
+        "role": "method",
+        "annotator": {"id": "ed", "kind": "human"},
+    }
+    labels = load(store, _write(tmp_path / "labels.jsonl", [relabel])).graph
+    reread.clear()
+    drop(store, labels)  # the kept citation's consensus changes back: the hub is read whole
+    assert reread == [hub]
+    maintained = _consensus(store)
+    rebuild(store)
+    assert isomorphic(_consensus(store), maintained)
