@@ -193,12 +193,10 @@ def judgement_rows(
     return "".join(row.line() for row in rows) or head.line()
 
 
-def write_new(
-    judgements: Path, out: IO[str], graph: ox.NamedNode, ranked: IO[str], cited: IO[str]
-) -> tallies.Tally:
-    """Write the consensus of every citation in a judgement spool, sorted in bounded memory, a line per
-    citation to ``ranked`` for ranking representative citing papers, and a line per edge into a cited
-    paper to ``cited`` for its counts; return what their annotations add to the annotator tallies."""
+def write_new(judgements: Path, out: IO[str], graph: ox.NamedNode, ranked: IO[str]) -> tallies.Tally:
+    """Write the consensus of every citation in a judgement spool, sorted in bounded memory, and a line
+    per citation to ``ranked`` for ranking representative citing papers; return what their
+    annotations add to the annotator tallies."""
     tally: tallies.Tally = Counter()
     rows = map(JudgementRow.parse, sorted_lines(judgements))
     for citation, group in groupby(rows, key=attrgetter("citation")):
@@ -217,7 +215,6 @@ def write_new(
             )
         role, polarity = decide(found.values(), Role), decide(found.values(), Polarity)
         out.writelines(consensus_quads(citation, first.citing, first.cited, role, polarity, graph))
-        cited.writelines(tallies.cited_row(first.cited, edge) for edge in _edges(role, polarity))
         ranked.write(
             Ranked(
                 first.citing,
@@ -231,15 +228,6 @@ def write_new(
     return tally
 
 
-def _edges(role: Verdict[Role] | None, polarity: Verdict[Polarity] | None) -> Iterator[ox.NamedNode]:
-    """The consensus edges from a citing paper into a cited one that the cited paper's counts count."""
-    yield CITO["cites"]
-    if role:
-        yield role.label.cito
-    if polarity and polarity.label is Polarity.NEGATIVE:
-        yield CITO["disagreesWith"]
-
-
 def _strength(role: Verdict[Role] | None) -> tuple[bool, float]:
     return (role.human, round(role.support, 6)) if role else (False, 0.0)
 
@@ -247,27 +235,17 @@ def _strength(role: Verdict[Role] | None) -> tuple[bool, float]:
 # --- citations shared with other sources: from the store ----------------------------------------------
 
 
-def refresh(store: WritableBackend, citations: Iterable[ox.NamedNode], *, counted: bool = True) -> None:
+def refresh(store: WritableBackend, citations: Iterable[ox.NamedNode]) -> None:
     """Recompute the consensus of these citations from every graph (any no source holds disappear), a
     batch at a time: a handful of queries per batch rather than per citation, as over HTTP each query
-    is a round trip. The cited papers' counts follow the edges removed and written, unless not
-    ``counted`` (a rebuild counts them afresh)."""
+    is a round trip."""
     graph = store.consensus_graph
     for batch in batched(citations):
         unique = sorted(set(batch), key=str)
-        stale = _stale(store, unique, graph)
-        store.remove(stale)
-        derived, edges = _recomputed(store, unique, graph)
+        store.remove(_stale(store, unique, graph))
+        derived = _recomputed(store, unique, graph)
         if derived:
             store.add("".join(derived))
-        if counted:
-            difference: tallies.Tally = Counter(("cited", cited.value, edge.value) for cited, edge in edges)
-            difference.subtract(
-                ("cited", named(q.object).value, q.predicate.value)
-                for q in stale
-                if q.predicate in tallies.CITED
-            )
-            tallies.apply(store, difference)
 
 
 def _stale(store: WritableBackend, citations: list[ox.NamedNode], graph: ox.NamedNode) -> list[ox.Quad]:
@@ -292,11 +270,8 @@ def _stale(store: WritableBackend, citations: list[ox.NamedNode], graph: ox.Name
     return stale
 
 
-def _recomputed(
-    store: WritableBackend, citations: list[ox.NamedNode], graph: ox.NamedNode
-) -> tuple[list[str], list[tuple[ox.NamedNode, ox.NamedNode]]]:
-    """The consensus quads of these citations, from the judgements of every source graph, and their
-    edges into the cited papers that the papers' counts count."""
+def _recomputed(store: WritableBackend, citations: list[ox.NamedNode], graph: ox.NamedNode) -> list[str]:
+    """The consensus quads of these citations, from the judgements of every source graph."""
     works: dict[ox.NamedNode, dict[str, ox.NamedNode]] = {}
     for row in solutions(
         store,
@@ -317,7 +292,6 @@ def _recomputed(
     person = f"?annotation {PROV['wasAttributedTo']} ?agent . ?agent {RDF['type']} {PROV['Person']}"
     humans = {row["annotation"] for row in solutions(store, "?annotation", annotations, person)}
     out: list[str] = []
-    edges: list[tuple[ox.NamedNode, ox.NamedNode]] = []
     for citation, work in works.items():
         found: dict[tuple[str, str], Judgement] = {}
         for annotation, body in bodies.get(citation, []):
@@ -329,8 +303,7 @@ def _recomputed(
         out.extend(
             consensus_quads(citation.value, work["citing"].value, work["cited"].value, role, polarity, graph)
         )
-        edges.extend((work["cited"], edge) for edge in _edges(role, polarity))
-    return out, edges
+    return out
 
 
 # --- one year and title per paper -----------------------------------------------------------------------
@@ -392,7 +365,7 @@ def rebuild(store: WritableBackend) -> None:
     """Recompute the whole consensus graph from the source graphs."""
     store.remove_graph(store.consensus_graph)
     for graph in store.source_graphs():
-        refresh(store, citations_in(store, graph), counted=False)
+        refresh(store, citations_in(store, graph))
         refresh_descriptions(store, graph)
     explorer.rebuild(store)
     representatives.refresh(store, representatives.cited_papers(store))

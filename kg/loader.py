@@ -300,18 +300,11 @@ def _map(
     # Oxigraph's bulk loader keeps both cores busy: computing this beside it was measured slower
     # (docs/performance.md), so it comes first.
     with scratch.derived.open("w", encoding="utf-8") as quads:
-        with (
-            report.timed("consensus of new citations"),
-            scratch.ranked.open("w", encoding="utf-8") as ranked,
-            scratch.cited.open("w", encoding="utf-8") as cited,
-        ):
+        with report.timed("consensus of new citations"), scratch.ranked.open("w", encoding="utf-8") as ranked:
             _provenance(quads, graph_iri, source, format_name, report)
-            annotated = consensus.write_new(scratch.judgements, quads, store.consensus_graph, ranked, cited)
+            annotated = consensus.write_new(scratch.judgements, quads, store.consensus_graph, ranked)
             tallies.save(annotated, scratch.tallied)
         if from_file:
-            with report.timed("cited papers' counts"):
-                counts = tallies.cited_counts(sorted_lines(scratch.cited))
-                quads.writelines(tallies.count_quads(counts, store.consensus_graph))
             with report.timed("representatives"):
                 representatives.write_new(
                     scratch.described, scratch.ranked, quads, store.consensus_graph, scratch.folder
@@ -322,10 +315,13 @@ def _map(
 
 
 class _Scratch:
-    """The files a load writes before it touches the store: its quads, the judgements of the citations
-    new to the store (for their consensus), the citations it shares with the store, the papers it
-    describes and the papers it cites (for ranking representatives), the new citations ranked, the
-    quads derived from all that; then the citations of the graph's previous version, and the plan."""
+    """The files of a load: before it touches the store, its quads, the judgements of the citations new
+    to the store (for their consensus), the citations it shares with the store, the papers it
+    describes, the citations it adds or changes under the papers they cite (for the representatives),
+    the new citations ranked, the quads derived from all that and the tallies of its annotations;
+    then, as it changes the store, the papers to re-rank whole, the citations of the graph's previous
+    version and of the graph itself, the papers the previous version described and what its removal
+    takes from the tallies; and the plan."""
 
     PLAN = "plan.json"
 
@@ -339,7 +335,6 @@ class _Scratch:
             "changed.tsv",
             "touched",
             "ranked.tsv",
-            "cited.tsv",
             "derived.nq",
             "previous",
             "in_graph",
@@ -356,7 +351,6 @@ class _Scratch:
             self.changed,
             self.touched,
             self.ranked,
-            self.cited,
             self.derived,
             self.previous,
             self.in_graph,
@@ -561,12 +555,8 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
         tally = tallies.read(scratch.tallied)  # the new citations', from the file
         tally.update(tallies.of_graph(store, graph, (ox.NamedNode(line.rstrip("\n")) for line in shared)))
         tally.update(tallies.read(scratch.untallied))  # the removal of the graph's previous version
-        if not plan.from_file:  # (into an empty store, the counts came with the bulk load)
-            tallies.apply(store, tallies.cited_counts(sorted_lines(scratch.cited)))
     with report.timed("merge papers"):
         renamed = identity.canonicalise(store, graph) if plan.links_ids else []
-        if renamed:  # a merged paper's counts were renamed onto the paper it merged into
-            tallies.recount_cited(store, _cited_by(store, renamed))
         consensus.one_value_each(store, graph)
         _class_partitions(store, graph)
     with report.timed("consensus of shared citations"):  # (a replace shares most with its previous version)
@@ -596,21 +586,12 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
                 store, representatives.changes(sorted_lines(scratch.changed), sorted_lines(scratch.touched))
             )
     with report.timed("annotator tallies"):
-        if report.resumed:  # differences that may have been applied already
+        if report.resumed or renamed:  # differences that may have been applied already
             tallies.rebuild(store)
-        elif renamed:  # citations merged: what they added apart is not what they add as one
-            tallies.recount_annotators(store)
         else:
             tallies.apply(store, tally)
     with report.timed("finish"):
         consensus.describe_itself(store)
-
-
-def _cited_by(store: WritableBackend, citations: list[ox.NamedNode]) -> Iterator[ox.NamedNode]:
-    """The papers these citations cite, as the consensus graph says."""
-    for citation in citations:
-        for found in store.quads_for_pattern(citation, CITO["hasCitedEntity"], None, store.consensus_graph):
-            yield named(found.object)
 
 
 def _described_and_renamed(
