@@ -551,7 +551,7 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
     with report.timed("bulk load", scratch.quads.stat().st_size + scratch.derived.stat().st_size):
         store.bulk_load_nquads(scratch.quads, _advance(report.progress))
         store.bulk_load_nquads(scratch.derived, _advance(report.progress))
-    with report.timed("tallies"), scratch.shared.open(encoding="utf-8") as shared:
+    with report.timed("tally differences"), scratch.shared.open(encoding="utf-8") as shared:
         tally = tallies.read(scratch.tallied)  # the new citations', from the file
         tally.update(tallies.of_graph(store, graph, (ox.NamedNode(line.rstrip("\n")) for line in shared)))
         tally.update(tallies.read(scratch.untallied))  # the removal of the graph's previous version
@@ -586,7 +586,9 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
                 store, representatives.changes(sorted_lines(scratch.changed), sorted_lines(scratch.touched))
             )
     with report.timed("annotator tallies"):
-        if report.resumed or renamed:  # differences that may have been applied already
+        # recounted after a resume (differences that may have been applied already) or a merge of
+        # papers (what merged citations added apart is not what they add as one)
+        if report.resumed or renamed:
             tallies.rebuild(store)
         else:
             tallies.apply(store, tally)

@@ -218,17 +218,23 @@ def test_updates_merged_into_the_kept_citations_rank_as_a_rebuild_does(store: St
         assert isomorphic(_consensus(store), maintained), f"after update {step}"
 
 
-def test_new_citations_of_a_hub_do_not_reread_its_other_candidates(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    load(store, _write(tmp_path / "hub.jsonl", _papers(60) + _citations(60)))
-    reread: list[str] = []
+@pytest.fixture
+def reread(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The papers whose every candidate is read (re-ranked whole), as the test goes."""
+    papers_read: list[str] = []
     whole = representatives._stored_candidates
     monkeypatch.setattr(
         representatives,
         "_stored_candidates",
-        lambda store, papers: reread.extend(p.value for p in papers) or whole(store, papers),
+        lambda store, papers: papers_read.extend(p.value for p in papers) or whole(store, papers),
     )
+    return papers_read
+
+
+def test_new_citations_of_a_hub_do_not_reread_its_other_candidates(
+    store: Store, tmp_path: Path, reread: list[str]
+) -> None:
+    load(store, _write(tmp_path / "hub.jsonl", _papers(60) + _citations(60)))
     newcomer = {"type": "paper", "id": "doi:10.1/new", "title": "A", "year": 2030, "summary": "New."}
     cites = {"type": "citation", "citing": "doi:10.1/new", "cited": HUB}
     label = {**cites, "type": "annotation", "role": "method", "annotator": {"id": "ed", "kind": "human"}}
@@ -242,16 +248,9 @@ def test_new_citations_of_a_hub_do_not_reread_its_other_candidates(
 
 
 def test_a_replace_or_drop_rereads_a_hub_only_when_it_held_a_kept_citation(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: Store, tmp_path: Path, reread: list[str]
 ) -> None:
     load(store, _write(tmp_path / "hub.jsonl", _papers(60) + _citations(60)))
-    reread: list[str] = []
-    whole = representatives._stored_candidates
-    monkeypatch.setattr(
-        representatives,
-        "_stored_candidates",
-        lambda store, papers: reread.extend(p.value for p in papers) or whole(store, papers),
-    )
     hub = store.paper(parse_id(HUB)).value
     unsummarised = [  # citing papers without a summary are no candidates, so never kept
         row
