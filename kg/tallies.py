@@ -151,11 +151,10 @@ def read(path: Path) -> Tally:
     return Counter({tuple(row[:-1]): row[-1] for row in json.loads(path.read_text(encoding="utf-8"))})
 
 
-def apply(store: WritableBackend, tally: Mapping[Key, int] | Iterable[tuple[Key, int]]) -> None:
+def apply(store: WritableBackend, tally: Mapping[Key, int]) -> None:
     """Add differences to the counts the consensus graph holds (a count that falls to 0 goes), a batch
-    of keys at a time; each key once."""
-    items = tally.items() if isinstance(tally, Mapping) else tally
-    for batch in batched((key, count) for key, count in items if count):
+    of keys at a time."""
+    for batch in batched((key, count) for key, count in tally.items() if count):
         _apply(store, dict(batch))
 
 
