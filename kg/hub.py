@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
-from kg import explorer, queries
+from kg import explorer, explorer_index, queries
 from kg.backend import Backend, value_of
 from kg.consensus import POLARITY_EDGE
 from kg.errors import InvalidArgument, QueryError, UnknownPaper
@@ -190,24 +190,26 @@ def citing(
     page_size: int = 20,
 ) -> tuple[int, list[CitingPaper]]:
     """One page of the citing-papers explorer, and the number of rows on all pages: the rows the
-    consensus graph keeps for the paper (``kg.explorer``), filtered and sorted, and the one-line
-    summaries of the page's papers. ``role`` or ``polarity`` ``"unclassified"`` keeps the citations
-    without one."""
+    consensus graph keeps for the paper (``kg.explorer``), filtered and sorted (in the index beside
+    the store, ``kg.explorer_index``), and the one-line summaries of the page's papers. ``role`` or
+    ``polarity`` ``"unclassified"`` keeps the citations without one."""
     if page < 1 or page_size < 1:
         raise InvalidArgument("page and page size start at 1")
     try:
-        rows = explorer.page(
-            explorer.rows(store, _node(store, paper)),
+        total, shown = explorer_index.page(
+            store,
+            _node(store, paper),
             role=_label("role", role, ROLE_SYNONYMS),
             polarity=_label("polarity", polarity, POLARITY_SYNONYMS),
             from_year=from_year,
             to_year=to_year,
             sort=sort,
+            offset=(page - 1) * page_size,
+            limit=page_size,
         )
     except ValueError as error:
         raise InvalidArgument(str(error)) from None
-    shown = rows[(page - 1) * page_size : page * page_size]
-    return len(rows), [
+    return total, [
         CitingPaper(row.citing, row.title, row.year, _summary(store, row.citing), row.role, row.polarity)
         for row in shown
     ]

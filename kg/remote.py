@@ -93,6 +93,7 @@ class RemoteStore:
     """A SPARQL 1.1 endpoint holding citekg's graphs; read-only unless given an update endpoint."""
 
     path: Path | None = None  # no folder on this machine
+    generation: int | None = None  # other clients change the store unseen: nothing may cache it
     resumes_loads = True  # a load cut short keeps its work folder and resumes when run again
 
     def __init__(

@@ -112,6 +112,29 @@ class Store:
         scratch.write_text(json.dumps(self._state, indent=2, sort_keys=True), encoding="utf-8")
         os.replace(scratch, self.path / "citekg.json")
 
+    @property
+    def generation(self) -> int | None:
+        """A number that grows whenever the store changes, for caches of what it holds to key on
+        (``kg.explorer_index``); None while a change is under way, or for a store in memory."""
+        if self.path is None or self._loading() or self._state.get("restoring"):
+            return None
+        generation = self._state.get("generation", 0)
+        return generation if isinstance(generation, int) else 0
+
+    def _changed(self) -> None:
+        """Count a change in ``generation`` (saved with the rest of the bookkeeping by the caller)."""
+        generation = self._state.get("generation", 0)
+        self._state["generation"] = (generation if isinstance(generation, int) else 0) + 1
+
+    def wrote(self) -> None:
+        """After any write, also one made on the engine directly: forget the id lookups (papers may
+        have moved) and count the change in ``generation`` (a change under way is counted when it is
+        marked and when it ends, not at every write)."""
+        self._paper_by_identifier.cache_clear()
+        if self.path is not None and not self._loading() and not self._state.get("restoring"):
+            self._changed()
+            self._save_state()
+
     def record_base(self) -> None:
         """Remember the base, so that later loads mint IRIs under the same one."""
         if self._state.get("base") != self.minter.base:
@@ -139,10 +162,6 @@ class Store:
             self.oxigraph.quads_for_pattern(None, DATACITE["hasIdentifier"], ox.NamedNode(identifier)), None
         )
         return named(quad.subject).value if quad is not None else None
-
-    def forget_lookups(self) -> None:
-        """Drop remembered id lookups after a write that may have moved papers."""
-        self._paper_by_identifier.cache_clear()
 
     @property
     def consensus_graph(self) -> ox.NamedNode:
@@ -235,10 +254,12 @@ class Store:
     def add(self, nquads: str) -> None:
         """Add a batch of quads written as N-Quads."""
         self.oxigraph.load(nquads, ox.RdfFormat.N_QUADS)
+        self.wrote()
 
     def remove(self, quads: Iterable[ox.Quad]) -> None:
         for quad in quads:
             self.oxigraph.remove(quad)
+        self.wrote()
 
     def bulk_load_nquads(self, path: Path, on_read: Callable[[int], None] | None = None) -> None:
         """Add an N-Quads file through the bulk loader (telling ``on_read`` the bytes it takes in)."""
@@ -251,15 +272,15 @@ class Store:
         except (MemoryError, OSError, SyntaxError, ValueError) as error:
             raise CitekgError(f"the store refused the load: {error}") from None
         finally:
-            self.forget_lookups()
+            self.wrote()
 
     def remove_graph(self, graph: ox.NamedNode) -> None:
         self.oxigraph.remove_graph(graph)
-        self.forget_lookups()
+        self.wrote()
 
     def update(self, sparql: str) -> None:
         self.oxigraph.update(sparql, prefixes=self.prefixes)
-        self.forget_lookups()
+        self.wrote()
 
     @contextmanager
     def change(self, graph: ox.NamedNode) -> Iterator[None]:
@@ -287,11 +308,13 @@ class Store:
         """Note a load under way before the store changes; ``recover`` undoes it if it never ends."""
         self.oxigraph.flush()
         self._state["loading"] = sorted({*self._loading(), graph.value})
+        self._changed()
         self._save_state()
 
     def unmark_loading(self, graph: ox.NamedNode) -> None:
         self.oxigraph.flush()
         self._state["loading"] = [g for g in self._loading() if g != graph.value]
+        self._changed()
         self._save_state()
         if self.path is not None:
             self._undo_file(graph).unlink(missing_ok=True)
@@ -299,11 +322,13 @@ class Store:
     def mark_restoring(self) -> None:
         """Note a restore under way (``kg.restore``); ``recover`` empties the store if it never ends."""
         self._state["restoring"] = True
+        self._changed()
         self._save_state()
 
     def unmark_restoring(self) -> None:
         self.oxigraph.flush()
         self._state.pop("restoring", None)
+        self._changed()
         self._save_state()
 
     def adopt_base(self, base: str) -> None:

@@ -115,7 +115,7 @@ def _update(store: Store, text: str, base_iri: str, federated: bool) -> None:
             raise ServiceFailed(f"a federated service failed: {error}") from None
         raise
     finally:
-        store.forget_lookups()
+        store.wrote()
 
 
 def _receipt_operation(receipt: str) -> str:
@@ -180,7 +180,7 @@ def graph_write(
         _receipt_operation(receipt),
     ]
     store.oxigraph.update(" ;\n".join(steps))
-    store.forget_lookups()
+    store.wrote()
     take_receipt(store, receipt)
     return not existed
 
@@ -191,7 +191,7 @@ def graph_delete(store: Store, graph: str | None, receipt: str) -> bool:
         return False
     target = "DEFAULT" if graph is None else f"GRAPH <{ox.NamedNode(graph).value}>"
     store.oxigraph.update(f"DROP SILENT {target} ;\n{_receipt_operation(receipt)}")
-    store.forget_lookups()
+    store.wrote()
     take_receipt(store, receipt)
     return True
 
