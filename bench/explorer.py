@@ -3,20 +3,29 @@
     python bench/explorer.py bench/work/ex.store [--hub doi:10.5555/bench.hub] [--repeats 5]
 
 Prints JSON: for each hub (the designated one, and a paper with about 100 citing papers), the summary's
-median milliseconds and, for each explorer page asked (every sort, with and without filters, the first
-page and one in the middle), its median milliseconds and its ratio to that hub's summary.
+median milliseconds, the first page after a change (the hub's rows read from the store into the index
+beside it, ``kg.explorer_index``) and, for each explorer page asked (every sort, with and without
+filters, the first page and one in the middle), its median milliseconds and its ratio to that hub's
+summary. The figures merge into bench/results.json under "explorer" (bench/report.py shows them).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import time
 from pathlib import Path
 
 import measure
+import report
 
-from kg import hub
+from kg import explorer_index, hub
+from kg.stats import store_stats
 from kg.store import Store
+
+HERE = Path(__file__).parent
+RESULTS = HERE / "results.json"
 
 SORTS = ("year", "year-asc", "title", "title-desc")
 FILTERS: dict[str, dict[str, object]] = {
@@ -37,8 +46,19 @@ def small_hub(store: Store, citing: int = 100) -> str:
     return min(rows, key=lambda row: abs(int(row["n"].value) - citing))["paper"].value  # type: ignore[index]
 
 
+def first_page_ms(store: Store, paper: str) -> float:
+    """The first page of a hub the index does not hold: as after a change to the store."""
+    assert store.path is not None
+    for kept in store.path.glob(explorer_index.FILE + "*"):
+        kept.unlink()
+    start = time.perf_counter()
+    hub.citing(store, paper)
+    return (time.perf_counter() - start) * 1000
+
+
 def explore(store: Store, paper: str, repeats: int) -> dict[str, object]:
     summary_ms = measure.repeated_ms(lambda: hub.summary(store, paper), repeats)["median"]
+    first_ms = first_page_ms(store, paper)
     pages: dict[str, object] = {}
     for sort in SORTS:
         for name, filters in FILTERS.items():
@@ -58,6 +78,7 @@ def explore(store: Store, paper: str, repeats: int) -> dict[str, object]:
     return {
         "citing_papers": hub.summary(store, paper).citing_papers,
         "summary_ms": round(summary_ms, 1),
+        "first_page_ms": round(first_ms, 1),
         "worst_ratio": worst,
         "pages": pages,
     }
@@ -70,8 +91,17 @@ if __name__ == "__main__":
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     with Store.read_only(args.store) as store:
-        found = {
+        found: dict[str, object] = {
             name: explore(store, paper, args.repeats)
             for name, paper in (("big", args.hub), ("small", small_hub(store)))
         }
+        found["store_citations"] = store_stats(store).citations
+    found["measured"] = time.strftime("%Y-%m-%d")
+    found["commit"] = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+    ).stdout.strip()
     print(json.dumps(found, indent=1))
+    saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"results": {}}
+    saved.setdefault("explorer", {})[str(found["store_citations"])] = found
+    RESULTS.write_text(json.dumps(saved, indent=2) + "\n")
+    report.write(saved)

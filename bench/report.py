@@ -115,6 +115,8 @@ def markdown(saved: dict, results: dict[str, dict]) -> str:
             )
     if "serve" in saved:
         lines += ["", *serve_section(saved["serve"])]
+    if "explorer" in saved:
+        lines += ["", *explorer_section(saved["explorer"])]
     if "update" in saved:
         lines += ["", *update_section(saved["update"])]
     if "remote" in saved:
@@ -122,6 +124,31 @@ def markdown(saved: dict, results: dict[str, dict]) -> str:
     lines += ["", "## Against the targets (issue 5)", "", *targets(results), ""]
     lines += ["![time against size](scaling.svg)", ""]
     return "\n".join(lines)
+
+
+def explorer_section(explorer: dict) -> list[str]:
+    """Explorer pages against the hub summary (bench/explorer.py)."""
+    lines = [
+        "## Citing-papers explorer (bench/explorer.py)",
+        "",
+        "`kg.citing` pages of the hub with 10,000 citing papers and of a paper with about 100, every order",
+        "with and without filters, the first page and one in the middle (medians, ms); the first page",
+        "after a change reads the hub's rows from the store into the index beside it.",
+        "",
+        "| store citations | hub | citing papers | summary ms | pages ms | worst page / summary "
+        "| first page after a change ms | commit |",
+        "|---:|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for size, run in sorted(explorer.items(), key=lambda item: int(item[0])):
+        for name in ("big", "small"):
+            hub = run[name]
+            pages = [page["ms"] for page in hub["pages"].values()]
+            lines.append(
+                f"| {int(size):,} | {name} | {hub['citing_papers']:,} | {hub['summary_ms']} "
+                f"| {min(pages)}-{max(pages)} | {hub['worst_ratio']} | {hub.get('first_page_ms', NA)} "
+                f"| {run.get('commit', '')} |"
+            )
+    return lines
 
 
 def update_section(update: dict) -> list[str]:
