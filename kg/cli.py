@@ -10,31 +10,20 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar
 
-import pyoxigraph as ox
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    SpinnerColumn,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.progress import Progress as RichProgress
 from typer.core import TyperGroup
 
-from kg import queries
-from kg.backend import Backend
 from kg.errors import CitekgError, InvalidArgument, InvalidInput, QueryError, RecordError
-from kg.results import ROW_FORMATS, W3C_FORMATS, write_rows
-from kg.settings import Settings, read_config
-from kg.stats import sources as loaded_sources
-from kg.stats import store_stats
-from kg.store import DEFAULT_STORE, Store
+from kg.settings import DEFAULT_STORE, Settings, read_config
 
+# A command imports what it needs when it runs (the engine, the saved queries, the progress display),
+# so that `kg --help` and a small command start quickly.
 if TYPE_CHECKING:
+    from kg import queries
+    from kg.backend import Backend
     from kg.hub import HubSummary
+    from kg.store import Store
 
 T = TypeVar("T")
 
@@ -225,6 +214,16 @@ class LoadDisplay:
 
     def __init__(self, file: Path, quiet: bool) -> None:
         self.file = file
+        from rich.progress import (
+            BarColumn,
+            SpinnerColumn,
+            TaskProgressColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.progress import Progress as RichProgress
+
         self.bar = RichProgress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
@@ -274,6 +273,8 @@ RowFormat = Annotated[
 @query_app.command("list")
 def query_list(output: FormatOption = Output.text) -> None:
     """Every saved query with its title and parameters."""
+    from kg import queries
+
     found = queries.catalogue().values()
     if output is Output.json:
         emit_json([query.to_json() for query in found])
@@ -285,12 +286,16 @@ def query_list(output: FormatOption = Output.text) -> None:
 @query_app.command("docs")
 def query_docs() -> None:
     """The catalogue of saved queries as Markdown (queries/README.md)."""
+    from kg import queries
+
     typer.echo(queries.catalogue_markdown())
 
 
 @query_app.command("show")
 def query_show(name: Annotated[str, typer.Argument(help="The saved query.")]) -> None:
     """A saved query's description, parameters and SPARQL."""
+    from kg import queries
+
     query = queries.get(name)
     typer.echo(f"{query.title}\n\n{query.description}\n\nParameters:")
     for param in query.params:
@@ -312,6 +317,9 @@ def query_run(
     timeout: Annotated[float, typer.Option(min=0.001, help="Give up after this many seconds.")] = 60.0,
 ) -> None:
     """Run a saved query with typed parameters."""
+    from kg import queries
+    from kg.results import W3C_FORMATS
+
     values = {}
     for pair in param or []:
         key, sep, value = pair.partition("=")
@@ -336,7 +344,11 @@ def sparql(
     limit: Annotated[int, typer.Option(min=1, help="At most this many rows.")] = 10_000,
 ) -> None:
     """Run an ad-hoc SPARQL query over all graphs (CONSTRUCT and DESCRIBE print Turtle, or --format)."""
+    import pyoxigraph as ox
+
     from kg import exporter as exporting
+    from kg import queries
+    from kg.results import W3C_FORMATS
 
     text = query if query is not None else file.read_text(encoding="utf-8") if file else sys.stdin.read()
     with ctx.obj.open() as store:
@@ -353,6 +365,8 @@ def sparql(
 
 
 def _write_rows(result: queries.Result, fmt: str) -> None:
+    from kg.results import ROW_FORMATS, W3C_FORMATS, write_rows
+
     if fmt not in ROW_FORMATS:
         raise QueryError(
             f"unknown output format {fmt!r}; expected one of {', '.join((*ROW_FORMATS, *W3C_FORMATS))}"
@@ -467,6 +481,8 @@ def export(
     ] = False,
 ) -> None:
     """Export the store (or one graph) as linked data."""
+    import pyoxigraph as ox
+
     from kg import exporter as exporting
 
     def write(store: Store, out: IO[bytes]) -> None:
@@ -531,6 +547,8 @@ def validate(
 @app.command()
 def stats(ctx: typer.Context, output: FormatOption = Output.text) -> None:
     """Papers, citations, annotations and graphs in the store."""
+    from kg.stats import store_stats
+
     numbers = using_store(ctx, store_stats)
     if output is Output.json:
         emit_json(numbers.to_json())
@@ -546,6 +564,8 @@ def stats(ctx: typer.Context, output: FormatOption = Output.text) -> None:
 @app.command()
 def sources(ctx: typer.Context, output: FormatOption = Output.text) -> None:
     """The loaded sources, with their files, formats, load times and record counts."""
+    from kg.stats import sources as loaded_sources
+
     found = using_store(ctx, loaded_sources)
     if output is Output.json:
         emit_json([vars(source) for source in found])

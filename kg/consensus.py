@@ -50,6 +50,7 @@ from kg.vocab import (
     FABIO,
     OA,
     POLARITY_BY_IRI,
+    POLARITY_EDGE,
     PRISM,
     PROV,
     RDF,
@@ -63,11 +64,6 @@ from kg.vocab import (
 
 Label = TypeVar("Label", Role, Polarity)
 
-POLARITY_EDGE = {
-    Polarity.POSITIVE: CITO["agreesWith"],
-    Polarity.NEGATIVE: CITO["disagreesWith"],
-    Polarity.NEUTRAL: CKG["citesWithoutStance"],
-}
 _DECIMAL = XSD["decimal"]
 _PRECEDENCE: dict[Role | Polarity, int] = {
     **{r: i for i, r in enumerate(Role)},

@@ -22,7 +22,6 @@ from typing import IO, Any, NamedTuple
 
 import pyoxigraph as ox
 
-from kg import representatives
 from kg.backend import Backend, WritableBackend, batched, named, select, solutions, value_of
 from kg.nquads import iri, quad
 from kg.spool import sorted_lines
@@ -186,6 +185,8 @@ def _year(term: ox.Literal | None) -> int | None:
 def write_new(described: Path, ranked: Path, out: IO[str], graph: ox.NamedNode) -> None:
     """The rows of a load into an empty store, from its own spools: each ranked citation (sorted by
     its citing paper) joined with the description of its citing paper, if the file gives one."""
+    from kg import representatives  # the write path's own: a page need not import it
+
     for row, paper in representatives.described_citations(described, ranked):
         row_entry = entry(
             Row(

@@ -15,7 +15,6 @@ import pyoxigraph as ox
 
 from kg import explorer, explorer_index, queries
 from kg.backend import Backend, value_of
-from kg.consensus import POLARITY_EDGE
 from kg.errors import InvalidArgument, QueryError, UnknownPaper
 from kg.ids import SCHEME_RANK, parse_id
 from kg.representatives import MAX_SHOWN
@@ -23,6 +22,7 @@ from kg.vocab import (
     CITO,
     CKG,
     POLARITY_BY_IRI,
+    POLARITY_EDGE,
     POLARITY_SYNONYMS,
     ROLE_BY_IRI,
     ROLE_SYNONYMS,

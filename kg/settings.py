@@ -12,11 +12,15 @@ from __future__ import annotations
 import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kg.backend import WritableBackend
 from kg.errors import InvalidSetting
-from kg.store import DEFAULT_STORE, Store
+
+if TYPE_CHECKING:  # the engine is imported when a store is opened, not to read settings
+    from kg.backend import WritableBackend
+    from kg.store import Store
+
+DEFAULT_STORE = "citekg.store"
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class Settings:
                 password=self.password,
                 base=self.base,
             )
+        from kg.store import Store
+
         return Store(self.store, base=self.base)
 
     def open_writable(self) -> WritableBackend:
@@ -61,6 +67,8 @@ class Settings:
         """The embedded store, for the commands that need its own engine (restoring, serving it)."""
         if self.endpoint:
             raise InvalidSetting(f"kg {command} works on the embedded store; it does not take --endpoint")
+        from kg.store import Store
+
         return Store(self.store, base=self.base)
 
 

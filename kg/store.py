@@ -30,9 +30,8 @@ from kg.counting import open_counted
 from kg.errors import CitekgError, StoreBusy
 from kg.ids import PaperId
 from kg.iris import DEFAULT_BASE, Minter, check_base, is_part, parts_of
+from kg.settings import DEFAULT_STORE
 from kg.vocab import DATACITE, PREFIXES
-
-DEFAULT_STORE = "citekg.store"
 
 
 class Store:

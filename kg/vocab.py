@@ -114,6 +114,13 @@ _ROLE_TO_CITO = {
     Role.FUTURE_WORK: "citesAsPotentialSolution",
 }
 
+# The direct CiTO edge (or citekg's own, for neutral) the consensus states for each polarity.
+POLARITY_EDGE: dict[Polarity, NamedNode] = {
+    Polarity.POSITIVE: CITO["agreesWith"],
+    Polarity.NEGATIVE: CITO["disagreesWith"],
+    Polarity.NEUTRAL: CKG["citesWithoutStance"],
+}
+
 # Labels the common sources use (Semantic Scholar intents, SciCite, ACL-ARC, scite), lower-cased.
 ROLE_SYNONYMS: dict[str, Role] = {
     **{role.value: role for role in Role},
