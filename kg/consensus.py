@@ -64,7 +64,7 @@ from kg.vocab import (
 
 Label = TypeVar("Label", Role, Polarity)
 
-_DECIMAL = XSD["decimal"]
+_DECIMAL, _GYEAR = XSD["decimal"], XSD["gYear"]
 _PRECEDENCE: dict[Role | Polarity, int] = {
     **{r: i for i, r in enumerate(Role)},
     **{p: i for i, p in enumerate(Polarity)},
@@ -355,6 +355,21 @@ def refresh_descriptions(
     for batch in batched(papers):
         values = "VALUES ?paper { " + " ".join(str(paper) for paper in set(batch)) + " }"
         store.update(_DESCRIPTIONS.format(consensus=consensus, papers=values))
+
+
+def write_descriptions(described: Path, out: IO[str], graph: ox.NamedNode) -> None:
+    """The year and title of each paper a load into an empty store describes, from the load's own
+    spool: what ``refresh_descriptions`` states once the file is in the store (the earliest year, the
+    first title in code-point order), written beside the rest before the bulk load."""
+    for paper in representatives.descriptions(sorted_lines(described)):
+        if paper.year is not None:
+            out.write(
+                quad(
+                    iri(paper.paper), FABIO["hasPublicationYear"], literal(f"{paper.year:04d}", _GYEAR), graph
+                )
+            )
+        if paper.title:
+            out.write(quad(iri(paper.paper), DCTERMS["title"], literal(paper.title), graph))
 
 
 def rebuild(store: WritableBackend) -> None:

@@ -280,7 +280,7 @@ def _map(
     report = LoadReport(str(source), graph_iri.value, progress=progress)
     empty = store.is_empty()
     with report.timed("map", source.stat().st_size), importers.counting_reads(_advance(progress)):
-        errors, links_ids = _map_file(
+        errors, links_ids, passed_through = _map_file(
             store,
             name,
             graph_iri,
@@ -295,7 +295,7 @@ def _map(
     scratch.close_mapping()
     # Into an empty store, every citation is new and every citing paper described here, if
     # anywhere: the file alone ranks the representatives, before the bulk load.
-    from_file = empty and not links_ids
+    from_file = empty and not links_ids and not passed_through
 
     # Oxigraph's bulk loader keeps both cores busy: computing this beside it was measured slower
     # (docs/performance.md), so it comes first.
@@ -311,6 +311,8 @@ def _map(
                 )
             with report.timed("explorer rows"):
                 explorer.write_new(scratch.described, scratch.ranked, quads, store.consensus_graph)
+            with report.timed("years and titles"):
+                consensus.write_descriptions(scratch.described, quads, store.consensus_graph)
     return _Plan(report, links_ids, from_file)
 
 
@@ -383,9 +385,10 @@ def _map_file(
     report: LoadReport,
     skip_invalid: bool,
     on_skip: Callable[[RecordError], None] | None,
-) -> tuple[list[RecordError], bool]:
-    """Validate and map the file into the scratch files; return the errors, and whether any record
-    linked several ids of one paper (only then can papers need merging).
+) -> tuple[list[RecordError], bool, bool]:
+    """Validate and map the file into the scratch files; return the errors, whether any record linked
+    several ids of one paper (only then can papers need merging), and whether RDF passed through as
+    written (its titles and years are in no record).
 
     Records go a chunk at a time: the papers a chunk names, and which of its citations the store has,
     are looked up together (one query each over HTTP, not one a record)."""
@@ -394,6 +397,7 @@ def _map_file(
     mapper = Mapper(store.minter, graph.value, known.get, source=name)
     write_quads, write_judgement, write_shared, write_described, write_changed = scratch.open_mapping()
     errors: list[RecordError] = []
+    passed_through = False
     for chunk in batched(items, _CHUNK):
         records = []
         for item in chunk:
@@ -418,6 +422,7 @@ def _map_file(
                 continue
             if isinstance(record, Raw):
                 write_quads(_as_published(store.minter, graph, record))
+                passed_through = True
                 continue
             report.counts[record.type] += 1
             mapped = mapper.map(record)
@@ -451,7 +456,7 @@ def _map_file(
                 )
             else:
                 write_judgement(consensus.judgement_rows(citation))
-    return errors, mapper.links_ids
+    return errors, mapper.links_ids, passed_through
 
 
 _CHUNK = 1000  # records mapped together, with their lookups batched
@@ -566,9 +571,9 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
     def removed_papers() -> Iterator[ox.NamedNode]:  # those the graph's previous version described
         return _unique(scratch.undescribed) if report.replaced else iter(())
 
-    with report.timed("years and titles"):
-        consensus.refresh_descriptions(store, graph, removed_papers())
-    if not plan.from_file:  # (into an empty store, the rows came from the file's own spools)
+    if not plan.from_file:  # (into an empty store, these came from the file's own spools)
+        with report.timed("years and titles"):
+            consensus.refresh_descriptions(store, graph, removed_papers())
         with report.timed("explorer rows"):
             with scratch.in_graph.open("w", encoding="utf-8") as ours:  # (shared ones among them)
                 ours.writelines(citation.value + "\n" for citation in consensus.citations_in(store, graph))

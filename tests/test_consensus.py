@@ -10,7 +10,7 @@ from kg import queries
 from kg.consensus import Judgement, decide, rebuild
 from kg.loader import drop, load
 from kg.store import Store
-from kg.vocab import FABIO, PRISM, PROV, RDFS, Polarity, Role
+from kg.vocab import DCTERMS, FABIO, PRISM, PROV, RDFS, Polarity, Role
 
 from .conftest import EXAMPLE, assert_same_dataset, store_dataset, without_consensus_time, write_jsonl
 
@@ -91,6 +91,24 @@ def test_rebuilding_gives_the_graph_every_load_maintained(store: Store, tmp_path
     assert {q.predicate for q in said} >= {PROV["wasDerivedFrom"], PROV["generatedAtTime"], RDFS["seeAlso"]}
     # the time it was computed is the one thing that differs
     assert_same_dataset(without_consensus_time(rebuilt, store), without_consensus_time(maintained, store))
+
+
+def test_a_first_load_states_the_years_and_titles_a_rebuild_states(store: Store, tmp_path: Path) -> None:
+    records = [  # one paper described twice (years and titles disagree), one by its date only
+        {"type": "paper", "id": "doi:10.1/a", "title": "Zebra", "year": 2001},
+        {"type": "paper", "id": "doi:10.1/a", "title": "Aardvark", "year": 1999},
+        {"type": "paper", "id": "doi:10.1/b", "title": "Date only", "date": "2010-05-04"},
+        {"type": "citation", "citing": "doi:10.1/b", "cited": "doi:10.1/a"},
+    ]
+    load(store, write_jsonl(tmp_path / "first.jsonl", *map(json.dumps, records)))
+    maintained = store_dataset(store)
+    said = store.quads_for_pattern(None, DCTERMS["title"], None, store.consensus_graph)
+    titles = {str(q.object) for q in said if q.subject != store.consensus_graph}
+    assert titles == {'"Aardvark"', '"Date only"'}
+    rebuild(store)
+    assert_same_dataset(
+        without_consensus_time(store_dataset(store), store), without_consensus_time(maintained, store)
+    )
 
 
 def test_annotations_from_two_sources_meet_in_one_consensus(store: Store, tmp_path: Path) -> None:
