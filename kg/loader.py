@@ -482,9 +482,11 @@ def _ids_named(record: object) -> list[PaperId]:
     return []
 
 
-def _advance(progress: Progress | None) -> Callable[[int], None]:
-    """What to call with the bytes a phase has just done (nothing without a progress display)."""
-    return progress.advance if progress is not None else lambda done: None
+def _advance(progress: Progress | None) -> Callable[[int], None] | None:
+    """What to call with the bytes a phase has just done; None without a progress display, so that
+    nothing counts them (the engine then reads the scratch file itself, by its path: faster than
+    through a Python file object)."""
+    return progress.advance if progress is not None else None
 
 
 _PARTITIONS = {"papers": FABIO["Expression"], "citations": CITO["Citation"], "annotations": OA["Annotation"]}

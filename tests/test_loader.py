@@ -268,6 +268,25 @@ def test_a_load_tells_its_progress_in_bytes_through_every_phase(
     assert totals["bulk load"] is not None and recorder.done["bulk load"] == totals["bulk load"] > 0
 
 
+def test_without_a_display_the_engine_reads_the_scratch_quads_by_their_path(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting bytes means reading through a Python file object, slower than the engine's own reads:
+    a load nobody watches does not count."""
+    counted: list[bool] = []
+    bulk_load = Store.bulk_load_nquads
+
+    def spy(self: Store, path: Path, on_read: object = None) -> None:
+        counted.append(on_read is not None)
+        bulk_load(self, path, on_read)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "bulk_load_nquads", spy)
+    load(store, EXAMPLE)
+    assert counted and not any(counted)
+    load(store, EXAMPLE, progress=Recorder())
+    assert counted[-1]
+
+
 @pytest.mark.parametrize("phase", ["map", "bulk load", "merge papers", "representatives"])
 def test_ctrl_c_in_any_phase_leaves_the_store_as_it_was(disk_store: Store, phase: str) -> None:
     load(disk_store, EXAMPLE)

@@ -26,7 +26,7 @@ _reading: ContextVar[Callable[[int], None] | None] = ContextVar("reading", defau
 
 
 @contextmanager
-def counting_reads(report: Callable[[int], None]) -> Iterator[None]:
+def counting_reads(report: Callable[[int], None] | None) -> Iterator[None]:
     """While the block runs, tell ``report`` how many bytes each read of a source file took from the
     disk (compressed bytes for ``.gz``): how far a load has read, whichever importer reads."""
     token = _reading.set(report)
