@@ -299,7 +299,7 @@ def _map(
 
     # Oxigraph's bulk loader keeps both cores busy: computing this beside it was measured slower
     # (docs/performance.md), so it comes first.
-    with scratch.quads.open("a", encoding="utf-8") as quads:  # after the file's own
+    with scratch.derived.open("w", encoding="utf-8") as quads:
         with report.timed("consensus of new citations"), scratch.ranked.open("w", encoding="utf-8") as ranked:
             _provenance(quads, graph_iri, source, format_name, report)
             annotated = consensus.write_new(scratch.judgements, quads, store.consensus_graph, ranked)
@@ -320,8 +320,7 @@ class _Scratch:
     """The files of a load: before it touches the store, its quads, the judgements of the citations new
     to the store (for their consensus), the citations it shares with the store, the papers it
     describes, the citations it adds or changes under the papers they cite (for the representatives),
-    the new citations ranked, the tallies of its annotations (the quads derived from all that go at
-    the end of its quads: the engine's bulk load takes one file faster than two);
+    the new citations ranked, the quads derived from all that and the tallies of its annotations;
     then, as it changes the store, the papers to re-rank whole, the citations of the graph's previous
     version and of the graph itself, the papers the previous version described and what its removal
     takes from the tallies; and the plan."""
@@ -338,6 +337,7 @@ class _Scratch:
             "changed.tsv",
             "touched",
             "ranked.tsv",
+            "derived.nq",
             "previous",
             "in_graph",
             "undescribed",
@@ -353,6 +353,7 @@ class _Scratch:
             self.changed,
             self.touched,
             self.ranked,
+            self.derived,
             self.previous,
             self.in_graph,
             self.undescribed,
@@ -554,8 +555,9 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
                 scratch.previous.touch()
         plan.phase = "removed"
         plan.save(scratch.plan)
-    with report.timed("bulk load", scratch.quads.stat().st_size):
+    with report.timed("bulk load", scratch.quads.stat().st_size + scratch.derived.stat().st_size):
         store.bulk_load_nquads(scratch.quads, _advance(report.progress))
+        store.bulk_load_nquads(scratch.derived, _advance(report.progress))
     with report.timed("tally differences"), scratch.shared.open(encoding="utf-8") as shared:
         tally = tallies.read(scratch.tallied)  # the new citations', from the file
         tally.update(tallies.of_graph(store, graph, (ox.NamedNode(line.rstrip("\n")) for line in shared)))
