@@ -85,8 +85,9 @@ def page(
     sort: str = "year",
 ) -> list[Row]:
     """The rows that pass the filters, in the order asked: by year (newest first, or ``year-asc``) or
-    by title (case-insensitive, or ``title-desc``); rows without a year or title last, ties by the
-    citing paper's IRI. The order of the saved query ``hub-citing``."""
+    by title (case-insensitive, or ``title-desc``); rows without a year last in both year orders,
+    rows without a title first by title (last by ``title-desc``), ties by the citing paper's IRI. The
+    order of the saved query ``hub-citing``."""
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}; expected one of {', '.join(SORTS)}")
     kept = [
