@@ -115,22 +115,26 @@ class Store:
     def generation(self) -> int | None:
         """A number that grows whenever the store changes, for caches of what it holds to key on
         (``kg.explorer_index``); None while a change is under way, or for a store in memory."""
-        if self.path is None or self._loading() or self._state.get("restoring"):
-            return None
-        generation = self._state.get("generation", 0)
-        return generation if isinstance(generation, int) else 0
+        return None if self.path is None or self._changing() else self._count()
+
+    def _count(self) -> int:
+        found = self._state.get("generation", 0)
+        return found if isinstance(found, int) else 0
+
+    def _changing(self) -> bool:
+        """Whether a load, drop or restore is under way (marked, not yet ended)."""
+        return bool(self._loading() or self._state.get("restoring"))
 
     def _changed(self) -> None:
         """Count a change in ``generation`` (saved with the rest of the bookkeeping by the caller)."""
-        generation = self._state.get("generation", 0)
-        self._state["generation"] = (generation if isinstance(generation, int) else 0) + 1
+        self._state["generation"] = self._count() + 1
 
     def wrote(self) -> None:
         """After any write, also one made on the engine directly: forget the id lookups (papers may
         have moved) and count the change in ``generation`` (a change under way is counted when it is
         marked and when it ends, not at every write)."""
         self._paper_by_identifier.cache_clear()
-        if self.path is not None and not self._loading() and not self._state.get("restoring"):
+        if not self._changing():
             self._changed()
             self._save_state()
 
