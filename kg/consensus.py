@@ -39,7 +39,7 @@ import pyoxigraph as ox
 
 from kg import explorer, representatives, tallies
 from kg.backend import WritableBackend, batched, named, select, solutions
-from kg.mapping import A, CitationRef, decimal
+from kg.mapping import A, CitationRef, decimal, year_literal
 from kg.nquads import iri, literal, quad
 from kg.representatives import Ranked
 from kg.spool import sorted_lines
@@ -64,7 +64,7 @@ from kg.vocab import (
 
 Label = TypeVar("Label", Role, Polarity)
 
-_DECIMAL, _GYEAR = XSD["decimal"], XSD["gYear"]
+_DECIMAL = XSD["decimal"]
 _PRECEDENCE: dict[Role | Polarity, int] = {
     **{r: i for i, r in enumerate(Role)},
     **{p: i for i, p in enumerate(Polarity)},
@@ -363,11 +363,7 @@ def write_descriptions(described: Path, out: IO[str], graph: ox.NamedNode) -> No
     first title in code-point order), written beside the rest before the bulk load."""
     for paper in representatives.descriptions(sorted_lines(described)):
         if paper.year is not None:
-            out.write(
-                quad(
-                    iri(paper.paper), FABIO["hasPublicationYear"], literal(f"{paper.year:04d}", _GYEAR), graph
-                )
-            )
+            out.write(quad(iri(paper.paper), FABIO["hasPublicationYear"], year_literal(paper.year), graph))
         if paper.title:
             out.write(quad(iri(paper.paper), DCTERMS["title"], literal(paper.title), graph))
 

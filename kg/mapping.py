@@ -136,6 +136,12 @@ _T = {
 _LABEL_IRI: dict[Role | Polarity, str] = {label: iri(label.iri) for label in (*Role, *Polarity)}
 
 
+def year_literal(value: int) -> str:
+    """A publication year as its literal term (``xsd:gYear``, four digits), the one way citekg writes
+    one: in a source's graph and in the consensus."""
+    return literal(f"{value:04d}", _GYEAR)
+
+
 def decimal(value: float, places: int = 12) -> str:
     """A share or a confidence as an ``xsd:decimal``, always with a decimal point: Virtuoso's SPARQL
     reads ``"1"^^xsd:decimal`` as an integer. (Stores write decimals back in their own canonical form,
@@ -277,8 +283,8 @@ class Mapper:
         ):
             if value is not None:
                 yield quad(s, _T[field], literal(value), g)
-        if (year := paper.publication_year) is not None:
-            yield quad(s, _T["year"], literal(f"{year:04d}", _GYEAR), g)
+        if (published := paper.publication_year) is not None:
+            yield quad(s, _T["year"], year_literal(published), g)
         if paper.date is not None:
             yield quad(s, _T["date"], literal(paper.date, _DATE_TYPES[len(paper.date)]), g)
         for position, author in enumerate(paper.authors):
