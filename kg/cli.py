@@ -455,7 +455,7 @@ def citing(
             page_size=page_size,
         )
     if output is Output.json:
-        emit_json({"total": total, "page": page, "page_size": page_size, "rows": [vars(row) for row in rows]})
+        emit_json(hubs.citing_json(total, rows, page, page_size))
         return
     first = (page - 1) * page_size + 1
     typer.echo(f"{total} citing papers" + (f"; showing {first}-{first + len(rows) - 1}" if rows else ""))

@@ -65,6 +65,14 @@ class CitingPaper:
 
 
 @dataclass
+class Representative(CitingPaper):
+    """A citing paper a hub summary shows, with why it ranks where it does."""
+
+    human: bool = False  # a person decided its role
+    support: float | None = None  # the role's share of the annotations' confidence
+
+
+@dataclass
 class HubSummary:
     paper: PaperInfo
     citing_papers: int
@@ -74,7 +82,7 @@ class HubSummary:
     headline: str
     roles: list[Share] = field(default_factory=list)
     polarities: list[Share] = field(default_factory=list)
-    representatives: list[CitingPaper] = field(default_factory=list)
+    representatives: list[Representative] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON shape of ``kg hub --format json``."""
@@ -215,6 +223,11 @@ def citing(
     ]
 
 
+def citing_json(total: int, rows: list[CitingPaper], page: int, page_size: int) -> dict[str, Any]:
+    """The documented JSON shape of one explorer page (``kg citing --format json``, ``/api/citing``)."""
+    return {"total": total, "page": page, "page_size": page_size, "rows": [asdict(row) for row in rows]}
+
+
 def _label(kind: str, text: str | None, synonyms: Mapping[str, Role | Polarity]) -> str | None:
     """A role or polarity filter as the explorer's rows name it, from any label the loader accepts."""
     if text is None or text == explorer.UNCLASSIFIED:
@@ -259,12 +272,12 @@ def _shares(ranked: list[tuple[Role, int]] | list[tuple[Polarity, int]]) -> list
 
 def _representatives(
     store: Backend, node: ox.NamedNode, role_order: list[Role], limit: int
-) -> list[CitingPaper]:
+) -> list[Representative]:
     """The best citing paper of each role in distribution order, then the best of the rest."""
-    chosen: list[CitingPaper] = []
+    chosen: list[Representative] = []
     wanted = {role.iri.value for role in role_order}
-    best_of_role: dict[str, CitingPaper] = {}
-    fill: list[CitingPaper] = []
+    best_of_role: dict[str, Representative] = {}
+    fill: list[Representative] = []
     seen: set[str] = set()  # a paper several sources describe comes once per description
     for row in queries.iterate(store, "hub-representatives", {"paper": node}):
         if row["citing"] in seen:
@@ -272,9 +285,9 @@ def _representatives(
         seen.add(row["citing"])
         role = row["role"]
         if role in wanted and role not in best_of_role:
-            best_of_role[role] = _citing_paper(row, "role", "polarity")
+            best_of_role[role] = _representative(row)
         elif len(fill) < limit:
-            fill.append(_citing_paper(row, "role", "polarity"))
+            fill.append(_representative(row))
         if len(best_of_role) == len(wanted) and len(fill) >= limit:
             break
     for role in role_order:
@@ -285,14 +298,16 @@ def _representatives(
     return chosen
 
 
-def _citing_paper(row: dict[str, Any], role_column: str, polarity_column: str) -> CitingPaper:
-    role = ROLE_BY_IRI.get(row[role_column]) if row[role_column] else None
-    polarity = POLARITY_BY_IRI.get(row[polarity_column]) if row[polarity_column] else None
-    return CitingPaper(
+def _representative(row: dict[str, Any]) -> Representative:
+    role = ROLE_BY_IRI.get(row["role"]) if row["role"] else None
+    polarity = POLARITY_BY_IRI.get(row["polarity"]) if row["polarity"] else None
+    return Representative(
         iri=row["citing"],
         title=row["title"],
         year=row["year"],
         summary=row["summary"],
         role=role.value if role else None,
         polarity=polarity.value if polarity else None,
+        human=bool(row["human"]),
+        support=float(row["support"]) if row["support"] is not None else None,
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from typing import NamedTuple
+from urllib.parse import quote
 
 # Precedence for minting a paper's IRI: the first scheme a paper has names it.
 SCHEMES: tuple[str, ...] = (
@@ -209,3 +210,40 @@ _EXPECTED = {
 def best_id(ids: list[PaperId] | set[PaperId]) -> PaperId:
     """The id that names a paper: by scheme precedence, then by value so the choice is stable."""
     return min(ids, key=lambda paper_id: paper_id.rank)
+
+
+# Where a reader finds a paper on the web, by the scheme of one of its ids ("ref" has no page).
+_LANDING_PAGES = {
+    "doi": "https://doi.org/{}",
+    "arxiv": "https://arxiv.org/abs/{}",
+    "pmid": "https://pubmed.ncbi.nlm.nih.gov/{}/",
+    "pmcid": "https://www.ncbi.nlm.nih.gov/pmc/articles/{}/",
+    "openalex": "https://openalex.org/{}",
+    "s2": "https://www.semanticscholar.org/paper/{}",
+    "corpusid": "https://api.semanticscholar.org/CorpusID:{}",
+    "omid": "https://w3id.org/oc/meta/{}",
+    "acl": "https://aclanthology.org/{}",
+}
+LANDING_SITES = {
+    "doi": "DOI",
+    "arxiv": "arXiv",
+    "pmid": "PubMed",
+    "pmcid": "PubMed Central",
+    "openalex": "OpenAlex",
+    "s2": "Semantic Scholar",
+    "corpusid": "Semantic Scholar",
+    "omid": "OpenCitations",
+    "acl": "ACL Anthology",
+}
+
+
+def landing_page(paper_id: PaperId) -> str | None:
+    """The paper's page at the registry of its id, for links on hub pages.
+
+    >>> landing_page(PaperId("doi", "10.1/x y"))
+    'https://doi.org/10.1/x%20y'
+    >>> landing_page(PaperId("omid", "br/061")), landing_page(PaperId("ref", "10.1/x#ref5"))
+    ('https://w3id.org/oc/meta/br/061', None)
+    """
+    pattern = _LANDING_PAGES.get(paper_id.scheme)
+    return None if pattern is None else pattern.format(quote(paper_id.value, safe="/:;()"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pyoxigraph as ox
 
@@ -63,6 +63,18 @@ class Minter:
 
     def paper(self, paper_id: PaperId) -> str:
         return f"{self.base}paper/{paper_id.scheme}/{quote(paper_id.value, safe='/')}"
+
+    def paper_id(self, iri: str) -> PaperId | None:
+        """The id a paper IRI of this store was minted from (None for any other IRI): the inverse of
+        ``paper``, for links by id.
+
+        >>> Minter("https://example.org/kg/").paper_id("https://example.org/kg/paper/doi/10.1/a%20b")
+        PaperId(scheme='doi', value='10.1/a b')
+        """
+        scheme, slash, value = iri.removeprefix(self.base + "paper/").partition("/")
+        if not iri.startswith(self.base + "paper/") or not slash or not value:
+            return None
+        return PaperId(scheme, unquote(value))
 
     def identifier(self, scheme: str, value: str) -> str:
         return f"{self.base}id/{scheme}/{quote(value, safe='/')}"

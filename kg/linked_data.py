@@ -8,7 +8,6 @@ and ``kg export --void`` with ``void``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
 
@@ -167,11 +166,15 @@ def _term(graph: Graph, subject: URIRef) -> dict[str, Any]:
     }
 
 
-def rows(triples: Iterable[ox.Triple]) -> Iterator[tuple[str, str, bool]]:
-    """(predicate, object, object is an IRI) for an HTML table."""
-    for triple in triples:
-        yield (
-            triple.predicate.value,
-            getattr(triple.object, "value", str(triple.object)),
-            isinstance(triple.object, ox.NamedNode),
-        )
+@cache
+def labels() -> dict[str, str]:
+    """The English label of every term citekg writes: its own from the ontology, the reused ones
+    (CiTO, FaBiO, PROV-O, ...) as their vocabularies give them (``ontology/labels.ttl``)."""
+    found: dict[str, str] = {}
+    for name in ("citekg.ttl", "labels.ttl"):
+        for quad in ox.parse((folder("ontology") / name).read_bytes(), format=ox.RdfFormat.TURTLE):
+            label, subject = quad.object, quad.subject
+            is_label = quad.predicate.value == str(RDFS.label) and isinstance(subject, ox.NamedNode)
+            if is_label and isinstance(label, ox.Literal) and label.language in (None, "en"):
+                found.setdefault(subject.value, label.value)
+    return found

@@ -118,7 +118,16 @@ def test_hub_text_and_json(store_path: Path) -> None:
     assert list(data["paper"]) == ["iri", "title", "year", "ids"]
     assert data["roles"][0] == {"role": "background", "count": 10, "share": 0.5}
     assert data["polarities"][0] == {"polarity": "neutral", "count": 12, "share": 0.6}
-    assert list(data["representatives"][0]) == ["iri", "title", "year", "summary", "role", "polarity"]
+    assert list(data["representatives"][0]) == [
+        "iri",
+        "title",
+        "year",
+        "summary",
+        "role",
+        "polarity",
+        "human",
+        "support",
+    ]
 
 
 def test_citing_json(store_path: Path) -> None:

@@ -108,12 +108,16 @@ def create_app(path: str | Path, settings: Settings | None = None) -> FastAPI:
         summary="A citation knowledge graph as linked data: SPARQL 1.1, saved queries and hub summaries.",
         version="0.2",
         lifespan=lifespan,
+        docs_url=None,  # served below with its assets from this machine, not a CDN
+        redoc_url=None,
     )
     app.state.service = served
     problems.install(app)
-    from kg.serve import graph_store, pages, protocol, resources, saved_queries
+    from kg.serve import api, docs, graph_store, pages, protocol, query_pages, resources, saved_queries
 
-    for module in (protocol, graph_store, saved_queries, pages, resources):  # resources last: it has /{path}
+    docs.install(app)
+    routers = (protocol, graph_store, saved_queries, query_pages, api, pages, resources)
+    for module in routers:  # resources last: it has /{path}
         app.include_router(module.router)
     app.add_middleware(PublicHeaders)
     if settings.cors:

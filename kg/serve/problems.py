@@ -15,7 +15,7 @@ it is. citekg's own errors (an unknown paper, a bad parameter) map by their type
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.requests import ClientDisconnect
 
 from kg.errors import CitekgError, UnknownPaper
@@ -66,22 +66,37 @@ STATUS_OF: dict[type[Exception], int] = {UnknownPaper: 404, CitekgError: 400}
 
 
 def install(app: FastAPI) -> None:
-    """Answer every error with its status and a one-line message: no request makes a 500 that a
-    client's input could cause."""
+    """Answer every error with its status and a one-line message (a page for a browser): no request
+    makes a 500 that a client's input could cause."""
 
     @app.exception_handler(HTTPProblem)
     def problem(request: Request, error: HTTPProblem) -> Response:
         headers = dict(error.headers)
         if error.status == 413:
             headers["Connection"] = "close"  # the rest of the body is not read
-        return PlainTextResponse(error.message + "\n", status_code=error.status, headers=headers)
+        return answer(request, error.message, error.status, headers)
 
     @app.exception_handler(CitekgError)
     def citekg_problem(request: Request, error: CitekgError) -> Response:
         status = next(code for kind, code in STATUS_OF.items() if isinstance(error, kind))
-        return PlainTextResponse(str(error) + "\n", status_code=status)
+        return answer(request, str(error), status)
 
     @app.exception_handler(ClientDisconnect)
     def gone(request: Request, error: ClientDisconnect) -> Response:
         """The client left, or was cut off for sending too slowly: nobody is there to answer."""
         return Response(status_code=408)
+
+
+HEADINGS = {400: "That request cannot be answered", 404: "Not found", 503: "Try again later"}
+
+
+def answer(request: Request, message: str, status: int, headers: dict[str, str] | None = None) -> Response:
+    """The message as plain text, or as a page of the site when a browser asks (it accepts HTML)."""
+    if "text/html" in request.headers.get("accept", ""):
+        from kg.serve.app import TEMPLATES
+
+        page = TEMPLATES.get_template("error.html").render(
+            status=status, heading=HEADINGS.get(status, f"Error {status}"), message=message
+        )
+        return HTMLResponse(page, status_code=status, headers=headers)
+    return PlainTextResponse(message + "\n", status_code=status, headers=headers)

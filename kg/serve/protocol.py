@@ -14,10 +14,10 @@ from urllib.parse import parse_qs
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from kg.serve import lexing, tasks
-from kg.serve.app import TEMPLATES, Service, service
+from kg.serve.app import Service, service
 from kg.serve.limits import MAX_QUERY_BODY, read_body
 from kg.serve.negotiation import TRIPLES, negotiate
 from kg.serve.problems import BadRequest, FederationRefused, HTTPProblem
@@ -29,6 +29,17 @@ FORM, QUERY, UPDATE = (
     "application/sparql-update",
 )
 Served = Annotated[Service, Depends(service)]
+# ?format= names an answer's type where a client cannot send Accept (a download link); a solutions
+# format asked of a graph, or the reverse, is a 406 as its Accept would be
+FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "jsonld": "application/ld+json",
+    "ntriples": "application/n-triples",
+}
 
 
 @router.get("/sparql", summary="SPARQL 1.1 query (GET); without a query, the service description")
@@ -72,7 +83,7 @@ async def sparql_post(request: Request, served: Served) -> Response:
 
 async def _query(request: Request, served: Served, text: str, parameters: dict[str, list[str]]) -> Response:
     base = _endpoint(request)
-    federated = _check_services(served, text, base)
+    federated = check_services(served, text, base)
     default_graphs = [_iri(iri) for iri in parameters.get("default-graph-uri", [])]
     named_graphs = [_iri(iri) for iri in parameters.get("named-graph-uri", [])]
     if default_graphs or named_graphs:
@@ -80,10 +91,16 @@ async def _query(request: Request, served: Served, text: str, parameters: dict[s
     else:
         dataset = tasks.Dataset(union=not lexing.names_dataset(text))
     settings = served.settings
+    accept = request.headers.get("accept", "")
+    if "format" in parameters:  # a link cannot set Accept: the query page's downloads name the format
+        fmt = _one(parameters, "format")
+        if fmt not in FORMATS:
+            raise BadRequest(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
+        accept = FORMATS[fmt]
     answer = await served.engine.run(
         tasks.sparql_query,
         text,
-        request.headers.get("accept", ""),
+        accept,
         dataset,
         base,
         settings.max_bytes,
@@ -95,7 +112,7 @@ async def _query(request: Request, served: Served, text: str, parameters: dict[s
 
 async def _update(request: Request, served: Served, text: str, parameters: dict[str, list[str]]) -> Response:
     base = _endpoint(request)
-    federated = _check_services(served, text, base)
+    federated = check_services(served, text, base)
     using = [_iri(iri) for iri in parameters.get("using-graph-uri", [])]
     using_named = [_iri(iri) for iri in parameters.get("using-named-graph-uri", [])]
     if using or using_named:
@@ -106,7 +123,7 @@ async def _update(request: Request, served: Served, text: str, parameters: dict[
     return Response(status_code=204)
 
 
-def _check_services(served: Service, text: str, base: str) -> bool:
+def check_services(served: Service, text: str, base: str) -> bool:
     """Refuse SERVICE calls to endpoints not allowed; True when the request calls allowed ones."""
     endpoints = lexing.services(text, served.prefixes, base)
     refused = [endpoint for endpoint in endpoints if not served.allows(endpoint)]
@@ -122,8 +139,8 @@ def _check_services(served: Service, text: str, base: str) -> bool:
 def _description(request: Request, served: Service) -> Response:
     endpoint = _endpoint(request)
     accept = request.headers.get("accept", "")
-    if "text/html" in accept:
-        return HTMLResponse(TEMPLATES.get_template("sparql.html").render(endpoint=endpoint))
+    if "text/html" in accept:  # a browser: the query page, which sends its queries here
+        return RedirectResponse("/query", status_code=303)
     media = negotiate(accept, TRIPLES)
     triples = _service_description(endpoint, served)
     return Response(ox.serialize(triples, format=TRIPLES[media]), media_type=media)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
-from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
@@ -20,8 +19,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from kg import exporter, linked_data
 from kg.serve import tasks
 from kg.serve.app import TEMPLATES, Service, service
+from kg.serve.links import paper_links, resource_url, shorten
 from kg.serve.negotiation import GRAPHS, negotiate
 from kg.serve.problems import BadRequest, HTTPProblem
+from kg.vocab import RDF
 
 router = APIRouter()
 Served = Annotated[Service, Depends(service)]
@@ -89,29 +90,61 @@ async def dereference(request: Request, served: Served, path: str) -> Response:
     return await _resource(request, served, iri)
 
 
+INCOMING = 200  # links into a resource its page lists
+RDF_FORMATS = {
+    "turtle": "text/turtle",
+    "jsonld": "application/ld+json",
+    "ntriples": "application/n-triples",
+    "rdfxml": "application/rdf+xml",
+}
+
+
 async def _resource(request: Request, served: Service, iri: str) -> Response:
     try:
         ox.NamedNode(iri)
     except ValueError as error:
         raise BadRequest(f"<{iri}> is not a valid IRI: {error}") from None
-    canonical, triples = await served.engine.run(tasks.describe, iri, timeout=served.settings.timeout)
-    local = served.minter.base
-
-    def href(value: str) -> str | None:
-        if not value.startswith(local):
-            return None
-        if local == str(request.base_url):
-            return "/" + value.removeprefix(local)
-        return "/describe?" + urlencode({"iri": value})
+    canonical, triples, incoming = await served.engine.run(
+        tasks.describe, iri, INCOMING, timeout=served.settings.timeout
+    )
+    served_at = str(request.base_url)
 
     if canonical is not None:  # merged into another: the IRI stays, and points there for good
-        return RedirectResponse(href(canonical) or canonical, status_code=301)
+        return RedirectResponse(
+            resource_url(served.minter, canonical, served_at) or canonical, status_code=301
+        )
     if not triples:
         raise HTTPProblem(f"the store says nothing about <{iri}>", 404)
 
     def page() -> str:
+        labels = linked_data.labels()
+
+        def term(value: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> dict[str, str | None]:
+            if isinstance(value, ox.NamedNode):
+                return {
+                    "text": labels.get(value.value) or shorten(value.value, served.prefixes),
+                    "href": resource_url(served.minter, value.value, served_at) or value.value,
+                    "title": value.value,
+                }
+            if isinstance(value, ox.Literal):
+                return {"text": value.value, "href": None, "title": None}
+            return {"text": str(value), "href": None, "title": None}
+
+        types = [
+            t.object for t in triples if t.subject.value == iri and t.predicate.value == RDF["type"].value
+        ]
         return TEMPLATES.get_template("resource.html").render(
-            iri=iri, rows=list(linked_data.rows(triples)), href=href
+            iri=iri,
+            short=shorten(iri, served.prefixes),
+            kinds=[term(kind) for kind in types],
+            outgoing=[  # the blank nodes the description reaches are named where their triples start
+                (None if t.subject.value == iri else str(t.subject), term(t.predicate), term(t.object))
+                for t in triples
+            ],
+            incoming=[(term(t.subject), term(t.predicate)) for t in incoming],
+            more_incoming=len(incoming) >= INCOMING,
+            paper=paper_links(served.minter, iri),
+            formats=RDF_FORMATS,
         )
 
     return _rdf(triples, request, served, page)
@@ -120,7 +153,14 @@ async def _resource(request: Request, served: Service, iri: str) -> Response:
 def _rdf(
     triples: list[ox.Triple], request: Request, served: Service, html_page: Callable[[], str] | None = None
 ) -> Response:
+    """The triples in the format ``?format=`` names, else the one Accept prefers (a page for a browser
+    where there is one)."""
     accept = request.headers.get("accept", "")
+    named = request.query_params.get("format")
+    if named is not None:
+        if named not in RDF_FORMATS:
+            raise BadRequest(f"format {named!r} is not one of {', '.join(RDF_FORMATS)}")
+        accept = RDF_FORMATS[named]
     if html_page is not None and "text/html" in accept:
         return HTMLResponse(html_page())
     media = negotiate(accept, GRAPHS)

@@ -8,8 +8,10 @@ removed right after it, so that the server can tell, after a worker died, whethe
 from __future__ import annotations
 
 import io
+import itertools
 import queue
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -17,13 +19,15 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 
 from kg import hub, linked_data, queries
-from kg.backend import named
+from kg.backend import named, value_of
 from kg.ids import parse_id
 from kg.results import write_rows
+from kg.serve import lexing
 from kg.serve.negotiation import BOOLEAN, GRAPH_BODIES, GRAPHS, SOLUTIONS, TRIPLES, negotiate
 from kg.serve.problems import BadRequest, HTTPProblem, ServiceFailed, TooLarge
+from kg.stats import Source, Stats, sources, store_stats
 from kg.store import Store
-from kg.vocab import OWL
+from kg.vocab import DCTERMS, OWL, ROLE_BY_IRI
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -120,6 +124,90 @@ def _update(store: Store, text: str, base_iri: str, federated: bool) -> None:
 
 def _receipt_operation(receipt: str) -> str:
     return f"INSERT DATA {{ GRAPH <{RECEIPTS}> {{ <{receipt}> <{RECEIPTS}> true }} }}"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value of an answer as a page shows it: an IRI, a blank node or a literal."""
+
+    kind: str  # "iri", "blank" or "literal"
+    value: str
+    datatype: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """A query's answer for a page: solutions as rows (a graph's triples as subject, predicate, object;
+    a yes-or-no answer as ``boolean``), the first ``shown`` of ``count``, and the time it took."""
+
+    columns: list[str]
+    rows: list[list[Cell | None]]
+    count: int
+    seconds: float
+    boolean: bool | None = None
+    graph: bool = False
+
+
+def query_table(store: Store, text: str, base_iri: str, federated: bool, shown: int) -> Table:
+    """Run a query as the endpoint would (the union of the graphs unless it names its dataset) and keep
+    the first ``shown`` rows of its answer for a page, counting them all."""
+    options: dict[str, Any] = {"prefixes": store.prefixes, "base_iri": base_iri}
+    if not lexing.names_dataset(text):
+        options["use_default_graph_as_union"] = True
+    started = time.perf_counter()
+    try:
+        result = store.oxigraph.query(text, **options)
+        return _table(result, shown, started)
+    except SyntaxError as error:
+        raise BadRequest(f"the query is not valid SPARQL: {error}") from None
+    except OSError as error:
+        if federated:
+            raise ServiceFailed(f"a federated service failed: {error}") from None
+        raise
+
+
+def saved_query_table(store: Store, name: str, params: dict[str, str], shown: int) -> tuple[str, Table]:
+    """A saved query with its parameters bound (checked as ``kg query run`` checks them): its SPARQL,
+    and its answer for a page."""
+    sparql = queries.bound_sparql(store, queries.get(name), params)
+    started = time.perf_counter()
+    return sparql, _table(store.query(sparql), shown, started)
+
+
+def _table(
+    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, shown: int, started: float
+) -> Table:
+    if isinstance(result, ox.QueryBoolean):
+        return Table([], [], 1, time.perf_counter() - started, boolean=bool(result))
+    if isinstance(result, ox.QueryTriples):
+        columns = ["subject", "predicate", "object"]
+        rows_of: Iterator[list[ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None]] = (
+            [triple.subject, triple.predicate, triple.object] for triple in result
+        )
+    else:
+        columns = [variable.value for variable in result.variables]
+        rows_of = ([solution[variable] for variable in result.variables] for solution in result)
+    rows, count = [], 0
+    for count, terms in enumerate(rows_of, start=1):
+        if count <= shown:
+            rows.append([_cell(term) for term in terms])
+    return Table(
+        columns, rows, count, time.perf_counter() - started, graph=isinstance(result, ox.QueryTriples)
+    )
+
+
+def _cell(term: object) -> Cell | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return Cell("iri", term.value)
+    if isinstance(term, ox.BlankNode):
+        return Cell("blank", term.value)
+    if isinstance(term, ox.Literal):
+        datatype = term.datatype.value if term.language is None else None
+        return Cell("literal", term.value, datatype, term.language)
+    return Cell("literal", str(term))  # a quoted triple (RDF-star)
 
 
 def take_receipt(store: Store, receipt: str) -> bool:
@@ -219,13 +307,101 @@ def hub_summary(store: Store, paper: str) -> hub.HubSummary:
     return hub.summary(store, paper)
 
 
+@dataclass(frozen=True)
+class HubView:
+    """What the hub page shows: the summary, one page of the explorer (the last one when the page
+    asked for is past it) and the citing papers per year by role."""
+
+    summary: hub.HubSummary
+    total: int
+    page: int
+    rows: list[hub.CitingPaper]
+    role_years: list[tuple[int, str, int]]
+
+
 def hub_page(
     store: Store, paper: str, filters: dict[str, Any], sort: str, page: int, page_size: int
-) -> tuple[hub.HubSummary, int, list[hub.CitingPaper]]:
-    """What the hub page shows: the summary and one page of the citing-papers explorer."""
+) -> HubView:
     summary = hub.summary(store, paper)
     total, rows = hub.citing(store, paper, **filters, sort=sort, page=page, page_size=page_size)
-    return summary, total, rows
+    last = max(1, -(-total // page_size))
+    if page > last:
+        page = last
+        total, rows = hub.citing(store, paper, **filters, sort=sort, page=page, page_size=page_size)
+    role_years = [
+        (row["year"], ROLE_BY_IRI[row["role"]].value, row["citations"])
+        for row in queries.iterate(store, "role-over-time", {"paper": ox.NamedNode(summary.paper.iri)})
+        if row["year"] is not None and row["role"] in ROLE_BY_IRI
+    ]
+    return HubView(summary, total, page, rows, role_years)
+
+
+def citing(
+    store: Store, paper: str, filters: dict[str, Any], sort: str, page: int, page_size: int
+) -> tuple[int, list[hub.CitingPaper]]:
+    return hub.citing(store, paper, **filters, sort=sort, page=page, page_size=page_size)
+
+
+def is_paper(store: Store, text: str) -> bool:
+    """Whether the store holds a paper with this id."""
+    try:
+        return store.paper(parse_id(text)) is not None
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class Hub:
+    """A paper as the front page lists it."""
+
+    iri: str
+    title: str | None
+    citing_papers: int
+    negative_share: float
+
+
+@dataclass(frozen=True)
+class Front:
+    """What the front page shows of the store."""
+
+    stats: Stats
+    sources: list[Source]
+    most_cited: list[Hub]
+    most_contested: list[Hub]
+
+
+_fronts: dict[tuple[str, int], Front] = {}  # by store folder and generation: the store has not changed
+
+
+def front_page(store: Store, shown: int = 10) -> Front:
+    """The store's counts, its sources, its most-cited papers and its most contested (the highest
+    share of negative citations among papers cited at least three times). Ranking every paper reads
+    the whole consensus graph, so a worker keeps the answer until the store changes."""
+    key = (str(store.path), store.generation) if store.generation is not None else None
+    if key is not None and key in _fronts:
+        return _fronts[key]
+    typology = queries.run_query(store, "hub-typology").rows
+
+    def hubs(rows: list[dict[str, Any]]) -> list[Hub]:
+        return [
+            Hub(row["paper"], _title(store, row["paper"]), row["citing_papers"], float(row["negative_share"]))
+            for row in rows[:shown]
+        ]
+
+    contested = sorted(
+        (row for row in typology if row["negative_share"] > 0 and row["citing_papers"] >= 3),
+        key=lambda row: (-row["negative_share"], -row["citing_papers"], row["paper"]),
+    )
+    front = Front(store_stats(store), sources(store), hubs(typology), hubs(contested))
+    if key is not None:
+        _fronts.clear()
+        _fronts[key] = front
+    return front
+
+
+def _title(store: Store, paper: str) -> str | None:
+    found = store.oxigraph.quads_for_pattern(ox.NamedNode(paper), DCTERMS["title"], None)
+    return min((value_of(quad.object) for quad in found), default=None)
 
 
 def saved_query(
@@ -247,14 +423,22 @@ def search(store: Store, text: str) -> str | list[dict[str, Any]]:
     return queries.run_query(store, "paper-search", {"words": text}).rows
 
 
-def describe(store: Store, iri: str) -> tuple[str | None, list[ox.Triple]]:
-    """The IRI that now names what ``iri`` named (when identity merged it into another), else None
-    and the description of ``iri``."""
+def describe(
+    store: Store, iri: str, incoming: int = 0
+) -> tuple[str | None, list[ox.Triple], list[ox.Triple]]:
+    """The IRI that now names what ``iri`` named (when identity merged it into another), else None,
+    the description of ``iri``, and up to ``incoming`` triples that point at it (what cites a paper,
+    the annotations that target a citation), for its page."""
+    node = ox.NamedNode(iri)
     aliases = ox.NamedNode(store.minter.aliases_graph)
-    alias = next(store.oxigraph.quads_for_pattern(ox.NamedNode(iri), OWL["sameAs"], None, aliases), None)
+    alias = next(store.oxigraph.quads_for_pattern(node, OWL["sameAs"], None, aliases), None)
     if alias is not None:
-        return named(alias.object).value, []
-    return None, linked_data.describe(store, iri)
+        return named(alias.object).value, [], []
+    pointing = dict.fromkeys(
+        ox.Triple(quad.subject, quad.predicate, quad.object)
+        for quad in itertools.islice(store.oxigraph.quads_for_pattern(None, None, node, None), incoming * 4)
+    )
+    return None, linked_data.describe(store, iri), list(pointing)[:incoming]
 
 
 def void(store: Store, endpoint: str, dump: str) -> list[ox.Triple]:
