@@ -161,7 +161,7 @@ async def search(served: Served, q: str = "") -> Response:
         return RedirectResponse(hub_url(parse_id(text)), status_code=303)
     return HTMLResponse(
         TEMPLATES.get_template("search.html").render(
-            query=text, rows=found, links=lambda iri: paper_links(served.minter, iri)
+            search_text=text, rows=found, links=lambda iri: paper_links(served.minter, iri)
         )
     )
 

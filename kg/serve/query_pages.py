@@ -17,9 +17,11 @@ from kg.serve import tasks
 from kg.serve.app import TEMPLATES, Service, service
 from kg.serve.links import resource_url, shorten
 from kg.serve.problems import HTTPProblem
-from kg.vocab import Polarity, Role
+from kg.vocab import XSD, Polarity, Role
 
 router = APIRouter()
+# literals whose datatype the value shows (a number, true or false, a string): no note beside them
+PLAIN = {XSD[name].value for name in ("string", "integer", "decimal", "double", "boolean")}
 Served = Annotated[Service, Depends(service)]
 SHOWN = 1000  # rows a page shows; the downloads have them all
 SOLUTION_DOWNLOADS = {"CSV": "csv", "TSV": "tsv", "JSON": "json", "XML": "xml"}
@@ -124,7 +126,7 @@ def render(template: str, request: Request, served: Service, status: int, **valu
         if cell.kind == "blank":
             return {"text": f"_:{cell.value}", "href": None, "note": None}
         note = f"@{cell.language}" if cell.language else None
-        if cell.datatype and not cell.datatype.endswith("#string"):
+        if cell.datatype and cell.datatype not in PLAIN:
             note = shorten(cell.datatype, served.prefixes)
         return {"text": cell.value, "href": None, "note": note}
 
