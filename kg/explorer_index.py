@@ -18,7 +18,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -26,6 +29,7 @@ from kg import explorer
 from kg.backend import Backend
 from kg.explorer import SORTS, UNCLASSIFIED, Row
 
+T = TypeVar("T")
 FILE = "explorer.sqlite"
 _POSITION = {sort: "by_" + sort.replace("-", "_") for sort in SORTS}  # a fixed column name per order
 _SCHEMA = """
@@ -64,14 +68,15 @@ def page(
     rows and the order of ``explorer.page``. Raises ValueError for an unknown sort."""
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}; expected one of {', '.join(SORTS)}")
-    generation, connection = store.generation, _connection(store)
-    if generation is not None and connection is not None:
-        try:
-            with connection:
-                hub = _hub(connection, store, paper, generation)
-                return _page(connection, hub, sort, offset, limit, role, polarity, from_year, to_year)
-        except sqlite3.Error:  # locked for longer than the timeout, a full disk: read the store instead
-            pass
+    found = _from_index(
+        store,
+        paper,
+        lambda connection, hub: _page(
+            connection, hub, sort, offset, limit, role, polarity, from_year, to_year
+        ),
+    )
+    if found is not None:
+        return found
     kept = explorer.page(
         explorer.rows(store, paper),
         role=role,
@@ -81,6 +86,42 @@ def page(
         sort=sort,
     )
     return len(kept), kept[offset : offset + limit]
+
+
+def role_years(store: Backend, paper: ox.NamedNode) -> list[tuple[int, str, int]]:
+    """How many citing papers of each role a hub has per year (those with a year and a role), by
+    year then role: the hub page's chart, from the same rows as its explorer."""
+    found = _from_index(
+        store,
+        paper,
+        lambda connection, hub: [
+            (int(year), str(role), int(count))
+            for year, role, count in connection.execute(
+                "SELECT year, role, COUNT(*) FROM row INDEXED BY row_by_year WHERE hub = ? "
+                "AND year IS NOT NULL AND role IS NOT NULL GROUP BY year, role ORDER BY year, role",
+                (hub,),
+            )
+        ],
+    )
+    if found is not None:
+        return found
+    counts = Counter(
+        (row.year, row.role) for row in explorer.rows(store, paper) if row.year is not None and row.role
+    )
+    return [(year, role, count) for (year, role), count in sorted(counts.items())]
+
+
+def _from_index(store: Backend, paper: ox.NamedNode, ask: Callable[[sqlite3.Connection, int], T]) -> T | None:
+    """``ask`` of the hub's rows in the index (read from the store first if they are not kept at the
+    store's generation); None where the index cannot be trusted or used (then read the store)."""
+    generation, connection = store.generation, _connection(store)
+    if generation is None or connection is None:
+        return None
+    try:
+        with connection:
+            return ask(connection, _hub(connection, store, paper, generation))
+    except sqlite3.Error:  # locked for longer than the timeout, a full disk: read the store instead
+        return None
 
 
 def _connection(store: Backend) -> sqlite3.Connection | None:

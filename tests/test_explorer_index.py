@@ -157,3 +157,21 @@ def test_the_index_file_may_go_at_any_time(hub_store: tuple[Store, ox.NamedNode]
         leftover.unlink()
     assert explorer_index.page(store, paper, sort="year-asc", offset=5) == expected
     assert kept_generation(store, paper) == store.generation
+
+
+def test_role_years_count_what_the_saved_query_counts(hub_store: tuple[Store, ox.NamedNode]) -> None:
+    """The hub page's chart, from the index and from the rows in memory, against ``role-over-time``."""
+    from kg.queries import run_query
+    from kg.vocab import ROLE_BY_IRI
+
+    store, paper = hub_store
+    counted = sorted(
+        (row["year"], ROLE_BY_IRI[row["role"]].value, row["citations"])
+        for row in run_query(store, "role-over-time", {"paper": paper}).rows
+    )
+    assert explorer_index.role_years(store, paper) == counted and len(counted) > 10
+    assert kept_generation(store, paper) == store.generation  # it came from the index
+    assert store.path is not None
+    in_memory = Store(None, base=TEST_BASE)  # no index: the rows are counted as they are read
+    load(in_memory, store.path.parent / "hub.jsonl")
+    assert explorer_index.role_years(in_memory, paper) == counted

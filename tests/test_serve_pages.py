@@ -10,6 +10,7 @@ import json
 import urllib.parse
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from rdflib import Graph
@@ -408,3 +409,19 @@ def test_errors_are_pages_for_browsers_and_text_for_programs(site: tuple[str, St
     assert "no paper in the store has the id doi:10.1/nothing" in shown.text("message")
     status, headers, _ = fetch(f"{url}/hub/doi:10.1/nothing.json")
     assert status == 404 and headers["content-type"].startswith("text/plain")
+
+
+def test_the_front_pages_figures_are_kept_until_the_store_changes(tmp_path: Path) -> None:
+    from kg.serve import tasks
+
+    with Store(tmp_path / "store") as store:
+        load(store, EXAMPLE)
+        first = tasks.front_page(store)
+        kept = json.loads((tmp_path / "store" / tasks.FRONT).read_text())
+        assert kept["generation"] == store.generation and first.stats == store_stats(store)
+        kept["front"]["stats"]["papers"] = -1  # what is kept is what is shown, while the store is as it was
+        (tmp_path / "store" / tasks.FRONT).write_text(json.dumps(kept))
+        assert tasks.front_page(store).stats.papers == -1
+        load(store, DATA / "pages.jsonl")
+        assert tasks.front_page(store).stats == store_stats(store)
+        assert tasks.front_page(store).most_contested[0].title == "A Dataset Whose DOI Ends in .json"

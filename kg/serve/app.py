@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -98,7 +98,9 @@ def create_app(path: str | Path, settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await served.engine.start()
+        warming = asyncio.create_task(_warm(served))  # the front page's figures, before the first visitor
         yield
+        warming.cancel()
         await served.engine.close()
         if served.lock is not None:
             served.lock.close()
@@ -129,6 +131,13 @@ def create_app(path: str | Path, settings: Settings | None = None) -> FastAPI:
             max_age=600,
         )
     return app
+
+
+async def _warm(served: Service) -> None:
+    from kg.serve import tasks
+
+    with suppress(Exception):  # a store too big for the time limit: the first visitor waits instead
+        await served.engine.run(tasks.front_page, timeout=served.settings.timeout)
 
 
 def server_config(app: Any, host: str, port: int, deadline: float = REQUEST_DEADLINE) -> uvicorn.Config:

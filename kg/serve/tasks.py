@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import io
 import itertools
+import json
+import os
 import queue
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
-from kg import hub, linked_data, queries
+from kg import explorer_index, hub, linked_data, queries
 from kg.backend import named, value_of
 from kg.ids import parse_id
 from kg.results import write_rows
@@ -27,7 +30,7 @@ from kg.serve.negotiation import BOOLEAN, GRAPH_BODIES, GRAPHS, SOLUTIONS, TRIPL
 from kg.serve.problems import BadRequest, HTTPProblem, ServiceFailed, TooLarge
 from kg.stats import Source, Stats, sources, store_stats
 from kg.store import Store
-from kg.vocab import DCTERMS, OWL, ROLE_BY_IRI
+from kg.vocab import DCTERMS, OWL
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer
@@ -328,11 +331,7 @@ def hub_page(
     if page > last:
         page = last
         total, rows = hub.citing(store, paper, **filters, sort=sort, page=page, page_size=page_size)
-    role_years = [
-        (row["year"], ROLE_BY_IRI[row["role"]].value, row["citations"])
-        for row in queries.iterate(store, "role-over-time", {"paper": ox.NamedNode(summary.paper.iri)})
-        if row["year"] is not None and row["role"] in ROLE_BY_IRI
-    ]
+    role_years = explorer_index.role_years(store, ox.NamedNode(summary.paper.iri))
     return HubView(summary, total, page, rows, role_years)
 
 
@@ -370,16 +369,20 @@ class Front:
     most_contested: list[Hub]
 
 
-_fronts: dict[tuple[str, int], Front] = {}  # by store folder and generation: the store has not changed
+FRONT = "front.json"  # the front page's figures, beside the store, for every worker and restart
 
 
 def front_page(store: Store, shown: int = 10) -> Front:
     """The store's counts, its sources, its most-cited papers and its most contested (the highest
-    share of negative citations among papers cited at least three times). Ranking every paper reads
-    the whole consensus graph, so a worker keeps the answer until the store changes."""
-    key = (str(store.path), store.generation) if store.generation is not None else None
-    if key is not None and key in _fronts:
-        return _fronts[key]
+    share of negative citations among papers cited at least three times). Counting and ranking read
+    the whole store (8 s at 10^6 citations), so the answer is kept in the store's folder with the
+    store's generation, and counted again only once the store has changed."""
+    generation, kept = store.generation, store.path / FRONT if store.path is not None else None
+    if generation is not None and kept is not None:
+        with suppress(OSError, ValueError, KeyError, TypeError):
+            saved = json.loads(kept.read_text(encoding="utf-8"))
+            if saved["generation"] == generation:
+                return _front_of(saved["front"])
     typology = queries.run_query(store, "hub-typology").rows
 
     def hubs(rows: list[dict[str, Any]]) -> list[Hub]:
@@ -393,10 +396,23 @@ def front_page(store: Store, shown: int = 10) -> Front:
         key=lambda row: (-row["negative_share"], -row["citing_papers"], row["paper"]),
     )
     front = Front(store_stats(store), sources(store), hubs(typology), hubs(contested))
-    if key is not None:
-        _fronts.clear()
-        _fronts[key] = front
+    if generation is not None and kept is not None:
+        with suppress(OSError):  # a folder this worker may not write: count again next time
+            scratch = kept.with_name(f"{FRONT}.{os.getpid()}")
+            scratch.write_text(
+                json.dumps({"generation": generation, "front": asdict(front)}), encoding="utf-8"
+            )
+            os.replace(scratch, kept)
     return front
+
+
+def _front_of(saved: dict[str, Any]) -> Front:
+    return Front(
+        Stats(**saved["stats"]),
+        [Source(**source) for source in saved["sources"]],
+        [Hub(**found) for found in saved["most_cited"]],
+        [Hub(**found) for found in saved["most_contested"]],
+    )
 
 
 def _title(store: Store, paper: str) -> str | None:
