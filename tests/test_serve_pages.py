@@ -425,3 +425,14 @@ def test_the_front_pages_figures_are_kept_until_the_store_changes(tmp_path: Path
         load(store, DATA / "pages.jsonl")
         assert tasks.front_page(store).stats == store_stats(store)
         assert tasks.front_page(store).most_contested[0].title == "A Dataset Whose DOI Ends in .json"
+
+
+def test_an_iri_that_is_not_a_web_address_is_never_a_link(site: tuple[str, Store]) -> None:
+    """An IRI may be ``javascript:...``: a query (or a loaded file) that makes one must not put it in
+    a link a reader could follow on this site."""
+    url, _ = site
+    query = 'SELECT * { BIND(IRI("javascript:alert(1)") AS ?x) BIND(IRI("https://doi.org/10.1/a") AS ?y) }'
+    shown = page(f"{url}/query?{urllib.parse.urlencode({'query': query})}")
+    assert shown.rows["results"][1] == ["javascript:alert(1)", "https://doi.org/10.1/a"]
+    hrefs = {href for href, _ in shown.links}
+    assert "https://doi.org/10.1/a" in hrefs and not any(h.lower().startswith("javascript") for h in hrefs)

@@ -5,7 +5,7 @@ store's prefixes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from kg.ids import LANDING_SITES, PaperId, landing_page
 from kg.iris import Minter
@@ -47,6 +47,16 @@ def resource_url(minter: Minter, iri: str, served_at: str) -> str | None:
     if minter.base == served_at:
         return "/" + iri.removeprefix(minter.base)
     return "/describe?" + urlencode({"iri": iri})
+
+
+def web_link(iri: str) -> str | None:
+    """The IRI itself as a link where following it is harmless: http and https only (an IRI can be
+    ``javascript:...``, and a query or a loaded file can make one).
+
+    >>> web_link("https://doi.org/10.1/x"), web_link("javascript:alert(1)"), web_link("urn:uuid:1")
+    ('https://doi.org/10.1/x', None, None)
+    """
+    return iri if urlsplit(iri).scheme.lower() in ("http", "https") else None
 
 
 def shorten(iri: str, prefixes: dict[str, str]) -> str:

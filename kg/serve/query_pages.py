@@ -15,7 +15,7 @@ from kg import queries
 from kg.errors import CitekgError
 from kg.serve import tasks
 from kg.serve.app import TEMPLATES, Service, service
-from kg.serve.links import resource_url, shorten
+from kg.serve.links import resource_url, shorten, web_link
 from kg.serve.problems import HTTPProblem
 from kg.vocab import XSD, Polarity, Role
 
@@ -120,7 +120,7 @@ def render(template: str, request: Request, served: Service, status: int, **valu
         if cell.kind == "iri":
             return {
                 "text": shorten(cell.value, served.prefixes),
-                "href": resource_url(served.minter, cell.value, served_at) or cell.value,
+                "href": resource_url(served.minter, cell.value, served_at) or web_link(cell.value),
                 "note": None,
             }
         if cell.kind == "blank":

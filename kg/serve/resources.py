@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from kg import exporter, linked_data
 from kg.serve import tasks
 from kg.serve.app import TEMPLATES, Service, service
-from kg.serve.links import paper_links, resource_url, shorten
+from kg.serve.links import paper_links, resource_url, shorten, web_link
 from kg.serve.negotiation import GRAPHS, negotiate
 from kg.serve.problems import BadRequest, HTTPProblem
 from kg.vocab import RDF
@@ -123,7 +123,7 @@ async def _resource(request: Request, served: Service, iri: str) -> Response:
             if isinstance(value, ox.NamedNode):
                 return {
                     "text": labels.get(value.value) or shorten(value.value, served.prefixes),
-                    "href": resource_url(served.minter, value.value, served_at) or value.value,
+                    "href": resource_url(served.minter, value.value, served_at) or web_link(value.value),
                     "title": value.value,
                 }
             if isinstance(value, ox.Literal):
