@@ -117,6 +117,8 @@ def markdown(saved: dict, results: dict[str, dict]) -> str:
         lines += ["", *serve_section(saved["serve"])]
     if "explorer" in saved:
         lines += ["", *explorer_section(saved["explorer"])]
+    if "served_change" in saved:
+        lines += ["", *served_change_section(saved["served_change"])]
     if "update" in saved:
         lines += ["", *update_section(saved["update"])]
     if "remote" in saved:
@@ -148,6 +150,25 @@ def explorer_section(explorer: dict) -> list[str]:
                 f"| {min(pages)}-{max(pages)} | {hub['worst_ratio']} | {hub.get('first_page_ms', NA)} "
                 f"| {run.get('commit', '')} |"
             )
+    return lines
+
+
+def served_change_section(changes: dict) -> list[str]:
+    """Loads carried out by a running kg serve against the same loads offline (bench/served_change.py)."""
+    lines = [
+        "## Loading while serving (bench/served_change.py)",
+        "",
+        "`kg load FILE` on a store holding the example data, offline and with `kg serve` holding the store",
+        "(the server loads into a checkpoint of it and swaps it in); the first hub summary after the swap.",
+        "",
+        "| file | MiB | offline s | through the server s | ratio | first hub after ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, run in sorted(changes.items(), key=lambda item: item[1]["input_mib"]):
+        lines.append(
+            f"| {name} | {run['input_mib']} | {run['offline_s']} | {run['through_server_s']} "
+            f"| {run['ratio']} | {run['first_hub_after_ms']} |"
+        )
     return lines
 
 

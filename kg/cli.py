@@ -157,12 +157,38 @@ def load(
     if graph is not None and len(files) > 1:
         raise InvalidArgument("--graph names the graph of one file; load several files without it")
 
+    from kg.loader import graph_name_for
     from kg.loader import load as load_file
 
     def skipped(error: RecordError) -> None:
         typer.echo(f"{error} (skipped)", err=True)
 
+    server = ctx.obj.server()
     try:
+        if server is not None:  # kg serve holds the store: it carries the loads out
+            for file in files:
+                named = graph or graph_name_for(file)  # as the load here would name it, not the server's copy
+                options = {"graph": named, "format": fmt, "paper": paper, "replace": replace}
+                started = time.perf_counter()
+                try:
+                    with LoadDisplay(file, quiet) as display:
+                        follow = display.follow if display.shown else None
+                        found = server.change("load", file, follow, skip_invalid=skip_invalid, **options)
+                except KeyboardInterrupt:
+                    typer.echo(
+                        f"interrupted: the server at {server.url} goes on with the load of {file}", err=True
+                    )
+                    raise typer.Exit(130) from None
+                for record in found.pop("skipped"):
+                    skipped(RecordError(str(file), record["line"], record["field"], record["message"]))
+                said = found.pop("summary")
+                if report_as is Output.json:
+                    emit_json(found)
+                elif not quiet:
+                    typer.echo(
+                        f"{said} in {time.perf_counter() - started:.1f} s (by the server at {server.url})"
+                    )
+            return
         with ctx.obj.open_writable() as store:
             for file in files:
                 started = time.perf_counter()
@@ -238,6 +264,7 @@ class LoadDisplay:
         self.shown = not self.bar.disable  # counting bytes costs a little: only for a display
         self.task = self.bar.add_task(str(file), total=100)
         self.start, self.share, self.total, self.done = 0.0, 0.0, 0, 0
+        self.phase_name: str | None = None
 
     def __enter__(self) -> LoadDisplay:
         self.bar.__enter__()
@@ -256,6 +283,14 @@ class LoadDisplay:
         if self.total:
             fraction = min(self.done / self.total, 1.0)
             self.bar.update(self.task, completed=min(self.start + self.share * fraction, 99.0))
+
+    def follow(self, change: dict[str, Any]) -> None:
+        """Show a change that a server carries out (``kg.served``) as it tells it: phase and bytes."""
+        if change["phase"] != self.phase_name:
+            self.phase_name = change["phase"]
+            self.phase(change["phase"] or "upload", change["total"])
+        if change["done"] > self.done:
+            self.advance(change["done"] - self.done)
 
 
 query_app = typer.Typer(help="Saved queries: list, show and run them by name.", no_args_is_help=True)
@@ -511,15 +546,21 @@ def restore(
     """Rebuild an empty store from a dump of `kg export --format nquads|trig` (a backup)."""
     from kg.restore import restore as restoring
 
-    with ctx.obj.open_embedded("restore") as store, stderr.status(f"restoring {dump}"):
-        report = restoring(store, dump)
+    server = ctx.obj.server()
+    with stderr.status(f"restoring {dump}"):
+        if server is not None:  # kg serve holds the (empty) store: it carries the restore out
+            found = server.change("restore", dump)
+            found.pop("skipped")
+        else:
+            with ctx.obj.open_embedded("restore") as store:
+                report = restoring(store, dump)
+            found = {"base": report.base, "quads": report.quads, **report.stats.to_json()}
     if output is Output.json:
-        emit_json({"base": report.base, "quads": report.quads, **report.stats.to_json()})
+        emit_json(found)
         return
-    numbers = report.stats
     typer.echo(
-        f"restored {report.quads:,} quads from {dump} (base {report.base}): {numbers.papers} papers, "
-        f"{numbers.citations} citations, {numbers.annotations} annotations in {len(numbers.graphs)} graphs"
+        f"restored {found['quads']:,} quads from {dump} (base {found['base']}): {found['papers']} papers, "
+        f"{found['citations']} citations, {found['annotations']} annotations in {len(found['graphs'])} graphs"
     )
 
 
@@ -585,6 +626,10 @@ def drop(
     """Remove a loaded source graph and what it brought."""
     from kg.loader import drop as drop_graph
 
+    server = ctx.obj.server()
+    if server is not None:  # kg serve holds the store: it carries the drop out
+        typer.echo(f"dropped <{server.change('drop', graph=graph)['dropped']}>")
+        return
     with ctx.obj.open_writable() as store:
         typer.echo(f"dropped <{drop_graph(store, graph).value}>")
 
@@ -671,6 +716,7 @@ def serve(
         allow_service=tuple(allow_service or ()),
         cors=tuple(cors or ()),
         processes=workers,
+        address=f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{port}/",  # kg on this machine
     )
     chosen: Settings = ctx.obj
     with chosen.open_embedded("serve") as store:

@@ -18,6 +18,7 @@ from kg.errors import InvalidSetting
 
 if TYPE_CHECKING:  # the engine is imported when a store is opened, not to read settings
     from kg.backend import WritableBackend
+    from kg.served import Server
     from kg.store import Store
 
 DEFAULT_STORE = "citekg.store"
@@ -42,7 +43,25 @@ class Settings:
         return asdict(self)
 
     def open(self) -> WritableBackend:
-        """The store these settings name, opened (a new embedded store is created with ``base``)."""
+        """The store these settings name, opened (a new embedded store is created with ``base``); an
+        embedded store that ``kg serve`` holds is read through the server (``kg.served``)."""
+        server = self.server()
+        if server is not None:
+            from kg.remote import RemoteStore
+            from kg.store import stored_minter
+
+            return RemoteStore(server.endpoint, base=stored_minter(self.store).base)
+        return self._open()
+
+    def server(self) -> Server | None:
+        """The ``kg serve`` that holds the embedded store, if one runs: changes go through it."""
+        if self.endpoint:
+            return None
+        from kg.served import server_of
+
+        return server_of(self.store)
+
+    def _open(self) -> WritableBackend:
         if self.endpoint:
             from kg.remote import RemoteStore
 
@@ -61,7 +80,7 @@ class Settings:
         """The store to change; a remote one only with an update endpoint."""
         if self.endpoint and not self.update_endpoint:
             raise InvalidSetting(f"{self.endpoint} is read-only here: give --update-endpoint too")
-        return self.open()
+        return self._open()
 
     def open_embedded(self, command: str) -> Store:
         """The embedded store, for the commands that need its own engine (restoring, serving it)."""

@@ -389,6 +389,17 @@ class Store:
         for graph in unfinished:
             self.unmark_loading(graph)
 
+    def checkpoint(self, target: Path) -> None:
+        """A copy of the store in the new folder ``target``, with its bookkeeping: RocksDB hard-links
+        its files, so it costs the disk of what changes in one of the two afterwards."""
+        if self.path is None or self._changing():
+            raise CitekgError("only a store on disk with no change under way can be copied")
+        target.mkdir()
+        self.oxigraph.backup(str(target / "oxigraph"))
+        (target / "citekg.json").write_text(
+            json.dumps(self._state, indent=2, sort_keys=True), encoding="utf-8"
+        )
+
     def optimize(self) -> None:
         """Compact the database; worth it after a large load."""
         self.oxigraph.optimize()

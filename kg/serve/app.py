@@ -4,12 +4,14 @@ that runs the work (``kg.serve.engine``)."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import jinja2
 import uvicorn
@@ -24,6 +26,10 @@ from kg.serve.problems import HTTPProblem
 from kg.store import Store, hold, stored_minter
 from kg.vocab import PREFIXES
 
+if TYPE_CHECKING:
+    from kg.serve.changes import Change
+
+SERVED = "served.json"  # in the store's folder while kg serve holds it: its address and process
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("kg", "templates"), autoescape=True)
 
 
@@ -37,6 +43,7 @@ class Settings:
     allow_service: tuple[str, ...] = ()  # IRI prefixes of the endpoints SERVICE may call
     cors: tuple[str, ...] = ()  # origins whose scripts may read the answers
     processes: int | None = None  # query workers of a read-only server (default: two per core)
+    address: str | None = None  # where other kg commands on this machine reach the server (SERVED)
 
 
 @dataclass
@@ -48,14 +55,37 @@ class Service:
     minter: Minter
     lock: IO[bytes] | None = field(default=None, repr=False)
     dumping: asyncio.Lock = field(default_factory=asyncio.Lock)  # one /dump.nq at a time
+    change: Change | None = None  # the last change carried out for another command (kg.serve.changes)
+    change_task: asyncio.Task[None] | None = field(default=None, repr=False)
+    warming: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    @property
+    def changing(self) -> bool:
+        return self.change is not None and self.change.state in ("running", "swapping")
+
+    def announce(self) -> None:
+        """Say in the store's folder where the server is, so that other kg commands on the store go
+        through it rather than fail on its lock (``kg.served``)."""
+        if self.settings.address is not None:
+            found = {"url": self.settings.address, "pid": os.getpid()}
+            (self.engine.path / SERVED).write_text(json.dumps(found), encoding="utf-8")
+
+    def withdraw(self) -> None:
+        if self.settings.address is not None:
+            (self.engine.path / SERVED).unlink(missing_ok=True)
+
+    def warm(self) -> None:
+        """Count the front page's figures now, in the background, rather than for the first visitor."""
+        self.warming = asyncio.create_task(_warm(self))
 
     @property
     def prefixes(self) -> dict[str, str]:
         return {**PREFIXES, "data": self.minter.base}
 
-    def authorise(self, request: Request) -> None:
+    def authorise(self, request: Request, change: bool = False) -> None:
         """Writes need the update token as a bearer token: 403 when the server takes no writes, 401
-        when the request carries no token or a wrong one (RFC 6750: ``invalid_token``)."""
+        when the request carries no token or a wrong one (RFC 6750: ``invalid_token``); and, but for
+        the changes themselves, 503 while a change runs (the swap would lose the write)."""
         token = self.settings.update_token
         if token is None:
             raise HTTPProblem("this server is read-only; start it with --update-token to allow updates", 403)
@@ -69,6 +99,12 @@ class Service:
                 "the update token is wrong",
                 401,
                 {"WWW-Authenticate": 'Bearer realm="citekg", error="invalid_token"'},
+            )
+        if self.changing and not change:
+            raise HTTPProblem(
+                "a load or drop is being carried out on this store; writes wait until it ends",
+                503,
+                {"Retry-After": "30"},
             )
 
     def allows(self, endpoint: str | None) -> bool:
@@ -98,9 +134,13 @@ def create_app(path: str | Path, settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await served.engine.start()
-        warming = asyncio.create_task(_warm(served))  # the front page's figures, before the first visitor
+        served.warm()  # the front page's figures, before the first visitor
+        served.announce()
         yield
-        warming.cancel()
+        served.withdraw()
+        for running in (served.warming, served.change_task):
+            if running is not None:
+                running.cancel()
         await served.engine.close()
         if served.lock is not None:
             served.lock.close()
@@ -115,10 +155,20 @@ def create_app(path: str | Path, settings: Settings | None = None) -> FastAPI:
     )
     app.state.service = served
     problems.install(app)
-    from kg.serve import api, docs, graph_store, pages, protocol, query_pages, resources, saved_queries
+    from kg.serve import (
+        api,
+        changes,
+        docs,
+        graph_store,
+        pages,
+        protocol,
+        query_pages,
+        resources,
+        saved_queries,
+    )
 
     docs.install(app)
-    routers = (protocol, graph_store, saved_queries, query_pages, api, pages, resources)
+    routers = (protocol, graph_store, changes, saved_queries, query_pages, api, pages, resources)
     for module in routers:  # resources last: it has /{path}
         app.include_router(module.router)
     app.add_middleware(PublicHeaders)

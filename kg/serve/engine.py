@@ -174,6 +174,14 @@ class Engine:
                 await asyncio.wait_for(asyncio.to_thread(worker.process.wait), 5)
             await self._kill(worker, replace=False)
 
+    async def swap(self, replace: Callable[[], None]) -> None:
+        """Close the store, let ``replace`` put another in its place, and open that: requests that come
+        meanwhile wait (as for a write), those under way finish first (``kg.serve.changes``)."""
+        async with self._access(True, None):
+            await self.close()
+            replace()
+            await self.start()
+
     def pids(self) -> list[int]:
         """The process ids of the workers ready for tasks (the tests watch them die and come back)."""
         return [w.process.pid for w in self._workers if w.alive and w.ready.is_set()]

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
@@ -285,6 +286,15 @@ def graph_delete(store: Store, graph: str | None, receipt: str) -> bool:
     store.wrote()
     take_receipt(store, receipt)
     return True
+
+
+def is_empty(store: Store) -> bool:
+    return store.is_empty()
+
+
+def checkpoint(store: Store, target: str) -> None:
+    """A copy of the store at ``target`` to change on the side (``kg.serve.changes``)."""
+    store.checkpoint(Path(target))
 
 
 def clear_leftovers(store: Store, receipts: bool) -> None:

@@ -1,0 +1,201 @@
+"""Changes to a served store, carried out by the server for other ``kg`` commands: ``kg load``, ``kg
+drop`` and ``kg restore`` on a store that ``kg serve`` holds send their change here (with the update
+token), and the site stays up while it runs.
+
+A change is made on a side store, never on the served one: a checkpoint of it (RocksDB hard-links its
+files, so the copy costs the disk of what the change adds), or an empty store for a restore, beside
+the store's folder. A process of its own applies the change there (``kg.serve.apply``) while the
+workers go on answering from the store as it was. When it has finished, the server holds every new
+request back, lets the requests under way finish, stops the workers, swaps the two folders in one
+step (``renameat2`` with ``RENAME_EXCHANGE``) and starts the workers on the changed store: every
+answer is of the store before or after, none of a part of the change, and a request that came during
+the swap (about a second) waits for it. A change that fails leaves the served store as it was.
+
+One change at a time: another is refused (409) with the first's progress. While a change runs, SPARQL
+Update and Graph Store writes are refused (503, Retry-After), since they would be lost in the swap.
+
+    POST /changes?kind=load&name=FILE[&graph=&format=&paper=&replace=&skip_invalid=]   body: the file
+    POST /changes?kind=drop&graph=GRAPH        POST /changes?kind=restore&name=DUMP   body: the dump
+    GET  /changes/ID   the change's state, phase and progress, then its report or its errors
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+
+from kg.serve import tasks
+from kg.serve.app import Service, service
+from kg.serve.problems import BadRequest, HTTPProblem
+from kg.store import hold
+
+router = APIRouter(tags=["changes"])
+Served = Annotated[Service, Depends(service)]
+KINDS = ("load", "drop", "restore")
+FLAGS = ("graph", "format", "paper", "shown")  # shown: the file as the client names it, for reports
+
+
+@dataclass
+class Change:
+    """One change and how far it has gone, as ``GET /changes/ID`` tells it."""
+
+    id: str
+    kind: str
+    what: str  # the file's name, or the graph dropped
+    state: str = "running"  # running, swapping, done, failed
+    phase: str | None = None
+    total: int | None = None  # bytes of the phase under way, when it has a size
+    done: int = 0
+    started: float = field(default_factory=time.time)
+    finished: float | None = None
+    report: dict[str, Any] | None = None
+    error: str | None = None
+    records: list[dict[str, Any]] = field(default_factory=list)  # bad records: line, field, message
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "url": f"/changes/{self.id}",
+            "kind": self.kind,
+            "what": self.what,
+            "state": self.state,
+            "phase": self.phase,
+            "total": self.total,
+            "done": self.done,
+            "seconds": round((self.finished or time.time()) - self.started, 3),
+            "report": self.report,
+            "error": self.error,
+            "records": self.records,
+            "skipped": self.skipped,
+        }
+
+
+@router.post("/changes", summary="Load, drop or restore on the served store, with the update token")
+async def start(request: Request, served: Served, kind: str, name: str | None = None) -> Response:
+    served.authorise(request, change=True)
+    running = served.change
+    if running is not None and running.state in ("running", "swapping"):
+        return JSONResponse(running.to_json(), status_code=409)
+    if kind not in KINDS:
+        raise BadRequest(f"kind must be one of {', '.join(KINDS)}")
+    options: dict[str, Any] = {
+        key: request.query_params[key] for key in FLAGS if request.query_params.get(key)
+    }
+    for flag in ("replace", "skip_invalid"):
+        if flag in request.query_params:
+            options[flag] = request.query_params[flag].lower() in ("1", "true", "yes")
+    if kind == "drop" and "graph" not in options:
+        raise BadRequest("a drop names its graph: graph=NAME")
+    if kind != "drop" and (not name or Path(name).name != name or name.startswith(".")):
+        raise BadRequest("name the file as it is called, without folders: name=FILE")
+    if kind == "restore" and not await served.engine.run(tasks.is_empty, timeout=served.settings.timeout):
+        raise HTTPProblem("the served store is not empty; a restore rebuilds an empty store", 409)
+    store = Path(served.engine.path)
+    folder = Path(tempfile.mkdtemp(prefix=f".{store.name}.change-", dir=store.parent))
+    change = Change(uuid.uuid4().hex, kind, str(options["graph"] if kind == "drop" else name))
+    try:
+        if kind != "drop":
+            assert name is not None
+            (folder / "upload").mkdir()
+            options["file"] = str(folder / "upload" / name)
+            with open(options["file"], "wb") as upload:
+                async for chunk in request.stream():
+                    upload.write(chunk)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    served.change = change
+    served.change_task = asyncio.create_task(_carry_out(served, change, folder, {"kind": kind, **options}))
+    return JSONResponse(change.to_json(), status_code=202, headers={"Location": f"/changes/{change.id}"})
+
+
+@router.get("/changes/{change_id}", summary="How a change goes, then its report (with the update token)")
+async def progress(request: Request, served: Served, change_id: str) -> Response:
+    served.authorise(request, change=True)
+    change = served.change
+    if change is None or change.id != change_id:
+        raise HTTPProblem(f"there is no change {change_id} (the server keeps the last one)", 404)
+    return JSONResponse(change.to_json())
+
+
+async def _carry_out(served: Service, change: Change, folder: Path, order: dict[str, Any]) -> None:
+    """Make the side store, apply the change there in a process of its own, swap it in."""
+    store = Path(served.engine.path)
+    side = folder / "store"
+    try:
+        if change.kind == "restore":
+            side.mkdir()
+        else:
+            change.phase = "copy"
+            await served.engine.run(tasks.checkpoint, str(side), timeout=3600.0)
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "kg.serve.apply",
+            str(side),
+            json.dumps(order),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert worker.stdout is not None
+        async for line in worker.stdout:
+            _heard(change, json.loads(line))
+        if await worker.wait() != 0 or change.error is not None:
+            change.error = change.error or f"the change stopped (exit code {worker.returncode})"
+            raise _Failed
+        change.state, change.phase = "swapping", "swap"
+        lock = hold(side)  # taken before the swap, kept after it: the served folder's lock
+        await served.engine.swap(lambda: exchange(store, side))
+        old, served.lock = served.lock, lock
+        if old is not None:
+            old.close()
+        served.announce()  # in the folder that is the store now
+        change.state = "done"
+        served.warm()  # the front page's figures, for the changed store
+    except _Failed:
+        change.state = "failed"
+    except Exception as error:  # told to the client that polls; the served store is as it was
+        change.state, change.error = "failed", f"{type(error).__name__}: {error}"
+    finally:
+        change.finished = time.time()
+        await asyncio.to_thread(shutil.rmtree, folder, True)
+
+
+class _Failed(Exception):
+    """The change failed and said why."""
+
+
+def _heard(change: Change, message: dict[str, Any]) -> None:
+    if "phase" in message:
+        change.phase, change.total, change.done = message["phase"], message["total"], 0
+    elif "advance" in message:
+        change.done += message["advance"]
+    elif "skipped" in message:
+        change.skipped.append(message["skipped"])
+    elif "report" in message:
+        change.report = message["report"]
+    elif "error" in message:
+        change.error, change.records = message["error"], message["records"]
+
+
+def exchange(first: Path, second: Path) -> None:
+    """Swap two folders in one step: at every moment each path names one whole store (Linux's
+    ``renameat2`` with ``RENAME_EXCHANGE``, in glibc since 2.28)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_cwd, rename_exchange = -100, 2
+    if libc.renameat2(at_cwd, bytes(first), at_cwd, bytes(second), rename_exchange) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"cannot swap {first} and {second}: {os.strerror(errno)}")
