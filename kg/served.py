@@ -47,6 +47,13 @@ class Server:
         parameters = {"kind": kind, **{k: _flag(v) for k, v in options.items() if v is not None}}
         if file is not None:
             parameters |= {"name": file.name, "shown": str(file)}
+        now = self._ask(self.url + "changes", "GET")  # before sending a file that may be refused
+        if now["running"] is not None:
+            raise _busy(self.url, now["running"])
+        if kind == "restore" and not now["empty"]:
+            raise CitekgError(
+                f"the store that {self.url} serves is not empty; a restore rebuilds an empty store"
+            )
         address = f"{self.url}changes?{urllib.parse.urlencode(parameters)}"
         if file is not None:
             with file.open("rb") as body:
@@ -86,12 +93,8 @@ class Server:
                 return answer
         except urllib.error.HTTPError as error:
             text = error.read().decode("utf-8", "replace").strip()
-            if error.code == 409:
-                running = json.loads(text)
-                raise StoreBusy(
-                    f"the server at {self.url} is carrying out another {running['kind']} "
-                    f"({running['what']}, {_how_far(running)}); try again when it ends"
-                ) from None
+            if error.code == 409 and text.startswith("{"):  # (a restore into a full store is a 409 too)
+                raise _busy(self.url, json.loads(text)) from None
             if error.code in (401, 403):
                 raise CitekgError(
                     f"kg serve holds this store ({self.url}); changes go through it with its update "
@@ -113,6 +116,13 @@ def server_of(store: Path, token: str | None = None) -> Server | None:
     except (OSError, ValueError, KeyError, urllib.error.URLError):
         return None
     return Server(url, token if token is not None else os.environ.get("KG_UPDATE_TOKEN"))
+
+
+def _busy(url: str, running: dict[str, Any]) -> StoreBusy:
+    return StoreBusy(
+        f"the server at {url} is carrying out another {running['kind']} "
+        f"({running['what']}, {_how_far(running)}); try again when it ends"
+    )
 
 
 def _flag(value: Any) -> str:

@@ -201,3 +201,32 @@ def test_a_server_that_takes_no_changes_says_so(tmp_path: Path) -> None:
         assert kg(path, "stats").exit_code == 0  # reading still works, through it
     assert not (path / "served.json").exists()  # gone with the server
     assert kg(path, "load", str(DATA / "pages.jsonl")).exit_code == 0  # and the store is free again
+
+
+def test_a_restore_through_the_server_fills_the_empty_store(tmp_path: Path) -> None:
+    with Store(tmp_path / "source") as source:
+        load(source, EXAMPLE)
+        expected = quads(source)
+    dump = tmp_path / "dump.nq"
+    assert kg(tmp_path / "source", "export", "--format", "nquads", "-o", str(dump)).exit_code == 0
+    empty, port = tmp_path / "empty", free_port()
+    Store(empty).close()
+    with serving(
+        create_app(empty, Settings(update_token=TOKEN, address=f"http://127.0.0.1:{port}/")), port=port
+    ):
+        restored = kg(empty, "restore", str(dump))
+        assert restored.exit_code == 0, restored.output
+        assert "restored" in restored.output
+        again = kg(empty, "restore", str(dump))
+        assert again.exit_code == 1 and "not empty" in again.output
+    with Store(empty) as store:
+        assert quads(store) == expected
+
+
+def test_what_a_change_cut_short_left_is_cleared_when_the_server_starts(tmp_path: Path) -> None:
+    path = example_on_disk(tmp_path)
+    leftover = tmp_path / ".store.change-abc123" / "store"
+    leftover.mkdir(parents=True)
+    (leftover / "junk").write_text("half a store")
+    with serving(create_app(path, Settings())):
+        assert not leftover.parent.exists()

@@ -123,6 +123,9 @@ def create_app(path: str | Path, settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     path = Path(path)
     lock = hold(path)
+    from kg.serve.changes import clear_leftovers
+
+    clear_leftovers(path)  # the side stores of changes a server stopped in the middle of
     writable = settings.update_token is not None
     if not writable:
         Store(path, lock=False).close()  # finish or undo a load cut short before readers open it

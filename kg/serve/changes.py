@@ -16,6 +16,7 @@ Update and Graph Store writes are refused (503, Retry-After), since they would b
 
     POST /changes?kind=load&name=FILE[&graph=&format=&paper=&replace=&skip_invalid=]   body: the file
     POST /changes?kind=drop&graph=GRAPH        POST /changes?kind=restore&name=DUMP   body: the dump
+    GET  /changes      whether one may start: the change running, if any, and whether the store is empty
     GET  /changes/ID   the change's state, phase and progress, then its report or its errors
 """
 
@@ -105,7 +106,7 @@ async def start(request: Request, served: Served, kind: str, name: str | None = 
     if kind == "restore" and not await served.engine.run(tasks.is_empty, timeout=served.settings.timeout):
         raise HTTPProblem("the served store is not empty; a restore rebuilds an empty store", 409)
     store = Path(served.engine.path)
-    folder = Path(tempfile.mkdtemp(prefix=f".{store.name}.change-", dir=store.parent))
+    folder = Path(tempfile.mkdtemp(prefix=_prefix(store), dir=store.parent))
     change = Change(uuid.uuid4().hex, kind, str(options["graph"] if kind == "drop" else name))
     try:
         if kind != "drop":
@@ -121,6 +122,15 @@ async def start(request: Request, served: Served, kind: str, name: str | None = 
     served.change = change
     served.change_task = asyncio.create_task(_carry_out(served, change, folder, {"kind": kind, **options}))
     return JSONResponse(change.to_json(), status_code=202, headers={"Location": f"/changes/{change.id}"})
+
+
+@router.get("/changes", summary="Whether a change may start now: the one running, if any (update token)")
+async def ready(request: Request, served: Served) -> dict[str, Any]:
+    """Asked before a file is sent: a refusal after the client has begun to send it would reach the
+    client as a reset connection, not as its reason."""
+    served.authorise(request, change=True)
+    empty = await served.engine.run(tasks.is_empty, timeout=served.settings.timeout)
+    return {"running": served.change.to_json() if served.changing and served.change else None, "empty": empty}
 
 
 @router.get("/changes/{change_id}", summary="How a change goes, then its report (with the update token)")
@@ -172,6 +182,17 @@ async def _carry_out(served: Service, change: Change, folder: Path, order: dict[
     finally:
         change.finished = time.time()
         await asyncio.to_thread(shutil.rmtree, folder, True)
+
+
+def clear_leftovers(store: Path) -> None:
+    """Remove what changes cut short left beside the store (a server killed during one): a side store
+    never swapped in, or the old store swapped out. Only the holder of the store's lock may."""
+    for folder in store.parent.glob(_prefix(store) + "*"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _prefix(store: Path) -> str:
+    return f".{store.name}.change-"
 
 
 class _Failed(Exception):
