@@ -619,6 +619,93 @@ def sources(ctx: typer.Context, output: FormatOption = Output.text) -> None:
 
 
 @app.command()
+def build(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="Files to build, each as kg load would load it.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The folder to write the build into.")],
+    part_mib: Annotated[int, typer.Option(min=1, help="N-Quads per part before compression, in MiB.")] = 256,
+    report_as: Annotated[Output, typer.Option("--report", help="text, or json for programs.")] = Output.text,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Build files into gzipped N-Quads, with the commands that bulk-load them into a SPARQL server."""
+    from kg.build import build as building
+
+    settings: Settings = ctx.obj
+    if settings.endpoint:
+        raise InvalidArgument("kg build writes files for a server's own loader; it does not take --endpoint")
+    displays: list[LoadDisplay] = []
+
+    def display(file: Path) -> LoadDisplay | None:
+        for shown in displays:
+            shown.__exit__(None)
+        displays[:] = [LoadDisplay(file, quiet).__enter__()]
+        return displays[0] if displays[0].shown else None
+
+    started = time.perf_counter()
+    try:
+        report = building(files, out, base=settings.base, part_bytes=part_mib * 2**20, progress=display)
+    finally:
+        for shown in displays:
+            shown.__exit__(None)
+    if report_as is Output.json:
+        emit_json(report.to_json())
+        return
+    typer.echo(
+        f"built {len(files)} files into {report.quads:,} quads in {len(report.parts)} parts in {out} "
+        f"(base {report.base}) in {time.perf_counter() - started:.1f} s; load them with "
+        f"{out / 'load-oxigraph.sh'}, {out / 'load-virtuoso.sql'} or {out / 'Qleverfile'}"
+    )
+
+
+@app.command()
+def sync(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="The folder of dump files the store should hold.")],
+    dry_run: Annotated[bool, typer.Option(help="Say what would change; change nothing.")] = False,
+    report_as: Annotated[Output, typer.Option("--report", help="text, or json for programs.")] = Output.text,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Bring the store in line with a folder: load new and changed files, drop graphs whose file is gone."""
+    from kg.loader import drop as drop_graph
+    from kg.loader import graph_name_for
+    from kg.loader import load as load_file
+    from kg.sync import plan as planning
+
+    server = ctx.obj.server()
+    with ctx.obj.open() as store:  # through the server, when one holds the store
+        planned = planning(store, folder)
+    if not dry_run:
+        for file in planned.new + planned.changed:
+            with LoadDisplay(file, quiet) as display:
+                if server is not None:
+                    follow = display.follow if display.shown else None
+                    server.change("load", file, follow, graph=graph_name_for(file))
+                else:
+                    with ctx.obj.open_writable() as store:
+                        load_file(store, file, progress=display if display.shown else None)
+        for graph in planned.gone:
+            if server is not None:
+                server.change("drop", graph=graph)
+            else:
+                with ctx.obj.open_writable() as store:
+                    drop_graph(store, graph)
+    if report_as is Output.json:
+        emit_json(planned.to_json() | {"dry_run": dry_run})
+        return
+    verb = {
+        "new": "would load" if dry_run else "loaded",
+        "changed": "would replace" if dry_run else "replaced",
+    }
+    for file in planned.new:
+        typer.echo(f"{verb['new']} {file}")
+    for file in planned.changed:
+        typer.echo(f"{verb['changed']} {file}")
+    for graph in planned.gone:
+        typer.echo(f"{'would drop' if dry_run else 'dropped'} <{graph}>")
+    typer.echo(f"{planned.summary()}{' (dry run)' if dry_run else ''}")
+
+
+@app.command()
 def drop(
     ctx: typer.Context,
     graph: Annotated[str, typer.Argument(help="The graph's name or IRI, or the path of the file loaded.")],

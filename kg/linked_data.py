@@ -18,7 +18,23 @@ from kg.backend import Backend, select, value_of
 from kg.resources import folder
 from kg.stats import store_stats
 from kg.store import Store
-from kg.vocab import CITO, CKG, DATACITE, DCTERMS, FABIO, FOAF, LITERAL, OA, OCO, PRISM, PRO, PROV, VOID, XSD
+from kg.vocab import (
+    CITO,
+    CKG,
+    DATACITE,
+    DCTERMS,
+    FABIO,
+    FOAF,
+    LITERAL,
+    OA,
+    OCO,
+    PRISM,
+    PRO,
+    PROV,
+    SPDX,
+    VOID,
+    XSD,
+)
 
 DCAT = "http://www.w3.org/ns/dcat#"
 _A = ox.NamedNode(str(RDF.type))
@@ -38,6 +54,7 @@ _VOCABULARIES = (
     RDFS,
     VOID,
     OWL,
+    SPDX,
     CKG,
 )
 

@@ -17,6 +17,7 @@ sent again, and the steps after sending recompute from the store, so a repeat ch
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import json
 import os
@@ -43,7 +44,7 @@ from kg.mapping import A, CitationRef, Mapper
 from kg.nquads import iri, literal, quad
 from kg.records import Annotation, Citation, Paper, Raw, Unplaced
 from kg.spool import sorted_lines
-from kg.vocab import CITO, CKG, DCTERMS, FABIO, OA, PROV, RDF, VOID, XSD, AnnotatorKind
+from kg.vocab import CITO, CKG, DCTERMS, FABIO, OA, PROV, RDF, SPDX, VOID, XSD, AnnotatorKind
 
 _REPORTED_ERRORS = 1000
 
@@ -518,6 +519,13 @@ def _provenance(
     out.write(quad(g, DCTERMS["source"], literal(source.name), g))
     out.write(quad(g, DCTERMS["format"], literal(format_name), g))
     out.write(quad(g, PROV["generatedAtTime"], literal(loaded, XSD["dateTime"]), g))
+    checksum = iri(f"{graph.value}#sha256")  # of the file as loaded: kg sync loads it again once it changed
+    with source.open("rb") as data:
+        digest = hashlib.file_digest(data, "sha256").hexdigest()
+    out.write(quad(g, SPDX["checksum"], checksum, g))
+    out.write(quad(checksum, A, SPDX["Checksum"], g))
+    out.write(quad(checksum, SPDX["algorithm"], SPDX["checksumAlgorithm_sha256"], g))
+    out.write(quad(checksum, SPDX["checksumValue"], literal(digest, XSD["hexBinary"]), g))
     if format_name in LICENCES:
         out.write(quad(g, DCTERMS["license"], iri(LICENCES[format_name]), g))
     if format_name in ATTRIBUTIONS:

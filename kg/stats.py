@@ -39,6 +39,7 @@ class Source:
     papers: int | None
     citations: int | None
     annotations: int | None
+    sha256: str | None = None  # of the file as loaded
 
 
 def sources(store: Backend) -> list[Source]:

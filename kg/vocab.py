@@ -41,6 +41,7 @@ VOID = Namespace("http://rdfs.org/ns/void#")
 OWL = Namespace("http://www.w3.org/2002/07/owl#")
 PRO = Namespace("http://purl.org/spar/pro/")
 OCO = Namespace("https://w3id.org/oc/ontology/")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
 
 PREFIXES: dict[str, str] = {
     "ckg": str(CKG),
@@ -61,6 +62,7 @@ PREFIXES: dict[str, str] = {
     "owl": str(OWL),
     "pro": str(PRO),
     "oco": str(OCO),
+    "spdx": str(SPDX),
 }
 
 

@@ -24,6 +24,7 @@ from kg.store import Store
 
 OXIGRAPH = str(Path(sys.executable).parent / "oxigraph")
 VIRTUOSO = shutil.which("virtuoso-t")
+ISQL = shutil.which("isql-vt") or "isql-vt"  # Virtuoso's SQL client, from the same package
 VIRTUOSO_USER = ("dba", "dba")  # Debian's default, on loopback only
 
 
@@ -68,8 +69,9 @@ def writable_oxigraph(location: Path, port: int | None = None) -> Iterator[Serve
 
 
 @contextmanager
-def virtuoso_server(folder: Path, source: Store | None = None) -> Iterator[str]:
-    """Debian's Virtuoso on loopback with its database in ``folder``; ``source``'s graphs PUT into it."""
+def virtuoso_server(folder: Path, source: Store | None = None, build: Path | None = None) -> Iterator[str]:
+    """Debian's Virtuoso on loopback with its database in ``folder``; ``source``'s graphs PUT into it,
+    or the parts of a ``kg build`` loaded by Virtuoso's own bulk loader (the build's isql script)."""
     if VIRTUOSO is None:
         if os.environ.get("CI"):
             pytest.fail("CI installs virtuoso-opensource (.ci/system-packages)")
@@ -81,6 +83,8 @@ def virtuoso_server(folder: Path, source: Store | None = None) -> Iterator[str]:
     settings = settings.replace("/var/lib/virtuoso-opensource-7/db", str(database))
     settings = re.sub(r"(?m)^ServerPort\s*=\s*1111", f"ServerPort = 127.0.0.1:{sql_port}", settings)
     settings = re.sub(r"(?m)^ServerPort\s*=\s*8890", f"ServerPort = 127.0.0.1:{http_port}", settings)
+    if build is not None:  # the bulk loader reads only from folders the configuration allows
+        settings = re.sub(r"(?m)^DirsAllowed\s*=\s*", f"DirsAllowed = {build.resolve()}, ", settings)
     (database / "virtuoso.ini").write_text(settings, encoding="utf-8")
     command = [VIRTUOSO, "+foreground", "+configfile", str(database / "virtuoso.ini")]
     base = f"http://127.0.0.1:{http_port}"
@@ -97,6 +101,13 @@ def virtuoso_server(folder: Path, source: Store | None = None) -> Iterator[str]:
                 target, data=body, method="PUT", headers={"Content-Type": "application/n-triples"}
             )
             opener.open(put, timeout=60).read()
+        if build is not None:
+            script = str(build / "load-virtuoso.sql")
+            done = subprocess.run(
+                [ISQL, f"127.0.0.1:{sql_port}", *VIRTUOSO_USER, script], capture_output=True, timeout=300
+            )
+            said = (done.stdout + done.stderr).decode(errors="replace")
+            assert done.returncode == 0 and "Error" not in said, said[-2000:]
         yield endpoint
 
 

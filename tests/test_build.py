@@ -1,0 +1,108 @@
+"""kg build: the parts read back by an independent parser hold the embedded store's quads, and loaded
+by each server's own bulk loader (oxigraph load; Virtuoso's ld_dir and rdf_loader_run) they answer
+every saved query and the hub summary as the embedded store does."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from typer.testing import CliRunner
+
+from kg import hub, queries
+from kg.build import build
+from kg.cli import app as kg_command
+from kg.loader import load
+from kg.remote import RemoteStore
+from kg.store import Store
+
+from .conftest import DATA, EXAMPLE
+from .readers import riot
+from .servers import OXIGRAPH, free_port, running, virtuoso_server, wait_for
+from .test_remote import PAPER, as_set, params_for
+
+FILES = [EXAMPLE, DATA / "pages.jsonl"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Store]]:
+    """The files built into small parts, and the same files loaded into an embedded store."""
+    folder = tmp_path_factory.mktemp("build")
+    report = build(FILES, folder / "out", part_bytes=60_000)
+    assert len(report.parts) > 3
+    with Store(folder / "embedded") as embedded:
+        for file in FILES:
+            load(embedded, file)
+        yield folder / "out", embedded
+
+
+def test_the_parts_hold_the_store_and_read_cleanly(built: tuple[Path, Store], tmp_path: Path) -> None:
+    out, embedded = built
+    found: set[str] = set()
+    for part in sorted(out.glob("part-*.nq.gz")):
+        data = gzip.decompress(part.read_bytes())
+        assert data.endswith(b" .\n")  # cut between lines
+        riot(data, "nquads", tmp_path)
+        found |= {str(q) for q in ox.parse(data, format=ox.RdfFormat.N_QUADS)}
+    timeless = {
+        str(q)
+        for q in embedded.oxigraph.quads_for_pattern(None, None, None)
+        if "generatedAtTime" not in str(q)
+    }
+    assert {q for q in found if "generatedAtTime" not in q} == timeless
+    riot((out / "void.ttl").read_bytes(), "turtle", tmp_path)
+    assert "oxigraph load --location" in (out / "load-oxigraph.sh").read_text()
+
+
+def assert_answers_as_embedded(remote: RemoteStore, embedded: Store) -> None:
+    for name in sorted(queries.catalogue()):
+        params = params_for(name)
+        far, local = queries.run_query(remote, name, params), queries.run_query(embedded, name, params)
+        assert (far.columns, far.total) == (local.columns, local.total), name
+        if name not in ("sources", "stats"):  # (times of loading differ, and so does what they count)
+            assert as_set(far.rows) == as_set(local.rows), name
+    for paper in (PAPER, "doi:10.5555/results.json"):
+        assert hub.summary(remote, paper).to_json() == hub.summary(embedded, paper).to_json()
+
+
+def test_oxigraph_s_own_loader_takes_the_build(built: tuple[Path, Store], tmp_path: Path) -> None:
+    out, embedded = built
+    database = tmp_path / "database"
+    env = {**os.environ, "PATH": f"{Path(OXIGRAPH).parent}{os.pathsep}{os.environ['PATH']}"}
+    subprocess.run(
+        ["sh", str(out / "load-oxigraph.sh"), str(database)], check=True, env=env, capture_output=True
+    )
+    port = free_port()
+    command = [OXIGRAPH, "serve-read-only", "--location", str(database), "--bind", f"127.0.0.1:{port}"]
+    with running(command, tmp_path / "oxigraph.log") as server:
+        endpoint = wait_for(f"http://127.0.0.1:{port}/query", server, tmp_path / "oxigraph.log")
+        assert_answers_as_embedded(RemoteStore(endpoint, base=embedded.minter.base), embedded)
+
+
+def test_virtuoso_s_bulk_loader_takes_the_build(built: tuple[Path, Store], tmp_path: Path) -> None:
+    out, embedded = built
+    with virtuoso_server(tmp_path, build=out) as endpoint:
+        assert_answers_as_embedded(RemoteStore(endpoint, base=embedded.minter.base, timeout=30), embedded)
+
+
+def test_kg_build_on_the_command_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        kg_command, ["build", *map(str, FILES), "--out", str(tmp_path / "out"), "--report", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["parts"] == ["part-00001.nq.gz"] and report["quads"] > 1000
+    assert {"Qleverfile", "load-virtuoso.sql", "load-oxigraph.sh", "void.ttl", "README.txt"} <= {
+        p.name for p in (tmp_path / "out").iterdir()
+    }
+    assert not list((tmp_path / "out").glob(".kg-build-*"))  # its store is gone
+    bad = CliRunner().invoke(
+        kg_command, ["build", str(DATA / "bad" / "aclarc-unknown-intent.jsonl"), "--out", str(tmp_path / "x")]
+    )
+    assert bad.exit_code == 2 and "aclarc-unknown-intent.jsonl:1" in bad.output
