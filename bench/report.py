@@ -119,6 +119,10 @@ def markdown(saved: dict, results: dict[str, dict]) -> str:
         lines += ["", *explorer_section(saved["explorer"])]
     if "served_change" in saved:
         lines += ["", *served_change_section(saved["served_change"])]
+    if "sync" in saved:
+        lines += ["", *sync_section(saved["sync"])]
+    if "build" in saved:
+        lines += ["", *build_section(saved["build"])]
     if "update" in saved:
         lines += ["", *update_section(saved["update"])]
     if "remote" in saved:
@@ -168,6 +172,44 @@ def served_change_section(changes: dict) -> list[str]:
         lines.append(
             f"| {name} | {run['input_mib']} | {run['offline_s']} | {run['through_server_s']} "
             f"| {run['ratio']} | {run['first_hub_after_ms']} |"
+        )
+    return lines
+
+
+def sync_section(syncs: dict) -> list[str]:
+    """A release update (bench/sync.py)."""
+    lines = [
+        "## Release updates (bench/sync.py)",
+        "",
+        "`kg sync` of a folder of dumps into an empty store, then again after one dump changed.",
+        "",
+        "| input | files | full sync s | one file changed s | ratio |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, run in syncs.items():
+        lines.append(
+            f"| {name} | {run['files']} | {run['full_s']} | {run['one_file_changed_s']} | {run['ratio']} |"
+        )
+    return lines
+
+
+def build_section(builds: dict) -> list[str]:
+    """kg build against the raw engine, and the time to a loaded Virtuoso (bench/build.py)."""
+    lines = [
+        "## Builds for servers' bulk loaders (bench/build.py)",
+        "",
+        "`kg build FILE --out DIR` against raw `bulk_load` of the same input; Virtuoso's bulk loader on the",
+        "parts (its start included), and the two together: the time to a loaded Virtuoso.",
+        "",
+        "| input | MiB | build s | raw bulk_load s | ratio | parts MiB | Virtuoso loader s "
+        "| to a loaded Virtuoso s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, run in builds.items():
+        lines.append(
+            f"| {name} | {run['input_mib']} | {run['build_s']} | {run.get('raw_bulk_load_s', NA)} "
+            f"| {run.get('throughput_ratio', NA)} | {run['parts_mib']} | {run.get('virtuoso_loader_s', NA)} "
+            f"| {run.get('to_loaded_virtuoso_s', NA)} |"
         )
     return lines
 
