@@ -58,7 +58,7 @@ def main() -> None:
 
             (work / "virtuoso-run").mkdir()
             started = time.perf_counter()  # the server's start (seconds) is counted too
-            with virtuoso_server(work / "virtuoso-run", build=work / "out"):
+            with virtuoso_server(work / "virtuoso-run", build=work / "out", buffers=1_360_000):  # 16 GB
                 figures["virtuoso_loader_s"] = round(time.perf_counter() - started, 1)
             figures["to_loaded_virtuoso_s"] = round(built + float(figures["virtuoso_loader_s"]), 1)  # type: ignore[arg-type]
     finally:
