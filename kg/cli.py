@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar
@@ -633,20 +634,15 @@ def build(
     settings: Settings = ctx.obj
     if settings.endpoint:
         raise InvalidArgument("kg build writes files for a server's own loader; it does not take --endpoint")
-    displays: list[LoadDisplay] = []
-
-    def display(file: Path) -> LoadDisplay | None:
-        for shown in displays:
-            shown.__exit__(None)
-        displays[:] = [LoadDisplay(file, quiet).__enter__()]
-        return displays[0] if displays[0].shown else None
-
     started = time.perf_counter()
-    try:
+    with ExitStack() as displays:
+
+        def display(file: Path) -> LoadDisplay | None:
+            displays.close()  # the previous file's bar
+            shown = displays.enter_context(LoadDisplay(file, quiet))
+            return shown if shown.shown else None
+
         report = building(files, out, base=settings.base, part_bytes=part_mib * 2**20, progress=display)
-    finally:
-        for shown in displays:
-            shown.__exit__(None)
     if report_as is Output.json:
         emit_json(report.to_json())
         return

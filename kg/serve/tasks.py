@@ -15,7 +15,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -75,15 +75,9 @@ def sparql_query(
     store: Store, text: str, accept: str, dataset: Dataset, base_iri: str, max_bytes: int, federated: bool
 ) -> Answer:
     """Run a query and serialise its answer in the type the client prefers, within ``max_bytes``."""
-    options: dict[str, Any] = {"prefixes": store.prefixes, "base_iri": base_iri}
-    if dataset.union:
-        options["use_default_graph_as_union"] = True
-    if dataset.default_graphs is not None or dataset.named_graphs is not None:
-        options["default_graph"] = [ox.NamedNode(iri) for iri in dataset.default_graphs or []]
-        options["named_graphs"] = [ox.NamedNode(iri) for iri in dataset.named_graphs or []]
     sink = _Capped(max_bytes)
-    try:
-        result = store.oxigraph.query(text, **options)
+    with _answering(federated):
+        result = store.oxigraph.query(text, **_options(store, dataset, base_iri))
         if isinstance(result, ox.QueryTriples):
             media = negotiate(accept, TRIPLES)
             result.serialize(sink, TRIPLES[media])
@@ -91,13 +85,32 @@ def sparql_query(
             offered = BOOLEAN if isinstance(result, ox.QueryBoolean) else SOLUTIONS
             media = negotiate(accept, offered)
             result.serialize(sink, offered[media])
+    return Answer(media, sink.getvalue())
+
+
+def _options(store: Store, dataset: Dataset, base_iri: str) -> dict[str, Any]:
+    """The engine's options for a query over ``dataset``, with the store's prefixes declared."""
+    options: dict[str, Any] = {"prefixes": store.prefixes, "base_iri": base_iri}
+    if dataset.union:
+        options["use_default_graph_as_union"] = True
+    if dataset.default_graphs is not None or dataset.named_graphs is not None:
+        options["default_graph"] = [ox.NamedNode(iri) for iri in dataset.default_graphs or []]
+        options["named_graphs"] = [ox.NamedNode(iri) for iri in dataset.named_graphs or []]
+    return options
+
+
+@contextmanager
+def _answering(federated: bool) -> Iterator[None]:
+    """A query's failures as the client should hear them (the engine evaluates as the answer is read,
+    so they come while it is written): bad syntax a 400, a federated service that failed a 502."""
+    try:
+        yield
     except SyntaxError as error:
         raise BadRequest(f"the query is not valid SPARQL: {error}") from None
     except OSError as error:
         if federated:
             raise ServiceFailed(f"a federated service failed: {error}") from None
         raise
-    return Answer(media, sink.getvalue())
 
 
 def sparql_update(store: Store, text: str, base_iri: str, federated: bool, receipt: str) -> None:
@@ -156,19 +169,10 @@ class Table:
 def query_table(store: Store, text: str, base_iri: str, federated: bool, shown: int) -> Table:
     """Run a query as the endpoint would (the union of the graphs unless it names its dataset) and keep
     the first ``shown`` rows of its answer for a page, counting them all."""
-    options: dict[str, Any] = {"prefixes": store.prefixes, "base_iri": base_iri}
-    if not lexing.names_dataset(text):
-        options["use_default_graph_as_union"] = True
+    union = Dataset(union=not lexing.names_dataset(text))
     started = time.perf_counter()
-    try:
-        result = store.oxigraph.query(text, **options)
-        return _table(result, shown, started)
-    except SyntaxError as error:
-        raise BadRequest(f"the query is not valid SPARQL: {error}") from None
-    except OSError as error:
-        if federated:
-            raise ServiceFailed(f"a federated service failed: {error}") from None
-        raise
+    with _answering(federated):
+        return _table(store.oxigraph.query(text, **_options(store, union, base_iri)), shown, started)
 
 
 def saved_query_table(store: Store, name: str, params: dict[str, str], shown: int) -> tuple[str, Table]:
