@@ -103,12 +103,13 @@ async def start(request: Request, served: Served, kind: str, name: str | None = 
         raise BadRequest("a drop names its graph: graph=NAME")
     if kind != "drop" and (not name or Path(name).name != name or name.startswith(".")):
         raise BadRequest("name the file as it is called, without folders: name=FILE")
-    if kind == "restore" and not await served.engine.run(tasks.is_empty, timeout=served.settings.timeout):
-        raise HTTPProblem("the served store is not empty; a restore rebuilds an empty store", 409)
+    change = Change(uuid.uuid4().hex, kind, str(options["graph"] if kind == "drop" else name), phase="upload")
+    served.change = change  # taken before the first wait: a second request now finds it running
     store = Path(served.engine.path)
     folder = Path(tempfile.mkdtemp(prefix=_prefix(store), dir=store.parent))
-    change = Change(uuid.uuid4().hex, kind, str(options["graph"] if kind == "drop" else name))
     try:
+        if kind == "restore" and not await served.engine.run(tasks.is_empty, timeout=served.settings.timeout):
+            raise HTTPProblem("the served store is not empty; a restore rebuilds an empty store", 409)
         if kind != "drop":
             assert name is not None
             (folder / "upload").mkdir()
@@ -116,10 +117,10 @@ async def start(request: Request, served: Served, kind: str, name: str | None = 
             with open(options["file"], "wb") as upload:
                 async for chunk in request.stream():
                     upload.write(chunk)
-    except BaseException:
+    except BaseException as error:
+        change.state, change.error, change.finished = "failed", f"not received: {error}", time.time()
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    served.change = change
     served.change_task = asyncio.create_task(_carry_out(served, change, folder, {"kind": kind, **options}))
     return JSONResponse(change.to_json(), status_code=202, headers={"Location": f"/changes/{change.id}"})
 
@@ -162,7 +163,7 @@ async def _carry_out(served: Service, change: Change, folder: Path, order: dict[
         )
         assert worker.stdout is not None
         async for line in worker.stdout:
-            _heard(change, json.loads(line))
+            _heard(change, line)
         if await worker.wait() != 0 or change.error is not None:
             change.error = change.error or f"the change stopped (exit code {worker.returncode})"
             raise _Failed
@@ -199,7 +200,13 @@ class _Failed(Exception):
     """The change failed and said why."""
 
 
-def _heard(change: Change, message: dict[str, Any]) -> None:
+def _heard(change: Change, line: bytes) -> None:
+    try:
+        message = json.loads(line)
+    except ValueError:  # not one of ours (a library that printed): not for the client
+        return
+    if not isinstance(message, dict):
+        return
     if "phase" in message:
         change.phase, change.total, change.done = message["phase"], message["total"], 0
     elif "advance" in message:
