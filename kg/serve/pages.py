@@ -7,6 +7,7 @@ answered with JSON. A page past the last shows the last."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -122,6 +123,8 @@ def allowed_names(kind: str) -> list[str]:
 
 @router.get("/", summary="The front page: what the store holds, search, most-cited and contested papers")
 async def front_page(served: Served) -> Response:
+    if served.warming is not None and not served.warming.done():  # counting already: wait for it
+        await asyncio.wait([served.warming], timeout=served.settings.timeout)
     front = await served.engine.run(tasks.front_page, timeout=served.settings.timeout)
     return HTMLResponse(
         TEMPLATES.get_template("index.html").render(
