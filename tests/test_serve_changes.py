@@ -230,3 +230,11 @@ def test_what_a_change_cut_short_left_is_cleared_when_the_server_starts(tmp_path
     (leftover / "junk").write_text("half a store")
     with serving(create_app(path, Settings())):
         assert not leftover.parent.exists()
+
+
+@pytest.mark.parametrize("name", ["a\x00b", "a" * 300, "../x", ".hidden", ""])
+def test_a_file_name_that_cannot_be_saved_is_a_clear_refusal(served: tuple[str, Path], name: str) -> None:
+    url, _ = served
+    address = f"{url}/changes?{urllib.parse.urlencode({'kind': 'load', 'name': name})}"
+    status, _, body = fetch(address, data=b"x", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert status == 400 and b"name the file" in body

@@ -101,7 +101,7 @@ async def start(request: Request, served: Served, kind: str, name: str | None = 
             options[flag] = request.query_params[flag].lower() in ("1", "true", "yes")
     if kind == "drop" and "graph" not in options:
         raise BadRequest("a drop names its graph: graph=NAME")
-    if kind != "drop" and (not name or Path(name).name != name or name.startswith(".")):
+    if kind != "drop" and not _plain_name(name):
         raise BadRequest("name the file as it is called, without folders: name=FILE")
     change = Change(uuid.uuid4().hex, kind, str(options["graph"] if kind == "drop" else name), phase="upload")
     served.change = change  # taken before the first wait: a second request now finds it running
@@ -183,6 +183,19 @@ async def _carry_out(served: Service, change: Change, folder: Path, order: dict[
     finally:
         change.finished = time.time()
         await asyncio.to_thread(shutil.rmtree, folder, True)
+
+
+def _plain_name(name: str | None) -> bool:
+    """Whether a file may be saved under this name here: one name, not hidden, as long as a file
+    system takes (the graph is named by the client's own path, sent apart)."""
+    if not name:
+        return False
+    return (
+        Path(name).name == name
+        and not name.startswith(".")
+        and "\0" not in name
+        and len(name.encode()) <= 200
+    )
 
 
 def clear_leftovers(store: Path) -> None:
