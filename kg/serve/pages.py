@@ -55,15 +55,14 @@ class ExplorerForm:
         problems: list[str] = []
         given = {key: params.getlist(key)[-1].strip() for key in params}
 
-        def choice(name: str, allowed: dict[str, Any]) -> str | None:
+        def choice(name: str, synonyms: dict[str, Any], labels: type[Role] | type[Polarity]) -> str | None:
             text = given.get(name) or None
             if text is None or text == UNCLASSIFIED:
                 return text
-            if text.lower() in allowed:
-                return str(allowed[text.lower()].value)
-            problems.append(
-                f"{name}: {text!r} is not one of {', '.join([*allowed_names(name), UNCLASSIFIED])}"
-            )
+            if text.lower() in synonyms:
+                return str(synonyms[text.lower()].value)
+            names = ", ".join([*(label.value for label in labels), UNCLASSIFIED])
+            problems.append(f"{name}: {text!r} is not one of {names}")
             return None
 
         def number(name: str, default: int | None, low: int, high: int) -> int | None:
@@ -86,8 +85,8 @@ class ExplorerForm:
             sort = "year"
         page_size = number("page_size", 20, 1, 1000)
         return cls(
-            role=choice("role", ROLE_SYNONYMS),
-            polarity=choice("polarity", POLARITY_SYNONYMS),
+            role=choice("role", ROLE_SYNONYMS, Role),
+            polarity=choice("polarity", POLARITY_SYNONYMS, Polarity),
             from_year=number("from_year", None, -9999, 9999),
             to_year=number("to_year", None, -9999, 9999),
             sort=sort,
@@ -115,10 +114,6 @@ class ExplorerForm:
         }
         defaults = {"sort": "year", "page": 1, "page_size": 20}
         return "?" + urlencode({k: v for k, v in values.items() if v is not None and defaults.get(k) != v})
-
-
-def allowed_names(kind: str) -> list[str]:
-    return [member.value for member in (Role if kind == "role" else Polarity)]
 
 
 @router.get("/", summary="The front page: what the store holds, search, most-cited and contested papers")
