@@ -95,7 +95,12 @@ class Server:
             text = error.read().decode("utf-8", "replace").strip()
             if error.code == 409 and text.startswith("{"):  # (a restore into a full store is a 409 too)
                 raise _busy(self.url, json.loads(text)) from None
-            if error.code in (401, 403):
+            if error.code == 403:  # a server without an update token: the store stays busy for changes
+                raise StoreBusy(
+                    f"kg serve holds this store ({self.url}) and takes no changes ({text}); stop it, or "
+                    "start it with --update-token"
+                ) from None
+            if error.code == 401:
                 raise CitekgError(
                     f"kg serve holds this store ({self.url}); changes go through it with its update "
                     f"token: set KG_UPDATE_TOKEN ({text})"
