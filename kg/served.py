@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kg.errors import CitekgError, InvalidInput, RecordError, StoreBusy
+from kg.errors import CitekgError, InvalidArgument, InvalidInput, RecordError, StoreBusy
 
 SERVED = "served.json"
 POLL = 0.2  # seconds between two looks at a change under way
@@ -44,6 +44,8 @@ class Server:
     ) -> dict[str, Any]:
         """Have the server carry out a load, drop or restore, and wait for it: its report. Bad records
         come back as InvalidInput naming ``file``; another change under way is StoreBusy."""
+        if file is not None and not file.is_file():
+            raise InvalidArgument(f"{file}: no such file")
         parameters = {"kind": kind, **{k: _flag(v) for k, v in options.items() if v is not None}}
         if file is not None:
             parameters |= {"name": file.name, "shown": str(file)}
