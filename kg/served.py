@@ -80,7 +80,9 @@ class Server:
                 raise InvalidInput(
                     [RecordError(shown, r["line"], r["field"], r["message"]) for r in state["records"]]
                 )
-            raise CitekgError(f"the server at {self.url} did not carry out the {kind}: {state['error']}")
+            failure = CitekgError(f"the server at {self.url} did not carry out the {kind}: {state['error']}")
+            failure.exit_code = state["exit_code"]  # as the command would exit offline
+            raise failure
         report: dict[str, Any] = state["report"]
         return report | {"skipped": state["skipped"]}
 

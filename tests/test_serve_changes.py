@@ -185,10 +185,14 @@ def test_a_bad_file_changes_nothing_and_says_where(served: tuple[str, Path], tmp
     assert not list(path.parent.glob(".store.change-*"))
 
 
-def test_a_missing_file_is_said_as_offline(served: tuple[str, Path], tmp_path: Path) -> None:
+def test_a_missing_file_or_graph_is_said_as_offline(served: tuple[str, Path], tmp_path: Path) -> None:
     _, path = served
     result = kg(path, "load", str(tmp_path / "nowhere.jsonl"))
     assert result.exit_code == 2 and "nowhere.jsonl: no such file" in result.output
+    offline = kg(tmp_path / "offline", "drop", "never/loaded.jsonl")
+    through = kg(path, "drop", "never/loaded.jsonl")
+    assert through.exit_code == offline.exit_code != 0
+    assert offline.output.strip().removeprefix("error: ") in through.output
 
 
 def test_changes_need_the_update_token(served: tuple[str, Path], tmp_path: Path) -> None:

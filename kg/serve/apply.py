@@ -82,7 +82,7 @@ def main() -> None:
         say({"error": "the file has invalid records", "records": [_record(e) for e in error.errors]})
         sys.exit(1)
     except CitekgError as error:
-        say({"error": str(error), "records": []})
+        say({"error": str(error), "records": [], "exit_code": error.exit_code})
         sys.exit(1)
 
 

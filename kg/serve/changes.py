@@ -65,6 +65,7 @@ class Change:
     report: dict[str, Any] | None = None
     error: str | None = None
     records: list[dict[str, Any]] = field(default_factory=list)  # bad records: line, field, message
+    exit_code: int = 1  # what the command would exit with, had it failed so offline
     skipped: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -81,6 +82,7 @@ class Change:
             "report": self.report,
             "error": self.error,
             "records": self.records,
+            "exit_code": self.exit_code,
             "skipped": self.skipped,
         }
 
@@ -230,6 +232,7 @@ def _heard(change: Change, line: bytes) -> None:
         change.report = message["report"]
     elif "error" in message:
         change.error, change.records = message["error"], message["records"]
+        change.exit_code = int(message.get("exit_code", 2 if message["records"] else 1))
 
 
 def exchange(first: Path, second: Path) -> None:
