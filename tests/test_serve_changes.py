@@ -148,7 +148,7 @@ def test_reading_commands_go_through_the_server(served: tuple[str, Path], tmp_pa
 
 def test_one_change_at_a_time_and_no_write_while_it_runs(served: tuple[str, Path], tmp_path: Path) -> None:
     url, path = served
-    file = many_citers(tmp_path, 3000)
+    file = many_citers(tmp_path, 20_000)  # long enough to be running through the checks
     address = (
         f"{url}/changes?{urllib.parse.urlencode({'kind': 'load', 'name': file.name, 'graph': 'citers'})}"
     )
@@ -166,7 +166,7 @@ def test_one_change_at_a_time_and_no_write_while_it_runs(served: tuple[str, Path
     while (state := json.loads(fetch(url + first["url"], headers=headers)[2]))["state"] != "done":
         assert state["state"] in ("running", "swapping"), state
         time.sleep(0.1)
-    assert state["report"]["citations"] == 3000 and hub_counts(url) == 24 + 3000
+    assert state["report"]["citations"] == 20_000 and hub_counts(url) == 24 + 20_000
     assert fetch(f"{url}/sparql", data=update, headers=headers)[0] == 204  # writes again
 
 
