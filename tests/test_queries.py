@@ -238,6 +238,31 @@ def test_hub_typology_agrees_with_the_hub_summaries(example_store: Store) -> Non
     )
 
 
+TIES = "doi:10.5555/ties.hub"  # tests/data/ties.jsonl: equal counts and years, loaded out of order
+TOTAL_ORDERS = {
+    "co-citation": ({"paper": TIES}, lambda row: (-row["together"], row["other"])),
+    "coupling": ({"paper": "doi:10.5555/ties.c3"}, lambda row: (-row["shared_references"], row["other"])),
+    "hub-typology": ({}, lambda row: (-row["citing_papers"], row["paper"])),
+    "contexts": ({"paper": TIES}, lambda row: (row["citing"], row["context"])),
+    "hub-citing": ({"paper": TIES}, lambda row: (-(row["year"] or -1), row["citing"])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TOTAL_ORDERS))
+def test_ties_are_ordered_by_iri(store: Store, name: str) -> None:
+    """The queries sort ties by a key computed from the IRI (fast on Oxigraph): the order is still the
+    IRI's, and there are ties to order."""
+    from kg.loader import load
+
+    from .conftest import DATA
+
+    load(store, DATA / "ties.jsonl")
+    params, key = TOTAL_ORDERS[name]
+    rows = run_query(store, name, params).rows
+    assert len({key(row)[0] for row in rows}) < len(rows)
+    assert rows == sorted(rows, key=key)
+
+
 def test_bibliographic_coupling(example_store: Store) -> None:
     rows = run_query(example_store, "coupling", {"paper": "doi:10.5555/example.citer01"}).rows
     assert [row["shared_references"] for row in rows] == [2] * 9 + [1] * 14
