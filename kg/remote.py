@@ -1,8 +1,11 @@
 """A remote SPARQL 1.1 store: the same commands against an Oxigraph server, Virtuoso, QLever, GraphDB.
 
 ``RemoteStore`` answers the reading side of ``kg.store.Store``'s interface (``query``, ``paper``,
-``graphs``, ``quads``, ``dump``) over the SPARQL 1.1 Protocol. Queries go through SPARQLWrapper (auth,
-User-Agent, POST) and come back parsed by pyoxigraph into its own result objects, so the query runner,
+``graphs``, ``quads``, ``dump``) over the SPARQL 1.1 Protocol. SPARQLWrapper builds each query and update
+(POST, parameters, Accept, User-Agent); one opener of citekg's own sends it, like the requests SPARQLWrapper
+cannot make (Graph Store writes, CONSTRUCTs read as they stream), authenticating as the server wants (Basic,
+or Digest for Virtuoso) and turning every failure into the same errors. Answers come back parsed by
+pyoxigraph into its own result objects, so the query runner,
 the hub summary and the exports work unchanged. Exports stream: each graph is read by one CONSTRUCT whose
 N-Triples answer pyoxigraph parses as it arrives.
 
@@ -34,13 +37,6 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 from SPARQLWrapper import BASIC, DIGEST, JSON, POST, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import (
-    EndPointInternalError,
-    EndPointNotFound,
-    QueryBadFormed,
-    SPARQLWrapperException,
-    Unauthorized,
-)
 
 from kg import literals
 from kg.backend import named, select, solutions
@@ -283,9 +279,7 @@ class RemoteStore:
         """Run SPARQL Update on the update endpoint, with citekg's prefixes declared."""
         client = SPARQLWrapper(self.endpoint, updateEndpoint=self._writable(), agent=USER_AGENT)
         client.setMethod(POST)
-        client.setTimeout(int(self.timeout))
         client.setQuery(self._prologue() + sparql)
-        self._authenticate(client)
         self._send(client)
         self.forget_lookups()
 
@@ -322,17 +316,10 @@ class RemoteStore:
     def _client(self, sparql: str) -> SPARQLWrapper:
         client = SPARQLWrapper(self.endpoint, agent=USER_AGENT)
         client.setMethod(POST)
-        client.setTimeout(int(self.timeout))
         client.setQuery(sparql)
         for name, value in self.dialect.union_default_graph.items():
             client.addParameter(name, value)
-        self._authenticate(client)
         return client
-
-    def _authenticate(self, client: SPARQLWrapper) -> None:
-        if self.user is not None:
-            client.setHTTPAuth(self.dialect.auth)
-            client.setCredentials(self.user, self.password or "")
 
     def _writable(self) -> str:
         if self.update_endpoint is None:
@@ -381,9 +368,10 @@ class RemoteStore:
             pass
 
     def _open(self, request: urllib.request.Request) -> IO[bytes]:
-        """The response to a request SPARQLWrapper cannot make (a Graph Store write, a CONSTRUCT read as
-        it streams), authenticated as the dialect wants, through an opener of its own (never the
-        process-wide one), retrying server errors and lost connections, failing as ``_failure`` says."""
+        """The response to a request (a query or update SPARQLWrapper built, a Graph Store write, a
+        CONSTRUCT read as it streams), authenticated as the dialect wants, through an opener of its own
+        (never the process-wide one), retrying server errors and lost connections, failing as
+        ``_failure`` says."""
         for attempt in range(RETRIES):
             try:
                 response: IO[bytes] = self._opener(request, request.full_url).open(
@@ -400,19 +388,17 @@ class RemoteStore:
         raise AssertionError("unreachable")
 
     def _failure(self, url: str, error: BaseException) -> CitekgError:
-        """What a failed request to the server means to the user: one wording for every request, made
-        by SPARQLWrapper or by ``_open``."""
+        """What a failed request to the server means to the user: one wording for every request."""
         where = url.split("?", 1)[0]
-        if isinstance(error, QueryBadFormed):
-            return QueryError(f"{where} refused the query as malformed: {_detail(error)}")
-        if isinstance(error, Unauthorized) or getattr(error, "code", None) == 401:
-            return RemoteError(f"{where} refused the credentials (give --user and --password)")
-        if isinstance(error, EndPointNotFound):
-            return RemoteError(f"{where} is not a SPARQL endpoint (404)")
         if isinstance(error, urllib.error.HTTPError):
-            return RemoteError(
-                f"{where} answered {error.code}: {error.read()[:500].decode(errors='replace')}"
-            )
+            body = " ".join(error.read()[:500].decode(errors="replace").split())
+            if error.code == 400:
+                return QueryError(f"{where} refused the query as malformed: {body}")
+            if error.code == 401:
+                return RemoteError(f"{where} refused the credentials (give --user and --password)")
+            if error.code == 404:
+                return RemoteError(f"{where} is not a SPARQL endpoint (404)")
+            return RemoteError(f"{where} answered {error.code}: {body}")
         if _timed_out(error):
             resume = "; run the load again to resume it" if where == self.graph_store else ""
             return RemoteError(f"{where} did not answer within {self.timeout:g} s{resume}")
@@ -431,19 +417,11 @@ class RemoteStore:
         return urllib.request.build_opener()
 
     def _send(self, client: SPARQLWrapper) -> bytes:
-        """The raw answer, retrying server errors and lost connections with backoff; errors the
-        user can act on become RemoteErrors that say what happened."""
-        for attempt in range(RETRIES):
-            try:
-                with _process_opener_kept(), client.query().response as response:
-                    return response.read()
-            except (EndPointInternalError, urllib.error.URLError, ConnectionError) as error:
-                if _timed_out(error) or attempt == RETRIES - 1:
-                    raise self._failure(self.endpoint, error) from None
-                time.sleep(0.5 * 2**attempt)
-            except (SPARQLWrapperException, TimeoutError) as error:
-                raise self._failure(self.endpoint, error) from None
-        raise AssertionError("unreachable")
+        """The raw answer to the query or update SPARQLWrapper has built (method, parameters, Accept,
+        User-Agent), sent by ``_open`` like every other request: SPARQLWrapper's own sending would
+        install a process-wide urllib opener for digest authentication."""
+        with self._open(client._createRequest()) as response:
+            return response.read()
 
     def _stream(self, construct: str) -> IO[bytes]:
         """An open HTTP response to a CONSTRUCT (or DESCRIBE) in N-Triples, for pyoxigraph to parse as it
@@ -473,18 +451,6 @@ class RemoteStore:
             raise RemoteError(f"{self.endpoint} did not answer: {error}") from None
         lowered = server.lower()
         return next((d for name, d in DIALECTS.items() if name in lowered), DIALECTS["generic"])
-
-
-@contextmanager
-def _process_opener_kept() -> Iterator[None]:
-    """SPARQLWrapper installs a process-wide urllib opener for digest authentication, which would then
-    answer every other urlopen in the process (kg serve's clients, the user's own code): put back the
-    one there was."""
-    before = urllib.request._opener  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        urllib.request.install_opener(before)
 
 
 def _batches(

@@ -249,9 +249,25 @@ def test_without_a_graph_store_the_triples_go_by_insert_data(server: Server, rem
 def test_a_server_too_slow_to_answer_is_a_clear_error_and_the_load_resumes(
     server: Server, remote: RemoteStore
 ) -> None:
-    impatient = connect(server)
-    impatient.timeout = 0.001  # no server takes 50,000 triples in a millisecond
+
+    class Impatient(RemoteStore):
+        """Waits a millisecond for the data to arrive (no server takes 50,000 triples in that)."""
+
+        def _post_graph(self, graph: ox.NamedNode, triples: list[ox.Triple]) -> None:
+            self.timeout = 0.001
+            super()._post_graph(graph, triples)
+
     with pytest.raises(CitekgError, match="did not answer"):
-        load(impatient, EXAMPLE)
+        load(connect(server, cls=Impatient), EXAMPLE)
     assert load(remote, EXAMPLE).resumed
     assert_same_dataset(dataset(remote), dataset(embedded_after(("load", EXAMPLE))))
+
+
+def test_authenticating_leaves_the_process_wide_url_opener_alone(server: Server, remote: RemoteStore) -> None:
+    """Digest authentication (Virtuoso) must not answer the process's other urlopen calls."""
+    import urllib.request
+
+    before = urllib.request._opener  # type: ignore[attr-defined]
+    load(remote, EXAMPLE)
+    assert remote.query("ASK { ?s ?p ?o }")
+    assert urllib.request._opener is before  # type: ignore[attr-defined]
