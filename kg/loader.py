@@ -566,9 +566,10 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
     with report.timed("bulk load", scratch.quads.stat().st_size + scratch.derived.stat().st_size):
         store.bulk_load_nquads(scratch.quads, _advance(report.progress))
         store.bulk_load_nquads(scratch.derived, _advance(report.progress))
-    with report.timed("tally differences"), scratch.shared.open(encoding="utf-8") as shared:
+    with report.timed("tally differences"):
         tally = tallies.read(scratch.tallied)  # the new citations', from the file
-        tally.update(tallies.of_graph(store, graph, (ox.NamedNode(line.rstrip("\n")) for line in shared)))
+        # each shared citation once: a file may state one several times, and a batch reads each it names
+        tally.update(tallies.of_graph(store, graph, _unique(scratch.shared)))
         tally.update(tallies.read(scratch.untallied))  # the removal of the graph's previous version
     with report.timed("merge papers"):
         renamed = identity.canonicalise(store, graph) if plan.links_ids else []

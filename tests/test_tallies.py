@@ -67,6 +67,33 @@ def test_every_write_keeps_the_tallies_a_recount_gives(store: Store, tmp_path: P
     assert not _consensus(store)
 
 
+def test_a_replace_counts_a_citation_the_file_states_twice_once(store: Store, tmp_path: Path) -> None:
+    """A file may state a citation several times; its annotations are counted once however far apart
+    the statements are (more than a query's batch of citations apart here)."""
+    from kg.backend import BATCH
+
+    rows = [
+        row
+        for i in range(BATCH + 20)
+        for pair in [{"citing": f"doi:10.1/p{i}", "cited": f"doi:10.1/q{i % 5}"}]
+        for row in (
+            {"type": "citation", **pair},
+            {
+                "type": "annotation",
+                **pair,
+                "role": ROLES[i % 6],
+                "annotator": {"id": "model-a", "kind": "model"},
+            },
+        )
+    ]
+    rows += [row for row in rows[:40] if row["type"] == "citation"]  # stated again, a batch later
+    path = _write(tmp_path / "twice.jsonl", rows)
+    load(store, path)
+    _assert_as_rebuilt(store)
+    load(store, path)  # a replace by the same file: every citation shared with its previous version
+    _assert_as_rebuilt(store)
+
+
 def test_merged_papers_are_recounted(store: Store, tmp_path: Path) -> None:
     rows = _labels(4, [("a", "model"), ("b", "human")])
     load(store, _write(tmp_path / "labels.jsonl", rows))
