@@ -6,8 +6,9 @@ change, inside ``store.change(graph)``: the old version of the graph goes, the s
 bulk-loaded, papers are merged (``identity``), the consensus of the touched citations is refreshed
 (``consensus``), the representatives of the cited papers they touched are merged or re-ranked
 (``representatives``) and the tallies follow (``tallies``). A load, replace or drop that fails part way
-is undone by the embedded store at once, or when it next opens if the process was killed, and a graph
-it was replacing or dropping comes back as it was.
+is undone by the embedded store (``Store.change`` puts back a snapshot) at once, or when it next opens
+if the process was killed: a graph it was replacing or dropping comes back as it was, with everything
+derived from it.
 
 Into a remote store nothing can be undone, so a load is resumed instead: its scratch files live in a
 work folder kept until the load ends (``RemoteStore.work_folder``), with a plan that records how far it

@@ -3,7 +3,8 @@
 A store is a folder: ``oxigraph/`` holds the RocksDB database (any Oxigraph tool opens it, e.g.
 ``oxigraph serve-read-only --location STORE/oxigraph``) and ``citekg.json`` records the IRI base the
 store mints under and which loads and drops are under way, so that one cut short is undone the next
-time the store opens; ``undo/`` holds, meanwhile, the graph a replace or a drop is changing; ``lock``
+time the store opens; ``undo/`` holds, meanwhile, a snapshot of the database to undo it to (a RocksDB
+checkpoint: hard links to the engine's immutable files, taken in milliseconds at any size); ``lock``
 is the folder's lock (``hold``), which one writer, or one server and its read-only workers, holds. The
 database itself holds only published data: each loaded source in its own named graph, plus the
 consensus graph (one ``cito:Citation`` per citing-cited pair with its primary role and polarity, see
@@ -13,9 +14,10 @@ consensus graph (one ``cito:Citation`` per citing-cited pair with its primary ro
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
+import shutil
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -56,19 +58,19 @@ class Store:
         if base is not None:
             check_base(base)  # before anything is created
         self.path = Path(path) if path is not None else None
-        self._state: dict[str, object] = {}
         self._lock = hold(self.path) if self.path is not None and lock else None
         self._writable = True
-        try:
-            if self.path is None:
-                self.oxigraph = ox.Store()
-            else:
-                self.oxigraph = ox.Store(str(self.path / "oxigraph"))
-        except OSError as error:
-            if "lock" in str(error).lower():
-                raise _busy(self.path) from None
-            raise CitekgError(f"cannot open the store {self.path}: {error}") from None
+        self._in_memory_snapshot: ox.Store | None = None
         self._state = _read_state(self.path)
+        try:
+            self._finish_cut_short()
+        except OSError as error:  # a full disk, say: nothing is lost, the next opening tries again
+            self._writable = False
+            self.close()
+            raise CitekgError(
+                f"the store {self.path} must undo a change that was cut short and cannot now: {error}; "
+                "free some space and open it again"
+            ) from None
         stored_base = self._state.get("base")
         if stored_base is not None and base is not None and base != stored_base:
             raise CitekgError(
@@ -77,15 +79,26 @@ class Store:
             )
         self.minter = Minter(str(stored_base or base or DEFAULT_BASE))
         self._paper_by_identifier = lru_cache(maxsize=200_000)(self._find_paper)
+
+    def _open_engine(self) -> None:
         try:
-            self.recover()
-        except OSError as error:  # a full disk, say: nothing is lost, the next opening tries again
-            self._writable = False
-            self.close()
-            raise CitekgError(
-                f"the store {self.path} must undo a load that was cut short and cannot now: {error}; "
-                "free some space and open it again"
-            ) from None
+            self.oxigraph = ox.Store() if self.path is None else ox.Store(str(self.path / "oxigraph"))
+        except OSError as error:
+            if "lock" in str(error).lower():
+                raise _busy(self.path) from None
+            raise CitekgError(f"cannot open the store {self.path}: {error}") from None
+
+    def _finish_cut_short(self) -> None:
+        """On opening: put back the snapshot of a change the process died in, or empty a store whose
+        restore was cut short (it was empty before), then open the engine."""
+        if self.path is not None and self._loading():
+            self._put_back()
+        elif self.path is not None:
+            shutil.rmtree(self.path / "undo", ignore_errors=True)  # of a change that ended
+        self._open_engine()
+        if self._state.get("restoring"):
+            self.oxigraph.clear()
+            self.unmark_restoring()
 
     @classmethod
     def read_only(cls, path: str | os.PathLike[str]) -> Store:
@@ -287,25 +300,32 @@ class Store:
 
     @contextmanager
     def change(self, graph: ox.NamedNode) -> Iterator[None]:
-        """Change one source graph all or nothing: a copy of it is kept aside and the change noted
-        before the block runs. If the block does not end (an error, Ctrl-C), the store is put back
-        as it was at once; if the process dies, or putting it back fails too (a full disk), when it
-        next opens."""
+        """Change the store for one source graph all or nothing: a snapshot of the store is taken and
+        the change noted before the block runs. If the block does not end (an error, Ctrl-C), the
+        snapshot takes the store's place at once; if the process dies, or that fails too, when the
+        store next opens. The snapshot holds everything the change may touch (the source graph, the
+        consensus and its derived data, other graphs a merge of papers rewrites), so undoing needs
+        nothing of how the change was made. On disk it costs milliseconds, and meanwhile the disk of
+        the engine's files the change compacts away; in memory, a copy of the store."""
+        if self._changing():  # one snapshot a store: a change inside another would replace it
+            raise CitekgError(f"a change of the store {self.path or '(in memory)'} is under way already")
         self.record_base()
-        if self.has_graph(graph):
-            self.keep_for_undo(graph)
+        self._take_snapshot()
         self.mark_loading(graph)
         try:
             yield
         except BaseException as error:
             try:
-                self.recover()
-            except OSError:
+                self._undo(error)
+            except (OSError, CitekgError):
                 raise CitekgError(
                     f"{error}; the store undoes the partial change when it next opens"
                 ) from None
+            if isinstance(error, OSError):  # the engine could not write (a full disk): the user's to fix
+                raise CitekgError(f"the store could not be written: {error}; nothing was changed") from None
             raise
         self.unmark_loading(graph)
+        self._drop_snapshot()
 
     def mark_loading(self, graph: ox.NamedNode) -> None:
         """Note a load under way before the store changes; ``recover`` undoes it if it never ends."""
@@ -319,8 +339,6 @@ class Store:
         self._state["loading"] = [g for g in self._loading() if g != graph.value]
         self._changed()
         self._save_state()
-        if self.path is not None:
-            self._undo_file(graph).unlink(missing_ok=True)
 
     def mark_restoring(self) -> None:
         """Note a restore under way (``kg.restore``); ``recover`` empties the store if it never ends."""
@@ -342,24 +360,53 @@ class Store:
         self.minter = Minter(base)
         self.record_base()
 
-    def keep_for_undo(self, graph: ox.NamedNode) -> None:
-        """Copy a source graph and its parts aside before a replace or a drop changes them, so that
-        ``recover`` can put them back if the change never ends. Written whole, then renamed into
-        place, before the change is marked."""
+    def _take_snapshot(self) -> None:
+        """What ``_undo`` puts back: a checkpoint of the database in ``undo/`` (taken before the change
+        is marked, so a marked change always has one), or a copy of a store in memory."""
         if self.path is None:
+            self._in_memory_snapshot = ox.Store()
+            self._in_memory_snapshot.bulk_extend(self.oxigraph)
             return
-        undo = self._undo_file(graph)
-        undo.parent.mkdir(exist_ok=True)
-        partial = undo.with_suffix(".partial")
-        with partial.open("wb") as out:
-            for kept in (graph, *self.parts(graph)):
-                quads = self.oxigraph.quads_for_pattern(None, None, None, kept)  # as stored
-                ox.serialize(quads, out, ox.RdfFormat.N_QUADS)
-        os.replace(partial, undo)
+        shutil.rmtree(self.path / "undo", ignore_errors=True)
+        self.oxigraph.backup(str(self.path / "undo"))
 
-    def _undo_file(self, graph: ox.NamedNode) -> Path:
+    def _drop_snapshot(self) -> None:
+        self._in_memory_snapshot = None
+        if self.path is not None:
+            shutil.rmtree(self.path / "undo", ignore_errors=True)
+
+    def _undo(self, error: BaseException) -> None:
+        """Put the store back as the snapshot has it, in this process (the change failed)."""
+        if self.path is None:
+            assert self._in_memory_snapshot is not None
+            self.oxigraph.clear()
+            self.oxigraph.bulk_extend(self._in_memory_snapshot)
+            self._in_memory_snapshot = None
+            self._state["loading"] = []
+            self._changed()
+            self._paper_by_identifier.cache_clear()
+            return
+        # the failed change's finished frames may hold iterators over the database, which keep it open
+        traceback.clear_frames(error.__traceback__)
+        del self.oxigraph
+        self._put_back()
+        self._open_engine()
+        self._paper_by_identifier.cache_clear()
+
+    def _put_back(self) -> None:
+        """Put the snapshot in the database's place, the engine closed: two renames, each atomic; an
+        opening after a death between them finds no database and the snapshot, and does the second."""
         assert self.path is not None
-        return self.path / "undo" / (hashlib.sha256(graph.value.encode()).hexdigest()[:32] + ".nq")
+        database, snapshot, undone = self.path / "oxigraph", self.path / "undo", self.path / "undone"
+        if snapshot.exists():
+            shutil.rmtree(undone, ignore_errors=True)
+            if database.exists():
+                os.replace(database, undone)
+            os.replace(snapshot, database)
+        shutil.rmtree(undone, ignore_errors=True)
+        self._state["loading"] = []
+        self._changed()
+        self._save_state()
 
     def _loading(self) -> list[str]:
         loading = self._state.get("loading", [])
@@ -368,26 +415,6 @@ class Store:
     def work_folder(self, graph: ox.NamedNode) -> None:
         """None: a load's scratch folder is temporary, beside the store; one cut short is undone."""
         return None
-
-    def recover(self) -> None:
-        """Undo loads and drops that were cut short (a killed process): their graphs hold part of a
-        file; a graph they replaced or dropped comes back as it was."""
-        if self._state.get("restoring"):  # a restore cut short: the store was empty before it
-            self.oxigraph.clear()
-            self.unmark_restoring()
-        unfinished = [ox.NamedNode(g) for g in self._loading()]
-        if not unfinished:
-            return
-        from kg.consensus import rebuild
-
-        for graph in unfinished:
-            for removed in (graph, *self.parts(graph)):
-                self.remove_graph(removed)
-            if self.path is not None and self._undo_file(graph).exists():
-                self.oxigraph.bulk_load(path=str(self._undo_file(graph)), format=ox.RdfFormat.N_QUADS)
-        rebuild(self)
-        for graph in unfinished:
-            self.unmark_loading(graph)
 
     def checkpoint(self, target: Path) -> None:
         """A copy of the store in the new folder ``target``, with its bookkeeping: RocksDB hard-links
@@ -407,11 +434,12 @@ class Store:
     def close(self) -> None:
         """Release the store so another process can open it (what a full disk kept from being flushed
         is in the engine's write-ahead log)."""
+        engine = self.__dict__.pop("oxigraph", None)  # none if opening or undoing failed
         try:
-            if self._writable:
-                self.oxigraph.flush()
+            if self._writable and engine is not None:
+                engine.flush()
         finally:
-            del self.oxigraph
+            del engine
             if self._lock is not None:
                 self._lock.close()
                 self._lock = None

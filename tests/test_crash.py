@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -115,6 +116,49 @@ def test_a_killed_load_leaves_all_or_nothing_and_a_reload_gives_the_whole(tmp_pa
             assert quads(store) == after
             drop(store, big)
     assert any(changing for _, changing in outcomes), outcomes  # some kills did land in the writes
+
+
+def test_a_killed_replace_or_drop_leaves_the_old_graph_or_the_new(tmp_path: Path) -> None:
+    """Replacing a graph by a new version of its file, or dropping it, killed at random moments: the
+    store opens with the old version or the new state, consensus and derived data included."""
+    first = write_citations(tmp_path / "first.jsonl", 1200, seed=1)
+    second = write_citations(tmp_path / "second.jsonl", 1200, seed=2)
+    source = tmp_path / "big.jsonl"  # one path, two versions: a load of the second replaces the first
+    reference = Store(None, base=TEST_BASE)
+    load(reference, EXAMPLE)
+    shutil.copy(first, source)
+    big = load(reference, source).graph
+    old = quads(reference)
+    shutil.copy(second, source)
+    load(reference, source)
+    replaced = quads(reference)
+    drop(reference, big)
+    dropped = quads(reference)
+
+    path = tmp_path / "store"
+    with Store(path, base=TEST_BASE) as store:
+        load(store, EXAMPLE)
+    rng = random.Random(11)
+    outcomes = []
+    for kill in range(KILLS):
+        shutil.copy(first, source)
+        with Store(path) as store:
+            load(store, source)
+            assert quads(store) == old
+        if kill % 2:
+            shutil.copy(second, source)
+            operation, results = "load", (old, replaced)
+        else:
+            operation, results = "drop", (old, dropped)
+        command = [sys.executable, "-m", "kg", "--store", str(path), operation, str(source)]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        kill_at(process, path, None, rng)
+        changing = writing(path)
+        with Store(path) as store:
+            found = quads(store)
+        assert found in results, f"a {operation} killed part way left neither the old state nor the new"
+        outcomes.append((operation, found == results[1], changing))
+    assert any(changing for *_, changing in outcomes), outcomes
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import gzip
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -115,17 +117,70 @@ def test_dropping_everything_leaves_an_empty_store(store: Store, tmp_path: Path)
     assert list(store.oxigraph) == []
 
 
-def test_a_load_cut_short_is_undone_when_the_store_opens(tmp_path: Path) -> None:
-    with Store(tmp_path / "store") as store:
+DIES_IN_A_CHANGE = """
+import os, sys
+import pyoxigraph as ox
+from kg.store import Store
+store = Store(sys.argv[1])
+with store.change(ox.NamedNode(store.minter.graph("doomed"))):
+    for graph in store.graphs():
+        store.remove_graph(graph)
+    store.add("<http://example.org/a> <http://example.org/b> <http://example.org/c> <http://example.org/g> .")
+    os._exit(9)  # the process dies in the middle of the change
+"""
+
+
+def test_a_change_cut_short_is_put_back_when_the_store_opens(tmp_path: Path) -> None:
+    """The store puts its snapshot back as it was, recomputing nothing (the load times included)."""
+    path = tmp_path / "store"
+    with Store(path) as store:
         load(store, write_jsonl(tmp_path / "kept.jsonl", GOOD))
-        expected = store_dataset(store)
-        hub = load(store, EXAMPLE).graph
-        store.mark_loading(ox.NamedNode(hub))  # as if the process died mid-load
-    with Store(tmp_path / "store") as reopened:  # the recovery computes the consensus again
-        assert_same_dataset(
-            without_consensus_time(store_dataset(reopened), reopened),
-            without_consensus_time(expected, reopened),
-        )
+        load(store, EXAMPLE)
+        expected = set(store.oxigraph)
+        generation = store.generation
+    died = subprocess.run([sys.executable, "-c", DIES_IN_A_CHANGE, str(path)], capture_output=True)
+    assert died.returncode == 9, died.stderr
+    assert (path / "undo").is_dir()
+    with Store(path) as reopened:
+        assert set(reopened.oxigraph) == expected
+        assert not (path / "undo").exists() and not (path / "undone").exists()
+        assert reopened.generation is not None and generation is not None
+        assert reopened.generation > generation  # caches of what the store held are stale
+
+
+def fail_while_reading(store: Store) -> None:
+    """Fail half way through a change, with an iterator over the database open in this frame."""
+    reading = store.oxigraph.quads_for_pattern(None, None, None)
+    next(reading)
+    for graph in store.graphs():
+        store.remove_graph(graph)
+    raise RuntimeError("halfway")
+
+
+def test_a_change_that_fails_is_undone_at_once_and_the_store_goes_on(tmp_path: Path) -> None:
+    with Store(tmp_path / "store") as store:
+        load(store, EXAMPLE)
+        expected = set(store.oxigraph)
+        with pytest.raises(RuntimeError, match="halfway"), store.change(ox.NamedNode("http://example.org/g")):
+            fail_while_reading(store)
+        assert set(store.oxigraph) == expected
+        assert not (tmp_path / "store" / "undo").exists()
+        load(store, write_jsonl(tmp_path / "kept.jsonl", GOOD))
+        assert len(store.source_graphs()) == 2
+
+
+def test_a_change_inside_a_change_is_refused(disk_store: Store) -> None:
+    """One snapshot a store: a second change while one runs would replace it."""
+    load(disk_store, EXAMPLE)
+    expected = set(disk_store.oxigraph)
+    with (
+        pytest.raises(CitekgError, match="under way already"),
+        disk_store.change(ox.NamedNode("http://a.org/g")),
+    ):
+        disk_store.remove_graph(disk_store.source_graphs()[0])
+        with disk_store.change(ox.NamedNode("http://a.org/h")):
+            pass
+    assert set(disk_store.oxigraph) == expected
 
 
 def test_missing_file(store: Store, tmp_path: Path) -> None:
