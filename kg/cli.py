@@ -727,6 +727,7 @@ def render_hub(summary: HubSummary) -> str:
         f"{paper.title or paper.iri}" + (f" ({paper.year})" if paper.year else ""),
         f"  {ids}",
         "",
+        *summary.notice_lines,
         summary.headline,
         f"{summary.citing_papers} citing papers · {summary.annotated} with a role · "
         f"{summary.unclassified} unclassified",

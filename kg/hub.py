@@ -1,7 +1,9 @@
 """The hub summary of a paper, as a citation hub page shows it, and its citing-papers explorer.
 
 Every number comes from the saved queries ``paper``, ``paper-ids``, ``hub-distribution``,
-``hub-representatives`` and ``hub-citing``; this module only adds them up and phrases the headline.
+``hub-representatives``, ``hub-notices`` and ``hub-citing`` (and, for a paper with a retraction or an
+expression of concern, the explorer's rows: who cites it after the notice); this module only adds them
+up and phrases the headline.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from kg.representatives import MAX_SHOWN
 from kg.vocab import (
     CITO,
     CKG,
+    NOTICE_BY_IRI,
     POLARITY_BY_IRI,
     POLARITY_EDGE,
     POLARITY_SYNONYMS,
     ROLE_BY_IRI,
     ROLE_SYNONYMS,
+    NoticeNature,
     Polarity,
     Role,
 )
@@ -73,6 +77,58 @@ class Representative(CitingPaper):
 
 
 @dataclass
+class Notice:
+    """An editorial notice about the paper, folded from what every source says of it."""
+
+    iri: str
+    nature: str  # a NoticeNature value
+    date: str | None  # the earliest a source gives (YYYY, YYYY-MM or YYYY-MM-DD)
+    doi: str | None
+    sources: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def year(self) -> int | None:
+        return int(self.date[:4]) if self.date else None
+
+    @property
+    def contests(self) -> bool:
+        return NoticeNature(self.nature).contests
+
+    def line(self) -> str:
+        """``Retracted on 2010-02-02 (Retraction Watch: Falsification of data).``"""
+        verb = {
+            NoticeNature.RETRACTION: "Retracted",
+            NoticeNature.EXPRESSION_OF_CONCERN: "Expression of concern",
+            NoticeNature.CORRECTION: "Corrected",
+            NoticeNature.REINSTATEMENT: "Reinstated",
+        }[NoticeNature(self.nature)]
+        when = f" on {self.date}" if self.date else ""
+        said = "; ".join(self.reasons)
+        source = ", ".join(self.sources)
+        why = f" ({source}: {said})" if said and source else f" ({source or said})" if source or said else ""
+        return f"{verb}{when}{why}."
+
+
+@dataclass
+class AfterNotice:
+    """Who kept citing a paper after the notice that contests it: the citing papers published in a year
+    after the notice's, by their citations' primary role and polarity."""
+
+    notice: str  # the notice's IRI
+    citing_papers: int
+    roles: dict[str, int] = field(default_factory=dict)
+    polarities: dict[str, int] = field(default_factory=dict)
+
+    def line(self, nature: str, citing_papers: int) -> str:
+        """``14 of 40 citing papers cite it after the retraction; 3 of them positively.``"""
+        what = "the retraction" if nature == NoticeNature.RETRACTION else "the notice"
+        positive = self.polarities.get(Polarity.POSITIVE.value, 0)
+        text = f"{self.citing_papers} of {citing_papers} citing papers cite it after {what}"
+        return f"{text}; {positive} of them positively." if self.citing_papers else f"{text}."
+
+
+@dataclass
 class HubSummary:
     paper: PaperInfo
     citing_papers: int
@@ -83,6 +139,17 @@ class HubSummary:
     roles: list[Share] = field(default_factory=list)
     polarities: list[Share] = field(default_factory=list)
     representatives: list[Representative] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    after_notice: AfterNotice | None = None
+
+    @property
+    def notice_lines(self) -> list[str]:
+        """What a hub page says of the notices: each one's line, the count after the contesting one."""
+        lines = [notice.line() for notice in self.notices]
+        if self.after_notice is not None:
+            nature = next(n.nature for n in self.notices if n.iri == self.after_notice.notice)
+            lines.append(self.after_notice.line(nature, self.citing_papers))
+        return lines
 
     def to_json(self) -> dict[str, Any]:
         """The documented JSON shape of ``kg hub --format json``."""
@@ -99,6 +166,8 @@ class HubSummary:
                 {"polarity": s.label, "count": s.count, "share": s.share} for s in self.polarities
             ],
             "representatives": [asdict(r) for r in self.representatives],
+            "notices": [asdict(n) for n in self.notices],
+            "citing_after_notice": asdict(self.after_notice) if self.after_notice else None,
         }
 
 
@@ -172,17 +241,61 @@ def summary(
     roles = _ranked(role_counts, list(Role))
     polarities = _ranked(polarity_counts, list(Polarity))
     behavior, sentence = headline(roles, annotated, dominant_share)
+    found = notices(store, node)
     return HubSummary(
         paper=info,
         citing_papers=citations,
         annotated=annotated,
         unclassified=citations - annotated,
-        behavior=behavior,
+        behavior="contested" if any(notice.contests for notice in found) else behavior,
         headline=sentence,
         roles=_shares(roles),
         polarities=_shares(polarities),
         representatives=_representatives(store, node, [role for role, _ in roles], representatives),
+        notices=found,
+        after_notice=after_notice(store, node, found),
     )
+
+
+def notices(store: Backend, node: ox.NamedNode) -> list[Notice]:
+    """The paper's notices, earliest first: one per notice however many sources report it."""
+    folded: dict[str, Notice] = {}
+    for row in queries.iterate(store, "hub-notices", {"paper": node}):
+        nature = NOTICE_BY_IRI.get(row["nature"])
+        if nature is None:
+            continue
+        notice = folded.setdefault(row["notice"], Notice(row["notice"], nature.value, None, None))
+        if row["date"] and (notice.date is None or row["date"] < notice.date):
+            notice.date = row["date"]
+        notice.doi = min(filter(None, (notice.doi, row["doi"])), default=None)
+        for values, value in ((notice.sources, row["source"]), (notice.reasons, row["reason"])):
+            if value and value not in values:
+                values.append(value)
+    for notice in folded.values():
+        notice.sources.sort()
+        notice.reasons.sort()
+    return sorted(folded.values(), key=lambda n: (n.date or "9999", n.iri))
+
+
+def after_notice(store: Backend, node: ox.NamedNode, found: list[Notice]) -> AfterNotice | None:
+    """The citing papers published after the first dated notice that contests the paper (a retraction,
+    else an expression of concern), counted from the explorer's rows: only years are known of most
+    citing papers, so "after" is "in a later year", and a paper of the notice's own year is not counted."""
+    contesting = sorted(
+        (n for n in found if n.contests and n.year is not None),
+        key=lambda n: (n.nature != NoticeNature.RETRACTION, n.date or "", n.iri),
+    )
+    if not contesting:
+        return None
+    notice = contesting[0]
+    counted = AfterNotice(notice.iri, 0)
+    for row in explorer.rows(store, node):
+        if row.year is not None and notice.year is not None and row.year > notice.year:
+            counted.citing_papers += 1
+            role, polarity = row.role or explorer.UNCLASSIFIED, row.polarity or explorer.UNCLASSIFIED
+            counted.roles[role] = counted.roles.get(role, 0) + 1
+            counted.polarities[polarity] = counted.polarities.get(polarity, 0) + 1
+    return counted
 
 
 def citing(

@@ -97,6 +97,13 @@ class Minter:
         """An annotation: by its graph and what its record says."""
         return f"{self.base}annotation/{_hash(graph, *record)}"
 
+    def notice(self, paper: str, nature: str, doi: str | None, *record: object) -> str:
+        """An editorial notice: named by its DOI where it has one (so that every source reporting it
+        describes one node), otherwise by what the record says of it."""
+        if doi is not None:
+            return f"{self.base}notice/doi/{quote(doi, safe='/')}"
+        return f"{self.base}notice/{_hash(paper, nature, *record)}"
+
     def agreement_cell(self, first: str, second: str, first_role: str, second_role: str) -> str:
         """The tally of citations two annotators gave these roles (``tallies``)."""
         return f"{self.base}agreement/{_hash(first, second, first_role, second_role)}"

@@ -43,7 +43,7 @@ from kg.ids import PaperId
 from kg.iris import Minter
 from kg.mapping import A, CitationRef, Mapper
 from kg.nquads import iri, literal, quad
-from kg.records import Annotation, Citation, Paper, Raw, Unplaced
+from kg.records import Annotation, Citation, Notice, Paper, Raw, Unplaced
 from kg.spool import sorted_lines
 from kg.vocab import CITO, CKG, DCTERMS, FABIO, OA, PROV, RDF, SPDX, VOID, XSD, AnnotatorKind
 
@@ -81,6 +81,7 @@ class LoadReport:
             "papers": self.counts["paper"],
             "citations": self.counts["citation"],
             "annotations": self.counts["annotation"],
+            "notices": self.counts["notice"],
             "replaced": self.replaced,
             "resumed": self.resumed,
             "unplaced": self.unplaced,
@@ -98,6 +99,8 @@ class LoadReport:
 
     def summary(self) -> str:
         parts = [f"{self.counts[kind]} {kind}s" for kind in ("paper", "citation", "annotation")]
+        if self.counts["notice"]:  # (only some sources report notices: the rest need not say none)
+            parts.append(f"{self.counts['notice']} notices")
         text = f"loaded {', '.join(parts)} from {self.file} into <{self.graph}>"
         if self.replaced:
             text += " (replaced the graph's previous contents)"
@@ -417,7 +420,7 @@ def _map_file(
         if not empty:
             known.clear()
             known.update(store.papers({paper_id for record in records for paper_id in _ids_named(record)}))
-        pending: list[tuple[CitationRef, Paper | Citation | Annotation, str | None]] = []
+        pending: list[tuple[CitationRef, Paper | Citation | Annotation | Notice, str | None]] = []
         for record in records:
             if isinstance(record, Unplaced):
                 report.unplaced += 1
@@ -481,6 +484,8 @@ def _ids_named(record: object) -> list[PaperId]:
         return record.all_ids
     if isinstance(record, (Citation, Annotation)):
         return [record.citing, record.cited]
+    if isinstance(record, Notice):
+        return [record.paper]
     return []
 
 

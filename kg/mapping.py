@@ -31,7 +31,7 @@ from kg.ids import PaperId
 from kg.iris import Minter
 
 if TYPE_CHECKING:  # the models cost pydantic's import; mapping needs only their fields
-    from kg.records import Annotation, Author, Citation, Paper
+    from kg.records import Annotation, Author, Citation, Notice, Paper
 from kg.nquads import iri, literal, quad
 from kg.vocab import (
     CITO,
@@ -41,6 +41,7 @@ from kg.vocab import (
     FABIO,
     FOAF,
     LITERAL,
+    NOTICE_CITO,
     OA,
     OCO,
     OWL,
@@ -129,6 +130,14 @@ _T = {
         "author": PRO["author"],
         "heldBy": PRO["isHeldBy"],
         "next": OCO["hasNext"],
+        "Notice": CKG["Notice"],
+        "nature": CKG["noticeNature"],
+        "concerns": CKG["concerns"],
+        "noticeDate": DCTERMS["date"],
+        "doi": PRISM["doi"],
+        "reason": CKG["reason"],
+        "source": DCTERMS["source"],
+        "record": DCTERMS["identifier"],
     }.items()
 }
 
@@ -203,11 +212,13 @@ class Mapper:
         self._annotator_iris: dict[str, str] = {}
         self.links_ids = False  # a paper record named a paper by several ids: papers may need merging
 
-    def map(self, record: Paper | Citation | Annotation) -> Mapped:
+    def map(self, record: Paper | Citation | Annotation | Notice) -> Mapped:
         """The record's quads, and the citation it names (for the consensus), if any."""
         if record.type == "paper":
             iri = self._paper_node(record)
             return Mapped("".join(self._paper(iri, record)), paper=iri)
+        if record.type == "notice":
+            return Mapped("".join(self._notice(record)))
         citation, quads = self._citation_quads(record.citing, record.cited)
         if record.type == "citation":
             return Mapped("".join(quads) + "".join(self._citation(citation.iri, record)), citation)
@@ -341,6 +352,31 @@ class Mapper:
         if record.oci is not None:
             yield from self._identifier_quads(node, "oci", record.oci)
             yield from self._link_out(node, "oci", record.oci)
+
+    def _notice(self, record: Notice) -> Iterator[str]:
+        """The notice as a resource of its own, ``ckg:concerns`` the paper (and, for a retraction or a
+        correction, CiTO's ``cito:retracts`` or ``cito:corrects``: the notice is the citing entity)."""
+        paper, _, introduced = self.paper_iri(record.paper)
+        nature = record.nature
+        node = self.minter.notice(paper, nature.value, record.doi, record.date, record.source, record.record)
+        s, g = iri(node), self.graph
+        yield from introduced
+        yield quad(s, A, _T["Notice"], g)
+        yield quad(s, _T["nature"], iri(nature.iri), g)
+        yield quad(s, _T["concerns"], iri(paper), g)
+        if nature in NOTICE_CITO:
+            yield quad(s, iri(NOTICE_CITO[nature]), iri(paper), g)
+        if record.date is not None:
+            yield quad(s, _T["noticeDate"], literal(record.date, _DATE_TYPES[len(record.date)]), g)
+        if record.doi is not None:
+            yield quad(s, _T["doi"], literal(record.doi), g)
+            yield from self._link_out(node, "doi", record.doi)
+        for reason in record.reasons:
+            yield quad(s, _T["reason"], literal(reason), g)
+        if record.source is not None:
+            yield quad(s, _T["source"], literal(record.source), g)
+        if record.record is not None:
+            yield quad(s, _T["record"], literal(record.record), g)
 
     def annotation_iri(self, record: Annotation) -> str:
         """An annotation's IRI: the same record in the same graph always gets the same one."""

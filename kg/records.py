@@ -24,7 +24,15 @@ from pydantic import (
 )
 
 from kg.ids import SCHEMES, PaperId, best_id, normalise, parse_id
-from kg.vocab import POLARITY_SYNONYMS, ROLE_SYNONYMS, AnnotatorKind, Polarity, Role
+from kg.vocab import (
+    NOTICE_SYNONYMS,
+    POLARITY_SYNONYMS,
+    ROLE_SYNONYMS,
+    AnnotatorKind,
+    NoticeNature,
+    Polarity,
+    Role,
+)
 
 _PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 _ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
@@ -50,6 +58,15 @@ def _polarity(value: Any) -> Polarity:
     if isinstance(value, str) and (polarity := POLARITY_SYNONYMS.get(value.strip().lower())):
         return polarity
     raise ValueError(f"unknown polarity {value!r}; expected one of {', '.join(p.value for p in Polarity)}")
+
+
+def _nature(value: Any) -> NoticeNature:
+    if isinstance(value, str):
+        words = " ".join(value.strip().lower().replace("_", " ").replace("-", " ").split())
+        if nature := NOTICE_SYNONYMS.get(words):
+            return nature
+    natures = ", ".join(n.value for n in NoticeNature)
+    raise ValueError(f"unknown notice nature {value!r}; expected one of {natures}")
 
 
 def _partial_date(value: str) -> str:
@@ -94,6 +111,7 @@ PolarityLabel = Annotated[Polarity, PlainValidator(_polarity)]
 PartialDate = Annotated[str, AfterValidator(_partial_date)]
 Text = Annotated[str, AfterValidator(_text)]
 OCI = Annotated[str, AfterValidator(_oci)]
+Nature = Annotated[NoticeNature, PlainValidator(_nature)]
 Duration = Annotated[str, AfterValidator(_duration)]
 
 
@@ -211,6 +229,25 @@ class Annotation(_Cites, _Record):
         return self
 
 
+class Notice(_Record):
+    """An editorial notice about a paper: a retraction, an expression of concern, a correction or a
+    reinstatement, as a source reports it (Retraction Watch, Crossref, OpenAlex)."""
+
+    type: Literal["notice"] = "notice"
+    paper: PaperRef
+    nature: Nature
+    date: PartialDate | None = None
+    doi: str | None = None  # the notice's own DOI
+    reasons: list[Text] = Field(default_factory=list)
+    source: Text | None = None  # who reports it, e.g. "Retraction Watch"
+    record: Text | None = None  # the source's id for its record of the notice
+
+    @field_validator("doi")
+    @classmethod
+    def _doi(cls, value: str | None) -> str | None:
+        return None if value is None else normalise("doi", value).value
+
+
 @dataclass(frozen=True)
 class Raw:
     """Triples a source publishes in RDF, kept as they are (N-Triples terms, without the final dot),
@@ -230,10 +267,10 @@ class Unplaced:
     type: str = "unplaced"
 
 
-Record = Annotated[Paper | Citation | Annotation, Field(discriminator="type")]
+Record = Annotated[Paper | Citation | Annotation | Notice, Field(discriminator="type")]
 _RECORD = TypeAdapter(Record)
 
 
-def parse_record(line: str | bytes) -> Paper | Citation | Annotation:
+def parse_record(line: str | bytes) -> Paper | Citation | Annotation | Notice:
     """Validate one JSON line of the native format; raises pydantic.ValidationError."""
     return _RECORD.validate_json(line)

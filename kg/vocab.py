@@ -98,6 +98,50 @@ class Polarity(StrEnum):
         return CKG["polarity-" + self.value]
 
 
+class NoticeNature(StrEnum):
+    """What an editorial notice says of a paper (Retraction Watch's natures; Crossref's update types map
+    onto them)."""
+
+    RETRACTION = "retraction"
+    EXPRESSION_OF_CONCERN = "expression_of_concern"
+    CORRECTION = "correction"
+    REINSTATEMENT = "reinstatement"
+
+    @property
+    def iri(self) -> NamedNode:
+        return CKG["notice-" + self.value.replace("_", "-")]
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+    @property
+    def contests(self) -> bool:
+        """Whether the notice puts the paper's findings in doubt (a retraction, an expression of concern)."""
+        return self in (NoticeNature.RETRACTION, NoticeNature.EXPRESSION_OF_CONCERN)
+
+
+# Retraction Watch's natures and Crossref's update types (``update-to``), lower-cased, with - and _ as spaces.
+NOTICE_SYNONYMS: dict[str, NoticeNature] = {
+    "retraction": NoticeNature.RETRACTION,
+    "partial retraction": NoticeNature.RETRACTION,
+    "withdrawal": NoticeNature.RETRACTION,
+    "removal": NoticeNature.RETRACTION,
+    "expression of concern": NoticeNature.EXPRESSION_OF_CONCERN,
+    "correction": NoticeNature.CORRECTION,
+    "corrigendum": NoticeNature.CORRECTION,
+    "erratum": NoticeNature.CORRECTION,
+    "reinstatement": NoticeNature.REINSTATEMENT,
+}
+
+# The CiTO property a notice of each nature states of the paper, where CiTO has one (the notice is the citing
+# entity: "the citing entity constitutes a formal retraction of the cited entity").
+NOTICE_CITO: dict[NoticeNature, NamedNode] = {
+    NoticeNature.RETRACTION: CITO["retracts"],
+    NoticeNature.CORRECTION: CITO["corrects"],
+}
+
+
 class AnnotatorKind(StrEnum):
     MODEL = "model"
     HUMAN = "human"
@@ -159,3 +203,4 @@ POLARITY_SYNONYMS: dict[str, Polarity] = {
 
 ROLE_BY_IRI: dict[str, Role] = {role.iri.value: role for role in Role}
 POLARITY_BY_IRI: dict[str, Polarity] = {polarity.iri.value: polarity for polarity in Polarity}
+NOTICE_BY_IRI: dict[str, NoticeNature] = {nature.iri.value: nature for nature in NoticeNature}

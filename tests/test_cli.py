@@ -60,6 +60,7 @@ def test_load_json_and_timings(tmp_path: Path, in_root: None) -> None:
         "papers": 26,
         "citations": 24,
         "annotations": 33,
+        "notices": 0,
         "replaced": False,
         "resumed": False,
         "unplaced": 0,
@@ -114,6 +115,8 @@ def test_hub_text_and_json(store_path: Path) -> None:
         "roles",
         "polarities",
         "representatives",
+        "notices",
+        "citing_after_notice",
     ]
     assert list(data["paper"]) == ["iri", "title", "year", "ids"]
     assert data["roles"][0] == {"role": "background", "count": 10, "share": 0.5}
@@ -232,6 +235,7 @@ def test_formats_and_a_forced_format(tmp_path: Path) -> None:
         "opencitations-index",
         "opencitations-meta",
         "opencitations-rdf",
+        "retraction-watch",
         "s2-citations",
         "s2-api",
         "openalex",
@@ -345,3 +349,14 @@ def test_the_explorer_sorts_offered_are_the_library_s() -> None:
     from kg.explorer import SORTS
 
     assert [sort.value for sort in Sort] == list(SORTS)
+
+
+def test_hub_text_says_a_paper_was_retracted(tmp_path: Path) -> None:
+    store_path = tmp_path / "store"
+    kg(store_path, "load", str(EXAMPLE), str(EXAMPLE.parent / "retractions.csv"))
+    lines = kg(store_path, "hub", "doi:10.5555/example.bench").stdout.splitlines()
+    retracted = lines.index(
+        "Retracted on 2025-03-01 (Retraction Watch: Concerns/Issues About Results; Error in Data)."
+    )
+    assert lines[retracted + 1] == "3 of 10 citing papers cite it after the retraction; 3 of them positively."
+    assert lines[retracted + 2] == "Dominant citation role: method (80%)."

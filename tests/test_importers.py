@@ -24,6 +24,7 @@ FIXTURES = {
     "crossref": "crossref-work.json",
     "scicite": "scicite.jsonl",
     "acl-arc": "aclarc.jsonl",
+    "retraction-watch": "retraction-watch.csv",
 }
 
 

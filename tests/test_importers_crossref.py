@@ -11,7 +11,7 @@ from kg.hub import summary
 from kg.importers import detect
 from kg.importers.crossref import read_crossref
 from kg.loader import load
-from kg.records import Citation, Paper
+from kg.records import Citation, Notice, Paper
 from kg.store import Store
 
 from .conftest import DATA, SHARED_DATA
@@ -66,3 +66,42 @@ def test_the_shared_recorded_work(store: Store, tmp_path: Path) -> None:
     assert report.counts["paper"] == 1 + without_doi
     hub = summary(store, "doi:10.1371/journal.pone.0033693")
     assert hub.paper.year == 2012
+
+
+def test_crossmark_updates_become_notices(tmp_path: Path) -> None:
+    """A retraction notice names what it retracts (update-to); a corrected work names its correction
+    (updated-by); update types without a nature (a new version) are left out."""
+    notice = {
+        "DOI": "10.5555/notice.1",
+        "title": ["Retraction notice to: A Retracted Study"],
+        "update-to": [
+            {"DOI": "10.5555/retracted.1", "type": "retraction", "updated": {"date-parts": [[2019, 3, 5]]}},
+            {"DOI": "10.5555/other.1", "type": "new_version", "updated": {"date-parts": [[2019, 3, 5]]}},
+        ],
+    }
+    corrected = {
+        "DOI": "10.5555/corrected.1",
+        "updated-by": [
+            {"DOI": "10.5555/erratum.1", "type": "erratum", "updated": {"date-parts": [[2020, 1]]}}
+        ],
+    }
+    path = tmp_path / "works.json"
+    path.write_text(json.dumps({"message": {"items": [notice, corrected]}}), encoding="utf-8")
+    notices = [record for _, record in read_crossref(path) if isinstance(record, Notice)]
+    assert [(n.paper.value, n.nature.value, n.date, n.doi, n.source) for n in notices] == [
+        ("10.5555/retracted.1", "retraction", "2019-03-05", "10.5555/notice.1", "Crossref"),
+        ("10.5555/corrected.1", "correction", "2020-01", "10.5555/erratum.1", "Crossref"),
+    ]
+
+
+@pytest.mark.skipif(not CASSETTE.exists(), reason="../shared/data is not here")
+def test_the_shared_recorded_work_names_its_correction(store: Store, tmp_path: Path) -> None:
+    body = yaml.safe_load(CASSETTE.read_text(encoding="utf-8"))["interactions"][0]["response"]["content"]
+    path = tmp_path / "work.json"
+    path.write_text(body, encoding="utf-8")
+    load(store, path)
+    hub = summary(store, "doi:10.1371/journal.pone.0033693")
+    assert [(n.nature, n.date, n.doi) for n in hub.notices] == [
+        ("correction", "2012-05-08", "10.1371/annotation/c76da2c1-ccb8-4797-94c1-359d3ceceeda")
+    ]
+    assert hub.after_notice is None  # a correction does not contest the paper

@@ -13,7 +13,7 @@ from kg.importers import detect
 from kg.importers.openalex import read_works
 from kg.loader import load
 from kg.queries import run_query
-from kg.records import Citation, Paper
+from kg.records import Citation, Notice, Paper
 from kg.store import Store
 
 from .conftest import DATA, SHARED_DATA
@@ -64,3 +64,20 @@ def test_the_shared_recorded_work(store: Store, tmp_path: Path) -> None:
     words = sum(len(positions) for positions in work["abstract_inverted_index"].values())
     paper = run_query(store, "paper", {"paper": work["doi"]}).rows[0]
     assert len(paper["abstract"].split()) == words
+
+
+def test_a_retracted_work_gets_a_retraction_notice(store: Store, tmp_path: Path) -> None:
+    works = [
+        {"id": "https://openalex.org/W1", "title": "Withdrawn", "is_retracted": True, "referenced_works": []},
+        {"id": "https://openalex.org/W2", "title": "Standing", "is_retracted": False, "referenced_works": []},
+    ]
+    path = tmp_path / "works.json"
+    path.write_text(json.dumps(works), encoding="utf-8")
+    notices = [record for _, record in read_works(path) if isinstance(record, Notice)]
+    assert [(n.paper.value, n.nature.value, n.date, n.source) for n in notices] == [
+        ("W1", "retraction", None, "OpenAlex")
+    ]
+    load(store, path)
+    assert [n.nature for n in summary(store, "openalex:W1").notices] == ["retraction"]
+    assert summary(store, "openalex:W1").after_notice is None  # undated: no "after" to count
+    assert summary(store, "openalex:W2").notices == []

@@ -10,7 +10,7 @@ from pyshacl import validate
 from rdflib import DCTERMS, OWL, RDF, RDFS, SKOS, Graph, Literal, URIRef
 
 from kg.store import Store
-from kg.vocab import CKG, POLARITY_SYNONYMS, ROLE_SYNONYMS, Polarity, Role
+from kg.vocab import CKG, NOTICE_SYNONYMS, POLARITY_SYNONYMS, ROLE_SYNONYMS, NoticeNature, Polarity, Role
 
 from .conftest import ROOT, SHARED_DATA, store_dataset
 
@@ -189,3 +189,44 @@ def hermit_finds_consistent(graph: Graph, path: Path) -> bool:
     except owlready2.OwlReadyInconsistentOntologyError:
         return False
     return list(world.inconsistent_classes()) == []
+
+
+@pytest.fixture(scope="module")
+def noticed_store() -> Store:
+    """The example with Retraction Watch rows (a retraction, an expression of concern, a correction)."""
+    from kg.loader import load
+
+    from .conftest import DATA, EXAMPLE
+
+    loaded = Store(None)
+    load(loaded, EXAMPLE)
+    load(loaded, DATA / "retraction-watch.csv")
+    return loaded
+
+
+def test_notices_conform_and_use_defined_terms(noticed_store: Store) -> None:
+    data = union_graph(noticed_store)
+    conforms, _, report = validate(data, shacl_graph=SHAPES)
+    assert conforms, report
+    notices = set(data.subjects(RDF.type, URIRef(CKG["Notice"].value)))
+    assert len(notices) == 3
+    for notice in notices:
+        for _, term in data.predicate_objects(notice):
+            if isinstance(term, URIRef) and str(term).startswith(str(CKG)):
+                assert (term, RDFS.label, None) in ONTOLOGY, term
+    for nature in NoticeNature:
+        concept = URIRef(nature.iri.value)
+        assert (concept, SKOS.notation, Literal(nature.value)) in ONTOLOGY
+        for synonym, mapped in NOTICE_SYNONYMS.items():
+            if mapped is nature and synonym != nature.label:
+                assert (concept, SKOS.altLabel, Literal(synonym)) in ONTOLOGY, synonym
+
+
+def test_the_notice_shape_fires_on_a_notice_without_its_paper(noticed_store: Store) -> None:
+    data = union_graph(noticed_store)
+    notice = next(data.subjects(RDF.type, URIRef(CKG["Notice"].value)))
+    data.remove((notice, URIRef(CKG["concerns"].value), None))
+    conforms, results, _ = validate(data, shacl_graph=SHAPES)
+    assert not conforms
+    fired = {str(o) for o in results.objects(None, URIRef(SH + "sourceConstraintComponent"))}
+    assert SH + "MinCountConstraintComponent" in fired

@@ -327,3 +327,49 @@ def test_polarity_over_time_adds_up_to_the_polarity_summary(example_store: Store
         label = POLARITY_BY_IRI[row["polarity"]].value
         totals[label] = totals.get(label, 0) + row["citations"]
     assert totals == {s.label: s.count for s in summary(example_store, HUB).polarities}
+
+
+@pytest.fixture(scope="module")
+def retracted_store() -> Store:
+    """The example with Retraction Watch rows: its benchmark paper retracted on 2025-03-01, an
+    uncited paper under an expression of concern, a corrected one."""
+    from kg.loader import load
+
+    from .conftest import DATA
+
+    loaded = Store(None)
+    load(loaded, EXAMPLE)
+    load(loaded, DATA / "retraction-watch.csv")
+    return loaded
+
+
+BENCH = "https://w3id.org/citekg/data/paper/doi/10.5555/example.bench"
+
+
+def test_who_cites_contested_work_after_the_notice(retracted_store: Store) -> None:
+    everyone = run_query(retracted_store, "citing-after-notice").rows
+    assert {row["paper"] for row in everyone} == {BENCH}  # the other noticed papers are not cited
+    assert {row["notice_date"] for row in everyone} == {"2025-03-01"}
+    citing = run_query(retracted_store, "hub-citing", {"paper": "doi:10.5555/example.bench"}).rows
+    later = sorted(row["citing"] for row in citing if row["year"] and row["year"] > 2025)
+    assert [row["citing"] for row in everyone] == later and len(later) == 3
+    roles = {row["citing"]: (row["primary_role"], row["primary_polarity"]) for row in citing}
+    assert all((row["role"], row["polarity"]) == roles[row["citing"]] for row in everyone)
+    assert run_query(retracted_store, "citing-after-notice", {"paper": HUB}).rows == []
+
+
+def test_the_most_cited_retracted_papers_and_citations_after_notice_per_year(retracted_store: Store) -> None:
+    rows = run_query(retracted_store, "retracted-most-cited").rows
+    assert [(r["paper"], r["retracted"], r["citing_papers"], r["citing_after"]) for r in rows] == [
+        (BENCH, "2025-03-01", 10, 3)
+    ]
+    assert run_query(retracted_store, "retracted-most-cited", {"min_citing": 11}).rows == []
+    per_year = run_query(retracted_store, "citations-after-notice").rows
+    assert per_year == [{"year": 2026, "citations": 3, "contested_papers": 1}]
+
+
+def test_hub_typology_calls_retracted_work_contested(retracted_store: Store) -> None:
+    rows = {row["paper"]: row for row in run_query(retracted_store, "hub-typology").rows}
+    assert rows[BENCH]["behavior"] == "contested"
+    assert rows[BENCH]["dominant_role"].endswith("role-method")  # its roles are still given
+    assert {row["behavior"] for paper, row in rows.items() if paper != BENCH} <= {"mixed", "dominant", "none"}

@@ -38,6 +38,7 @@ def stores(
     folder = tmp_path_factory.mktemp(request.param)
     with Store(folder / "store") as loading:
         load(loading, EXAMPLE)
+        load(loading, EXAMPLE.parent / "retractions.csv")  # notices, for the queries about them
     with Store(folder / "store") as embedded:
         serving = (
             oxigraph_server(folder, embedded)
@@ -146,6 +147,7 @@ def test_server_errors_are_clear_messages(stores: tuple[Store, RemoteStore, str]
 READING_COMMANDS = [
     ["hub", PAPER],
     ["hub", PAPER, "--representatives", "10"],
+    ["hub", "doi:10.5555/example.bench"],  # retracted: its notice and who kept citing
     ["citing", PAPER, "--role", "method", "--sort", "title"],
     ["citing", PAPER, "--from-year", "2024", "--sort", "year-asc", "--page-size", "5", "--page", "2"],
     ["agreement"],
@@ -161,6 +163,7 @@ def twin(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("twin") / "store"
     with Store(path) as store:
         load(store, EXAMPLE)
+        load(store, EXAMPLE.parent / "retractions.csv")
     return path
 
 

@@ -100,14 +100,15 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Store]]:
-    """kg serve (read-only) on the example data and a paper whose DOI ends in .json; beside it the
-    same data in memory, which says what the pages should show."""
+    """kg serve (read-only) on the example data (its benchmark paper retracted) and a paper whose DOI
+    ends in .json; beside it the same data in memory, which says what the pages should show."""
     expected = Store(None)
     folder = tmp_path_factory.mktemp("site") / "store"
     with Store(folder) as store:
         for target in (store, expected):
             load(target, EXAMPLE)
             load(target, DATA / "pages.jsonl")
+            load(target, EXAMPLE.parent / "retractions.csv")  # the benchmark paper, retracted
     with serving(create_app(folder, Settings())) as url:
         yield url, expected
 
@@ -436,3 +437,18 @@ def test_an_iri_that_is_not_a_web_address_is_never_a_link(site: tuple[str, Store
     assert shown.rows["results"][1] == ["javascript:alert(1)", "https://doi.org/10.1/a"]
     hrefs = {href for href, _ in shown.links}
     assert "https://doi.org/10.1/a" in hrefs and not any(h.lower().startswith("javascript") for h in hrefs)
+
+
+def test_a_retracted_papers_page_says_so_and_who_kept_citing(site: tuple[str, Store]) -> None:
+    url, store = site
+    summary = hub.summary(store, "doi:10.5555/example.bench")
+    shown = page(f"{url}/hub/doi:10.5555/example.bench")
+    assert shown.text("notices").startswith(summary.notices[0].line())
+    assert shown.text("after-notice").startswith(summary.notice_lines[-1])
+    links = dict(shown.links)
+    retraction = "10.5555/example.bench.retraction"
+    assert links[f"https://doi.org/{retraction}"] == f"The notice (doi:{retraction})"
+    details = next(href for href, text in shown.links if text == "What the sources say")
+    status, _, body = fetch(url + details, accept=BROWSER)  # the notice's own page: what sources say
+    assert status == 200 and b"Retraction Watch" in body and b"Error in Data" in body
+    assert "notices" not in page(f"{url}/hub/{PAPER}").texts

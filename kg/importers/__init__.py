@@ -17,9 +17,9 @@ from typing import IO
 
 from kg.counting import open_counted
 from kg.errors import RecordError, UnknownFormat
-from kg.records import Annotation, Citation, Paper, Raw, Unplaced
+from kg.records import Annotation, Citation, Notice, Paper, Raw, Unplaced
 
-Item = tuple[int | str, Paper | Citation | Annotation | Raw | Unplaced] | RecordError
+Item = tuple[int | str, Paper | Citation | Annotation | Notice | Raw | Unplaced] | RecordError
 
 
 _reading: ContextVar[Callable[[int], None] | None] = ContextVar("reading", default=None)
@@ -101,6 +101,7 @@ def formats() -> dict[str, Format]:
         opencitations,
         opencitations_meta,
         opencitations_rdf,
+        retractionwatch,
         s2api,
         scicite,
         semanticscholar,
@@ -110,6 +111,7 @@ def formats() -> dict[str, Format]:
         *opencitations.FORMATS,
         *opencitations_meta.FORMATS,
         *opencitations_rdf.FORMATS,
+        *retractionwatch.FORMATS,
         *semanticscholar.FORMATS,
         *s2api.FORMATS,
         *openalex.FORMATS,

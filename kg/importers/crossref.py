@@ -6,6 +6,11 @@ authors (with ORCIDs) and abstract (JATS tags removed); every entry of ``referen
 from it. An entry with a DOI cites that DOI. An entry without one is kept as a work of its own, named
 ``ref:<citing DOI>#<key>``, with the title and year the entry gives (``article-title``, ``volume-title``
 or ``unstructured``), not dropped.
+
+Crossmark updates become notices: a work that is a retraction, correction or expression of concern
+names the work it updates in ``update-to`` (the notice is this work); a work others update lists them in
+``updated-by`` (the notice is the other work). Update types citekg has no nature for (a new version, an
+addendum) are left out.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from typing import Any
 from kg.errors import RecordError
 from kg.importers import Format, Item
 from kg.importers.jsonl import is_json_lines, read_document, read_rows, records_of
-from kg.records import Author, Citation, Paper
+from kg.records import Author, Citation, Notice, Paper
+from kg.vocab import NOTICE_SYNONYMS
 
 _TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
@@ -36,15 +42,33 @@ def _text(value: Any) -> str | None:
 
 def _date(work: dict[str, Any]) -> tuple[int | None, str | None]:
     for key in ("issued", "published", "published-print", "published-online", "created"):
-        parts = ((work.get(key) or {}).get("date-parts") or [[None]])[0]
-        if parts and parts[0]:
-            year = int(parts[0])
-            date = "-".join(f"{int(p):02d}" if i else f"{int(p):04d}" for i, p in enumerate(parts[:3]))
+        year, date = _dated(work.get(key))
+        if year is not None:
             return year, date
     return None, None
 
 
-def work_records(work: dict[str, Any]) -> Iterator[Paper | Citation]:
+def _dated(value: Any) -> tuple[int | None, str | None]:
+    """A Crossref date (``{"date-parts": [[2012, 5, 8]]}``) as its year and ISO date."""
+    parts = ((value or {}).get("date-parts") or [[None]])[0]
+    if not parts or not parts[0]:
+        return None, None
+    date = "-".join(f"{int(p):02d}" if i else f"{int(p):04d}" for i, p in enumerate(parts[:3]))
+    return int(parts[0]), date
+
+
+def _updates(work: dict[str, Any], doi: str) -> Iterator[Notice]:
+    for key, updated_is_this in (("update-to", False), ("updated-by", True)):
+        for update in work.get(key) or []:
+            kind = str(update.get("type") or "").lower().replace("_", " ").replace("-", " ")
+            if kind not in NOTICE_SYNONYMS or not update.get("DOI"):
+                continue
+            _, date = _dated(update.get("updated"))
+            paper, notice = (doi, update["DOI"]) if updated_is_this else (update["DOI"], doi)
+            yield Notice(paper=f"doi:{paper}", nature=kind, date=date, doi=notice, source="Crossref")
+
+
+def work_records(work: dict[str, Any]) -> Iterator[Paper | Citation | Notice]:
     year, date = _date(work)
     authors = [
         Author(name=" ".join(p for p in (a.get("given"), a.get("family")) if p), orcid=a.get("ORCID"))
@@ -70,6 +94,7 @@ def work_records(work: dict[str, Any]) -> Iterator[Paper | Citation]:
         entry_year = str(entry.get("year") or "")[:4]
         yield Paper(id=cited, title=title, year=int(entry_year) if entry_year.isdigit() else None)
         yield Citation(citing=paper.id, cited=cited)
+    yield from _updates(work, work["DOI"])
 
 
 def _works(data: Any) -> list[tuple[str, Any]]:

@@ -2,7 +2,8 @@
 
 A work becomes a paper named by its W-id and its DOI (and PubMed ids from ``ids``), with its title,
 year, date, venue, authors (with ORCIDs) and the abstract rebuilt from ``abstract_inverted_index``;
-every entry of ``referenced_works`` becomes a citation from it.
+every entry of ``referenced_works`` becomes a citation from it. A work OpenAlex flags ``is_retracted``
+gets a retraction notice (from OpenAlex, which does not date it).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from kg.errors import RecordError
 from kg.importers import Format, Item, first_line
 from kg.importers.jsonl import is_json_lines, keys_of, read_document, read_rows, records_of
-from kg.records import Author, Citation, Paper
+from kg.records import Author, Citation, Notice, Paper
 
 _WORK_KEYS = {"id", "referenced_works"}
 
@@ -37,7 +38,7 @@ def _venue(work: dict[str, Any]) -> str | None:
     return source or (work.get("host_venue") or {}).get("display_name") or None
 
 
-def work_records(work: dict[str, Any]) -> Iterator[Paper | Citation]:
+def work_records(work: dict[str, Any]) -> Iterator[Paper | Citation | Notice]:
     ids: dict[str, list[str]] = {}
     if work.get("doi"):
         ids["doi"] = [work["doi"]]
@@ -61,6 +62,8 @@ def work_records(work: dict[str, Any]) -> Iterator[Paper | Citation]:
         authors=authors,
     )
     yield paper
+    if work.get("is_retracted") is True:
+        yield Notice(paper=paper.id, nature="retraction", source="OpenAlex")
     for cited in work.get("referenced_works") or []:
         yield Citation(citing=paper.id, cited=f"openalex:{cited}")
 

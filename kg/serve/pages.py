@@ -20,7 +20,7 @@ from kg.explorer import SORTS, UNCLASSIFIED
 from kg.ids import PaperId, parse_id
 from kg.serve import charts, tasks
 from kg.serve.app import TEMPLATES, Service, service
-from kg.serve.links import hub_url, id_links, paper_links
+from kg.serve.links import hub_url, id_links, paper_links, resource_url
 from kg.serve.problems import BadRequest
 from kg.vocab import POLARITY_SYNONYMS, ROLE_SYNONYMS, Polarity, Role
 
@@ -146,7 +146,8 @@ async def hub_page(request: Request, served: Served, paper: str) -> Response:
         tasks.hub_page, paper, form.filters(), form.sort, form.page, form.page_size, timeout=timeout
     )
     form = replace(form, page=view.page)
-    return HTMLResponse(hub_html(served, paper, view, form), status_code=400 if form.problems else 200)
+    html = hub_html(served, paper, view, form, str(request.base_url))
+    return HTMLResponse(html, status_code=400 if form.problems else 200)
 
 
 @router.get("/search", summary="Find a paper by id (redirects to its hub page) or by title words")
@@ -164,7 +165,7 @@ async def search(served: Served, q: str = "") -> Response:
     )
 
 
-def hub_html(served: Service, paper: str, view: tasks.HubView, form: ExplorerForm) -> str:
+def hub_html(served: Service, paper: str, view: tasks.HubView, form: ExplorerForm, served_at: str) -> str:
     """The hub page: what ``kg hub`` says, for people, with the citing-papers explorer."""
     summary = view.summary
     return TEMPLATES.get_template("hub.html").render(
@@ -180,6 +181,7 @@ def hub_html(served: Service, paper: str, view: tasks.HubView, form: ExplorerFor
         form=form,
         pages=max(1, -(-view.total // form.page_size)),
         links=lambda iri: paper_links(served.minter, iri),
+        notice_page=lambda iri: resource_url(served.minter, iri, served_at),
         percent=hubs.percent_text,
         colours=charts.COLOURS,
         timeline=charts.timeline(view.role_years),
