@@ -219,6 +219,7 @@ def test_pyld_and_jsonld_js_read_the_jsonld_export_exactly(jsonld_js: Path) -> N
     store = Store(None)
     load(store, ROOT / "examples" / "hub.jsonl")
     load(store, DATA / "oc-meta.nq")
+    load(store, DATA / "retraction-watch.csv")  # notices: their dates, DOIs, reasons, natures
     expected = exact_quads(exported(store, "nquads"))
     assert ox.Literal("2021-02-03T04:05:06.000Z", datatype=XSD["dateTime"]) in {q.object for q in expected}
     assert any(
