@@ -33,9 +33,14 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--n
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Store]]:
+    retractions = EXAMPLE.parent / "retractions.csv"  # a retracted paper's page is audited too
     expected = Store(None)
     load(expected, EXAMPLE)
-    with serving(create_app(example_on_disk(tmp_path_factory.mktemp("browser")))) as url:
+    load(expected, retractions)
+    folder = example_on_disk(tmp_path_factory.mktemp("browser"))
+    with Store(folder) as store:
+        load(store, retractions)
+    with serving(create_app(folder)) as url:
         yield url, expected
 
 
@@ -196,6 +201,7 @@ def test_the_pages_work_without_javascript(site: tuple[str, Store], browser: Any
         "/",
         f"/hub/{PAPER}",
         f"/hub/{PAPER}?from_year=abc",
+        "/hub/doi:10.5555/example.bench",
         "/query?query=ASK%20%7B%7D",
         "/queries",
         "/queries/hub-typology?run=1",
