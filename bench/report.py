@@ -125,6 +125,8 @@ def markdown(saved: dict, results: dict[str, dict]) -> str:
         lines += ["", *build_section(saved["build"])]
     if "update" in saved:
         lines += ["", *update_section(saved["update"])]
+    if "annotate" in saved:
+        lines += ["", *annotate_section(saved["annotate"])]
     if "remote" in saved:
         lines += ["", *remote_section(saved["remote"])]
     lines += ["", "## Against the targets (issue 5)", "", *targets(results), ""]
@@ -190,6 +192,33 @@ def sync_section(syncs: dict) -> list[str]:
         lines.append(
             f"| {name} | {run['files']} | {run['full_s']} | {run['one_file_changed_s']} | {run['ratio']} |"
         )
+    return lines
+
+
+def annotate_section(figures: dict) -> list[str]:
+    """kg annotate's model on MultiCite against TF-IDF + logistic regression (bench/annotate.py)."""
+    lines = [
+        "## Citation-role models (bench/annotate.py)",
+        "",
+        "Macro F1 over citekg's six roles on MultiCite: `cv` 5-fold cross-validation on train.json, `split`",
+        "an 80/20 split of it, `dev` trained on train.json and tested on dev.json (settings chosen there).",
+        "",
+        "| learner | cv | split | dev |",
+        "|---|---:|---:|---:|",
+    ]
+    macro = figures["macro_f1"]
+    for learner in macro["cv"]:
+        lines.append(
+            f"| {learner} | {macro['cv'][learner]} | {macro['split'][learner]} | {macro['dev'][learner]} |"
+        )
+    run, label = figures["run"], figures["label"]
+    lines += [
+        "",
+        f"Training on {figures['train_items']:,} contexts (cross-validated): {figures['train_s']} s; "
+        f"labelling {label['contexts']:,} contexts: {label['s']} s; `kg annotate run` over "
+        f"{run['citations']:,} citations: {run['run_s']} s ({run['phases_s']['label']} s reading and "
+        "labelling, the rest the load of its annotations).",
+    ]
     return lines
 
 

@@ -22,6 +22,7 @@ from kg.settings import DEFAULT_STORE, Settings, read_config
 # so that `kg --help` and a small command start quickly.
 if TYPE_CHECKING:
     from kg import queries
+    from kg.annotate import Scores
     from kg.backend import Backend
     from kg.hub import HubSummary
     from kg.store import Store
@@ -729,6 +730,7 @@ def render_hub(summary: HubSummary) -> str:
         "",
         *summary.notice_lines,
         summary.headline,
+        *summary.model_lines,
         f"{summary.citing_papers} citing papers · {summary.annotated} with a role · "
         f"{summary.unclassified} unclassified",
     ]
@@ -828,3 +830,110 @@ def config(ctx: typer.Context, output: FormatOption = Output.text) -> None:
     typer.echo(f"using the {backend}")
     for name in SETTINGS:
         typer.echo(f"{name:16} {shown[name] if shown[name] is not None else '-':40} ({sources[name]})")
+
+
+annotate_app = typer.Typer(
+    help="Citation-role models trained on your own labels: train, evaluate, run.", no_args_is_help=True
+)
+app.add_typer(annotate_app, name="annotate")
+ModelOption = Annotated[str, typer.Option("--model", "-m", help="The model's name: letters, digits, . _ -")]
+
+
+@annotate_app.command("train")
+def annotate_train(
+    ctx: typer.Context,
+    model: ModelOption,
+    files: Annotated[
+        list[Path] | None,
+        typer.Option("--from", help="Labelled contexts: native, scicite, acl-arc or multicite (repeatable)."),
+    ] = None,
+    annotators: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--from-annotator", help="An annotator in the store whose labels to learn (repeatable)."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seeds the folds and the learner.")] = 0,  # annotate.DEFAULT_SEED
+    folds: Annotated[int, typer.Option(min=2, help="Folds of the cross-validation.")] = 5,  # annotate.FOLDS
+    output: FormatOption = Output.text,
+) -> None:
+    """Train a model of citation roles, measure it by cross-validation, keep it beside the store."""
+    from kg import annotate
+
+    with stderr.status(f"training {model}"), ctx.obj.open_writable() as store:
+        report = annotate.train(store, model, files or [], annotators or [], seed=seed, folds=folds)
+    if output is Output.json:
+        emit_json(report.to_json())
+        return
+    sources = ", ".join(source.name for source in report.sources)
+    typer.echo(
+        f"trained {annotate.annotator_id(model)} on {report.contexts} labelled contexts from {sources}; "
+        f"kept in {report.folder}\ncross-validated ({report.folds} folds, seed {report.seed}):"
+    )
+    typer.echo(render_scores("role", report.roles))
+    if report.polarities is not None:
+        typer.echo(render_scores("polarity", report.polarities))
+
+
+@annotate_app.command("evaluate")
+def annotate_evaluate(
+    ctx: typer.Context,
+    model: ModelOption,
+    file: Annotated[Path, typer.Argument(help="Labelled contexts, in a format train reads.")],
+    output: FormatOption = Output.text,
+) -> None:
+    """Precision, recall and F1 of a model on a labelled file, per role, and the macro F1."""
+    from kg import annotate
+
+    with stderr.status(f"evaluating {model} on {file}"), ctx.obj.open() as store:
+        found = annotate.evaluate(store, model, file)
+    if output is Output.json:
+        emit_json(found.to_json())
+        return
+    typer.echo(f"{annotate.annotator_id(model)} on {found.contexts} labelled contexts of {file}:")
+    typer.echo(render_scores("role", found.roles))
+    if found.polarities is not None:
+        typer.echo(render_scores("polarity", found.polarities))
+
+
+@annotate_app.command("run")
+def annotate_run(
+    ctx: typer.Context,
+    model: ModelOption,
+    paper: Annotated[
+        str | None, typer.Option(help="Only the citations of this paper (where it is cited), by any id.")
+    ] = None,
+    output: FormatOption = Output.text,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display, no summary.")] = False,
+) -> None:
+    """Label each citation with a context that no person judged, replacing the model's earlier labels."""
+    from kg import annotate
+
+    started = time.perf_counter()
+    try:
+        with (
+            ctx.obj.open_writable() as store,
+            LoadDisplay(Path(annotate.annotator_id(model)), quiet) as shown,
+        ):
+            report = annotate.run(store, model, paper, progress=shown if shown.shown else None)
+    except KeyboardInterrupt:
+        typer.echo(
+            "interrupted: each graph a run changes changes whole or not at all; run it again", err=True
+        )
+        raise typer.Exit(130) from None
+    if output is Output.json:
+        emit_json(report.to_json())
+    elif not quiet:
+        typer.echo(f"{report.summary()} in {time.perf_counter() - started:.1f} s")
+
+
+def render_scores(kind: str, scores: Scores) -> str:
+    """A table of precision, recall, F1 and support per label (``kg.annotate.Scores``), and the macro F1."""
+    lines = [f"  {kind:<12} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>8}"]
+    for label in scores.labels:
+        lines.append(
+            f"  {label.label.replace('_', ' '):<12} {label.precision:>9.2f} {label.recall:>7.2f} "
+            f"{label.f1:>6.2f} {label.support:>8}"
+        )
+    lines.append(f"  {'macro F1':<12} {'':>9} {'':>7} {scores.macro_f1:>6.2f}")
+    return "\n".join(lines)

@@ -1,9 +1,9 @@
 """The hub summary of a paper, as a citation hub page shows it, and its citing-papers explorer.
 
 Every number comes from the saved queries ``paper``, ``paper-ids``, ``hub-distribution``,
-``hub-representatives``, ``hub-notices`` and ``hub-citing`` (and, for a paper with a retraction or an
-expression of concern, the explorer's rows: who cites it after the notice); this module only adds them
-up and phrases the headline.
+``hub-representatives``, ``hub-notices``, ``hub-models`` and ``hub-citing`` (and, for a paper with a
+retraction or an expression of concern, the explorer's rows: who cites it after the notice); this module
+only adds them up and phrases the headline.
 """
 
 from __future__ import annotations
@@ -129,6 +129,23 @@ class AfterNotice:
 
 
 @dataclass
+class RoleModel:
+    """A citation-role model citekg trained (``kg annotate``) that labels citations of the paper."""
+
+    iri: str
+    name: str
+    macro_f1: float  # cross-validated when it was trained
+    citations: int  # of the paper's citations whose role no person decided, those it labels
+
+    def line(self, citing_papers: int) -> str:
+        """``Roles of 11 of 24 citing papers come from the model roles (macro F1 0.61, cross-validated).``"""
+        return (
+            f"Roles of {self.citations} of {citing_papers} citing papers come from the model {self.name} "
+            f"(macro F1 {self.macro_f1:.2f}, cross-validated)."
+        )
+
+
+@dataclass
 class HubSummary:
     paper: PaperInfo
     citing_papers: int
@@ -141,6 +158,11 @@ class HubSummary:
     representatives: list[Representative] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     after_notice: AfterNotice | None = None
+    models: list[RoleModel] = field(default_factory=list)
+
+    @property
+    def model_lines(self) -> list[str]:
+        return [model.line(self.citing_papers) for model in self.models]
 
     @property
     def notice_lines(self) -> list[str]:
@@ -168,6 +190,7 @@ class HubSummary:
             "representatives": [asdict(r) for r in self.representatives],
             "notices": [asdict(n) for n in self.notices],
             "citing_after_notice": asdict(self.after_notice) if self.after_notice else None,
+            "models": [asdict(m) for m in self.models],
         }
 
 
@@ -254,6 +277,10 @@ def summary(
         representatives=_representatives(store, node, [role for role, _ in roles], representatives),
         notices=found,
         after_notice=after_notice(store, node, found),
+        models=[
+            RoleModel(row["model"], row["name"], float(row["macro_f1"]), row["citations"])
+            for row in queries.iterate(store, "hub-models", {"paper": node})
+        ],
     )
 
 

@@ -117,6 +117,7 @@ def test_hub_text_and_json(store_path: Path) -> None:
         "representatives",
         "notices",
         "citing_after_notice",
+        "models",
     ]
     assert list(data["paper"]) == ["iri", "title", "year", "ids"]
     assert data["roles"][0] == {"role": "background", "count": 10, "share": 0.5}
