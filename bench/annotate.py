@@ -41,10 +41,11 @@ from kg import annotate
 from kg.annotate import Labelled, LabelledContext
 from kg.loader import load
 from kg.store import Store
+from kg.vocab import Role
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.json"
-ROLES = [role.value for role in annotate.Role]
+ROLES = [role.value for role in Role]
 SEED = 0
 
 
