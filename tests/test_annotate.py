@@ -364,11 +364,26 @@ def test_a_model_learns_multicite(tmp_path: Path) -> None:
     items = json.loads((SHARED_DATA / "multicite" / "train.json").read_text(encoding="utf-8"))
     some = tmp_path / "some.json"
     some.write_text(json.dumps(items[:400]), encoding="utf-8")
+    dev = json.loads((SHARED_DATA / "multicite" / "dev.json").read_text(encoding="utf-8"))[:30]
+    hub = "doi:10.5555/multicite.hub"  # a hub whose citations have MultiCite's dev contexts and no roles
+    citations = [
+        {"type": "citation", "citing": f"doi:10.5555/multicite.{n}", "cited": hub, "contexts": item["x"]}
+        for n, item in enumerate(dev)
+    ]
     with Store(tmp_path / "store") as store:
+        load(store, write_jsonl(tmp_path / "hub.jsonl", *map(json.dumps, citations)))
         report = annotate.train(store, "multicite", [some], folds=2)
         found = annotate.evaluate(store, "multicite", some)
+        assert summary(store, hub).annotated == 0
+        assert annotate.run(store, "multicite", hub).citations == 30
+        labelled = summary(store, hub)
     assert report.sources[0].format == "multicite" and report.polarities is None
     assert report.roles.macro_f1 > 0.2 and found.roles.macro_f1 > report.roles.macro_f1  # seen beats unseen
+    assert (labelled.citing_papers, labelled.annotated) == (
+        30,
+        30,
+    )  # the hub summary counts the model's roles
+    assert [(m.name, m.citations) for m in labelled.models] == [("multicite", 30)]
 
 
 # --- the command --------------------------------------------------------------------------------------
