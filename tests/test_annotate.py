@@ -452,3 +452,22 @@ def test_the_commands_defaults_are_the_librarys() -> None:
 
     defaults = inspect.signature(cli.annotate_train).parameters
     assert (defaults["seed"].default, defaults["folds"].default) == (annotate.DEFAULT_SEED, annotate.FOLDS)
+
+
+def test_the_hub_page_says_which_roles_a_model_made(trained: Store) -> None:
+    """kg serve's hub page of a paper a model labelled names the model and its measured F1."""
+    from kg.serve import Settings, create_app
+
+    from .test_serve import fetch, serving
+    from .test_serve_pages import BROWSER, Page
+
+    annotate.run(trained, "roles")
+    expected = summary(trained, OTHER)
+    assert expected.models
+    folder = trained.path
+    assert folder is not None
+    trained.close()
+    with serving(create_app(folder, Settings())) as url:
+        status, _, body = fetch(f"{url}/hub/{OTHER}", accept=BROWSER)
+    assert status == 200
+    assert Page(body.decode()).text("models").startswith(expected.model_lines[0])
