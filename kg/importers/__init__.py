@@ -7,7 +7,9 @@ stops the load or is skipped and reported.
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -62,6 +64,35 @@ def decode_lines(path: Path) -> Iterator[tuple[int, str] | RecordError]:
                     "encoding",
                     f"not UTF-8: byte {raw[error.start]:#04x} at column {error.start + 1}",
                 )
+
+
+def csv_rows(path: Path, columns: str) -> Iterator[tuple[int, dict[str, str]] | RecordError]:
+    """The rows of a CSV file by its header's names, each with the line it starts on (a cell may hold
+    newlines); blank rows are skipped; a row whose cells do not match the header, and the rest of a file
+    that is not UTF-8 or not CSV, come as RecordErrors. ``columns`` says what the header should be."""
+    with open_binary(path) as raw:
+        reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
+        try:
+            header = [name.strip() for name in next(reader)]
+        except (StopIteration, UnicodeDecodeError, csv.Error):
+            yield RecordError(str(path), 1, "header", f"expected the columns {columns}")
+            return
+        line = reader.line_num
+        try:
+            for cells in reader:
+                start, line = line + 1, reader.line_num
+                if not any(cell.strip() for cell in cells):
+                    continue
+                if len(cells) != len(header):
+                    yield RecordError(
+                        str(path), start, "row", f"expected {len(header)} columns, got {len(cells)}"
+                    )
+                    continue
+                yield start, dict(zip(header, cells, strict=True))
+        except UnicodeDecodeError as error:
+            yield RecordError(str(path), line + 1, "encoding", f"not UTF-8 ({error.reason})")
+        except csv.Error as error:  # a quote never closed, say: the rest of the file is unreadable
+            yield RecordError(str(path), line + 1, "row", f"not CSV: {error}")
 
 
 @dataclass(frozen=True)

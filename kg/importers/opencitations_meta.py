@@ -12,7 +12,6 @@ Fields may hold newlines and run longer than Python's default CSV field limit.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +20,7 @@ from pydantic import ValidationError
 
 from kg.errors import RecordError
 from kg.ids import SCHEMES
-from kg.importers import Format, Item, first_line, open_binary
+from kg.importers import Format, Item, csv_rows, first_line
 from kg.records import Author, Paper, Unplaced
 
 COLUMNS = {
@@ -117,43 +116,21 @@ def _columns(line: str) -> set[str]:
 
 
 def read_meta(path: Path) -> Iterator[Item]:
-    with open_binary(path) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
+    for item in csv_rows(path, ",".join(sorted(COLUMNS))):
+        if isinstance(item, RecordError):
+            yield item
+            continue
+        start, row = item
         try:
-            header = [name.strip() for name in next(reader)]
-        except (StopIteration, UnicodeDecodeError, csv.Error):
-            yield RecordError(str(path), 1, "header", f"expected the columns {','.join(sorted(COLUMNS))}")
-            return
-        line = reader.line_num
-        try:
-            for cells in reader:
-                start, line = line + 1, reader.line_num
-                if not any(cell.strip() for cell in cells):
-                    continue
-                if len(cells) != len(header):
-                    yield RecordError(
-                        str(path), start, "row", f"expected {len(header)} columns, got {len(cells)}"
-                    )
-                    continue
-                try:
-                    yield start, row_paper(dict(zip(header, cells, strict=True)))
-                except ValidationError as error:
-                    for detail in error.errors(include_url=False):
-                        field = (
-                            _FIELD_OF.get(str(detail["loc"][0]), str(detail["loc"][0]))
-                            if detail["loc"]
-                            else "row"
-                        )
-                        yield RecordError(
-                            str(path), start, field, detail["msg"].removeprefix("Value error, ")
-                        )
-                except ValueError as error:
-                    yield RecordError(str(path), start, "id", str(error))
-        except UnicodeDecodeError as error:
-            yield RecordError(str(path), line + 1, "encoding", f"not UTF-8 ({error.reason})")
-        except csv.Error as error:  # a quote never closed, say: the rest of the file is unreadable
-            yield RecordError(str(path), line + 1, "row", f"not CSV: {error}")
+            yield start, row_paper(row)
+        except ValidationError as error:
+            for detail in error.errors(include_url=False):
+                field = (
+                    _FIELD_OF.get(str(detail["loc"][0]), str(detail["loc"][0])) if detail["loc"] else "row"
+                )
+                yield RecordError(str(path), start, field, detail["msg"].removeprefix("Value error, "))
+        except ValueError as error:
+            yield RecordError(str(path), start, "id", str(error))
 
 
 _FIELD_OF = {

@@ -11,7 +11,6 @@ unplaced.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Iterator
 from datetime import datetime
@@ -20,7 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from kg.errors import RecordError
-from kg.importers import Format, Item, first_line, open_binary
+from kg.importers import Format, Item, csv_rows, first_line
 from kg.records import Author, Notice, Paper, Unplaced
 
 COLUMNS = [
@@ -110,42 +109,23 @@ _COLUMN_OF = {
 
 
 def read_retractions(path: Path) -> Iterator[Item]:
-    with open_binary(path) as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-        reader = csv.reader(text)
+    for item in csv_rows(path, ",".join(COLUMNS)):
+        if isinstance(item, RecordError):
+            yield item
+            continue
+        start, row = item
         try:
-            header = [name.strip() for name in next(reader)]
-        except (StopIteration, UnicodeDecodeError, csv.Error):
-            yield RecordError(str(path), 1, "header", f"expected the columns {','.join(COLUMNS)}")
-            return
-        line = reader.line_num
-        try:
-            for cells in reader:
-                start, line = line + 1, reader.line_num
-                if not any(cell.strip() for cell in cells):
-                    continue
-                if len(cells) != len(header):
-                    yield RecordError(
-                        str(path), start, "row", f"expected {len(header)} columns, got {len(cells)}"
-                    )
-                    continue
-                row = dict(zip(header, cells, strict=True))
-                try:
-                    for record in row_records(row):
-                        yield start, record
-                except _BadCell as error:
-                    yield RecordError(str(path), start, error.column, str(error))
-                except ValidationError as error:
-                    for detail in error.errors(include_url=False):
-                        field = str(detail["loc"][0]) if detail["loc"] else "row"
-                        message = detail["msg"].removeprefix("Value error, ")
-                        yield RecordError(str(path), start, _COLUMN_OF.get(field, field), message)
-                except ValueError as error:  # an id that does not parse
-                    yield RecordError(str(path), start, "OriginalPaperDOI", str(error))
-        except UnicodeDecodeError as error:
-            yield RecordError(str(path), line + 1, "encoding", f"not UTF-8 ({error.reason})")
-        except csv.Error as error:  # a quote never closed, say: the rest of the file is unreadable
-            yield RecordError(str(path), line + 1, "row", f"not CSV: {error}")
+            for record in row_records(row):
+                yield start, record
+        except _BadCell as error:
+            yield RecordError(str(path), start, error.column, str(error))
+        except ValidationError as error:
+            for detail in error.errors(include_url=False):
+                field = str(detail["loc"][0]) if detail["loc"] else "row"
+                message = detail["msg"].removeprefix("Value error, ")
+                yield RecordError(str(path), start, _COLUMN_OF.get(field, field), message)
+        except ValueError as error:  # an id that does not parse
+            yield RecordError(str(path), start, "OriginalPaperDOI", str(error))
 
 
 def _recognises(start: str) -> bool:
