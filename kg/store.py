@@ -44,7 +44,7 @@ class Store:
     'https://w3id.org/citekg/data/'
     """
 
-    resumes_loads = False  # a change cut short is undone (``change``, ``recover``)
+    resumes_loads = False  # a change cut short is undone (``change``: its snapshot is put back)
 
     def __init__(
         self,
@@ -328,7 +328,8 @@ class Store:
         self._drop_snapshot()
 
     def mark_loading(self, graph: ox.NamedNode) -> None:
-        """Note a load under way before the store changes; ``recover`` undoes it if it never ends."""
+        """Note a load under way before the store changes (after its snapshot is taken): the next opening
+        puts the snapshot back if it never ends."""
         self.oxigraph.flush()
         self._state["loading"] = sorted({*self._loading(), graph.value})
         self._changed()
@@ -341,7 +342,7 @@ class Store:
         self._save_state()
 
     def mark_restoring(self) -> None:
-        """Note a restore under way (``kg.restore``); ``recover`` empties the store if it never ends."""
+        """Note a restore under way (``kg.restore``): the next opening empties the store if it never ends."""
         self._state["restoring"] = True
         self._changed()
         self._save_state()
