@@ -60,6 +60,7 @@ class Dialect:
     graph_parameter: str = "graph"  # and the parameter that names the graph there
     auth: str = BASIC
     carries_durations: bool = False  # it rewrites xsd:duration ("P2Y9M" as "33"): send them as text
+    bulk_post: str | None = None  # the Graph Store query that loads a POSTed N-Quads file in bulk
 
 
 DURATION = XSD["duration"]
@@ -71,7 +72,9 @@ def _carried(term: Any) -> Any:
 
 
 DIALECTS = {
-    "oxigraph": Dialect("oxigraph", {"union-default-graph": ""}, graph_store=("update", "store")),
+    "oxigraph": Dialect(
+        "oxigraph", {"union-default-graph": ""}, graph_store=("update", "store"), bulk_post="no_transaction"
+    ),
     "virtuoso": Dialect(
         "virtuoso",
         graph_store=("sparql-auth", "sparql-graph-crud-auth"),
@@ -82,6 +85,7 @@ DIALECTS = {
     "generic": Dialect("generic"),
 }
 BATCH = 50_000  # triples per Graph Store POST
+BULK_TIMEOUT = 3600.0  # seconds a server may load a whole file before it answers (its bulk loader's commit)
 DATA_BATCH = 1_000  # triples per INSERT DATA or DELETE DATA: Virtuoso's parser runs out of memory at ~5,000
 
 
@@ -255,12 +259,20 @@ class RemoteStore:
         self._data("DELETE", quads)
 
     def bulk_load_nquads(self, path: Path, on_read: Callable[[int], None] | None = None) -> None:
-        """Send an N-Quads file in batches, by Graph Store POST where the server has it and INSERT DATA
-        where not. Each batch acknowledged is counted in ``PATH.sent``, so that sending the same file
-        again (a load restarted after a failure) skips what arrived; a batch sent twice adds nothing,
-        as triples are a set."""
+        """Send an N-Quads file: whole, in one request, to a server that bulk-loads what it is POSTed
+        (Oxigraph's ``no_transaction``: its bulk loader, not one transaction the size of the file);
+        else in batches, by Graph Store POST where the server has it and INSERT DATA where not. Each
+        request acknowledged is counted in ``PATH.sent``, so that sending the same file again (a load
+        restarted after a failure) skips what arrived; a batch sent twice adds nothing, as triples are
+        a set."""
         journal = path.with_name(path.name + ".sent")
         done = int(journal.read_text()) if journal.exists() else 0
+        if self.graph_store and self.dialect.bulk_post is not None:
+            if not done:
+                self._post_file(path, on_read)
+                journal.write_text("1")
+            self.forget_lookups()
+            return
         size = self.batch if self.graph_store else self._data_batch
         for number, (graph, triples) in enumerate(_batches(path, size, on_read)):
             if number < done:
@@ -367,22 +379,42 @@ class RemoteStore:
         with self._open(request):
             pass
 
-    def _open(self, request: urllib.request.Request) -> IO[bytes]:
+    def _post_file(self, path: Path, on_read: Callable[[int], None] | None) -> None:
+        """POST an N-Quads file to the Graph Store for the server's bulk loader, streamed from the disk
+        (not retried here: the file is read once; the load run again sends it again)."""
+        target = f"{self.graph_store}?{self.dialect.bulk_post}"
+        with path.open("rb") if on_read is None else open_counted(path, on_read) as body:
+            request = urllib.request.Request(
+                target,
+                data=body,
+                method="POST",
+                headers={
+                    "Content-Type": "application/n-quads",
+                    "Content-Length": str(path.stat().st_size),
+                    "User-Agent": USER_AGENT,
+                },
+            )
+            with self._open(request, retries=1, timeout=max(self.timeout, BULK_TIMEOUT)):
+                pass
+
+    def _open(
+        self, request: urllib.request.Request, *, retries: int = RETRIES, timeout: float | None = None
+    ) -> IO[bytes]:
         """The response to a request (a query or update SPARQLWrapper built, a Graph Store write, a
         CONSTRUCT read as it streams), authenticated as the dialect wants, through an opener of its own
         (never the process-wide one), retrying server errors and lost connections, failing as
         ``_failure`` says."""
-        for attempt in range(RETRIES):
+        for attempt in range(retries):
             try:
                 response: IO[bytes] = self._opener(request, request.full_url).open(
-                    request, timeout=self.timeout
+                    request, timeout=timeout or self.timeout
                 )
                 return response
             except urllib.error.HTTPError as error:
-                if error.code < 500 or attempt == RETRIES - 1:
+                if error.code < 500 or attempt == retries - 1:
                     raise self._failure(request.full_url, error) from None
             except (urllib.error.URLError, ConnectionError, TimeoutError) as error:
-                if _timed_out(error) or attempt == RETRIES - 1:
+                if _timed_out(error) or attempt == retries - 1:
                     raise self._failure(request.full_url, error) from None
             time.sleep(0.5 * 2**attempt)
         raise AssertionError("unreachable")
@@ -421,6 +453,14 @@ class RemoteStore:
         User-Agent), sent by ``_open`` like every other request: SPARQLWrapper's own sending would
         install a process-wide urllib opener for digest authentication."""
         with self._open(client._createRequest()) as response:
+            cut_at = response.headers.get("X-SPARQL-MaxRows")
+            if cut_at is not None:  # Virtuoso's ResultSetMaxRows: rows past it are left out, said only here
+                raise RemoteError(
+                    f"{self.endpoint} stopped the answer at its limit of {cut_at} rows (Virtuoso's "
+                    "ResultSetMaxRows; it says so even when the answer has exactly that many): citekg "
+                    "refuses what may be part of an answer; raise the setting in the [SPARQL] section of "
+                    "virtuoso.ini (docs/scaling.md)"
+                )
             return response.read()
 
     def _stream(self, construct: str) -> IO[bytes]:

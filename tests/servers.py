@@ -70,11 +70,16 @@ def writable_oxigraph(location: Path, port: int | None = None) -> Iterator[Serve
 
 @contextmanager
 def virtuoso_server(
-    folder: Path, source: Store | None = None, build: Path | None = None, buffers: int | None = None
+    folder: Path,
+    source: Store | None = None,
+    build: Path | None = None,
+    buffers: int | None = None,
+    result_rows: int | None = None,
 ) -> Iterator[str]:
     """Debian's Virtuoso on loopback with its database in ``folder``; ``source``'s graphs PUT into it,
     or the parts of a ``kg build`` loaded by Virtuoso's own bulk loader (the build's isql script).
-    ``buffers``: its NumberOfBuffers (8 KiB pages; its virtuoso.ini suggests 1,360,000 for 16 GB)."""
+    ``buffers``: its NumberOfBuffers (8 KiB pages; its virtuoso.ini suggests 1,360,000 for 16 GB);
+    ``result_rows``: its ResultSetMaxRows (10,000 in Debian's virtuoso.ini)."""
     if VIRTUOSO is None:
         if os.environ.get("CI"):
             pytest.fail("CI installs virtuoso-opensource (.ci/system-packages)")
@@ -95,6 +100,8 @@ def virtuoso_server(
     if buffers is not None:
         settings = re.sub(r"(?m)^NumberOfBuffers\s*=.*$", f"NumberOfBuffers = {buffers}", settings)
         settings = re.sub(r"(?m)^MaxDirtyBuffers\s*=.*$", f"MaxDirtyBuffers = {buffers * 3 // 4}", settings)
+    if result_rows is not None:
+        settings = re.sub(r"(?m)^ResultSetMaxRows\s*=.*$", f"ResultSetMaxRows = {result_rows}", settings)
     if build is not None:  # the bulk loader reads only from folders the configuration allows
         settings = re.sub(r"(?m)^DirsAllowed\s*=\s*", f"DirsAllowed = {build.resolve()}, ", settings)
     (database / "virtuoso.ini").write_text(settings, encoding="utf-8")

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from kg import exporter, hub, queries
 from kg.cli import app
-from kg.errors import CitekgError, QueryError, UnknownPaper
+from kg.errors import CitekgError, QueryError, RemoteError, UnknownPaper
 from kg.ids import parse_id
 from kg.loader import load
 from kg.remote import RemoteStore
@@ -142,6 +142,25 @@ def test_server_errors_are_clear_messages(stores: tuple[Store, RemoteStore, str]
         RemoteStore(f"http://127.0.0.1:{free_port()}/query")
     with pytest.raises(CitekgError, match=r"not a SPARQL endpoint|answered 404"):
         RemoteStore(endpoint.rsplit("/", 1)[0] + "/nothing", dialect=remote.dialect.name).query("ASK {}")
+
+
+def test_an_answer_cut_by_the_servers_row_limit_is_an_error_not_a_partial_answer(tmp_path: Path) -> None:
+    """Virtuoso stops at ResultSetMaxRows and says so only in a header (X-SPARQL-MaxRows, also when
+    the answer has exactly that many rows): a hub page or a re-ranking fed the first rows would be
+    wrong without a word. citekg refuses the answer and names the setting; an answer within the limit
+    is whole."""
+    with Store(tmp_path / "store") as embedded:
+        load(embedded, EXAMPLE)
+        with virtuoso_server(tmp_path, embedded, result_rows=10) as endpoint:
+            remote = RemoteStore(endpoint, timeout=30)
+            citing = {"paper": PAPER}
+            with pytest.raises(RemoteError, match=r"limit of 10 rows .*ResultSetMaxRows"):
+                queries.run_query(remote, "hub-citing", citing)
+            assert queries.run_query(embedded, "hub-citing", citing).total > 10
+            with pytest.raises(RemoteError, match="limit of 10 rows"):  # exactly 10: Virtuoso cannot tell
+                queries.run_query(remote, "hub-distribution", citing)
+            few = queries.run_query(remote, "paper-ids", citing)
+            assert as_set(few.rows) == as_set(queries.run_query(embedded, "paper-ids", citing).rows)
 
 
 READING_COMMANDS = [
