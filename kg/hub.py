@@ -277,11 +277,19 @@ def summary(
         representatives=_representatives(store, node, [role for role, _ in roles], representatives),
         notices=found,
         after_notice=after_notice(store, node, found),
-        models=[
-            RoleModel(row["model"], row["name"], float(row["macro_f1"]), row["citations"])
-            for row in queries.iterate(store, "hub-models", {"paper": node})
-        ],
+        models=_models(store, node),
     )
+
+
+def _models(store: Backend, node: ox.NamedNode) -> list[RoleModel]:
+    """The role models behind the paper's role summary, asked only of a store that holds one: the
+    saved query reads every citation of the paper (40 ms for 10,000), where the question costs none."""
+    if not store.query(f"ASK {{ ?model a {CKG['CitationRoleModel']} }}"):
+        return []
+    return [
+        RoleModel(row["model"], row["name"], float(row["macro_f1"]), row["citations"])
+        for row in queries.iterate(store, "hub-models", {"paper": node})
+    ]
 
 
 def notices(store: Backend, node: ox.NamedNode) -> list[Notice]:
