@@ -8,11 +8,11 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 
 from kg.errors import CitekgError, InvalidArgument, InvalidInput, QueryError, RecordError
@@ -21,6 +21,8 @@ from kg.settings import DEFAULT_STORE, Settings, read_config
 # A command imports what it needs when it runs (the engine, the saved queries, the progress display),
 # so that `kg --help` and a small command start quickly.
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from kg import queries
     from kg.annotate import Scores
     from kg.backend import Backend
@@ -49,7 +51,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-stderr = Console(stderr=True)
+
+
+@cache
+def stderr() -> Console:
+    """Where progress and status go (rich's console costs a sixth of a small command's start: made
+    when first used)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 class Output(StrEnum):
@@ -259,9 +269,9 @@ class LoadDisplay:
             TaskProgressColumn(),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
-            console=stderr,
+            console=stderr(),
             transient=True,
-            disable=quiet or not stderr.is_terminal,
+            disable=quiet or not stderr().is_terminal,
         )
         self.shown = not self.bar.disable  # counting bytes costs a little: only for a display
         self.task = self.bar.add_task(str(file), total=100)
@@ -549,7 +559,7 @@ def restore(
     from kg.restore import restore as restoring
 
     server = ctx.obj.server()
-    with stderr.status(f"restoring {dump}"):
+    with stderr().status(f"restoring {dump}"):
         if server is not None:  # kg serve holds the (empty) store: it carries the restore out
             found = server.change("restore", dump)
             found.pop("skipped")
@@ -575,7 +585,7 @@ def validate(
     """Check citekg's graphs against its SHACL shapes (exit 5 when they do not conform)."""
     from kg.validation import validate as validating
 
-    with stderr.status("validating"):
+    with stderr().status("validating"):
         found = using_store(ctx, lambda store: validating(store, graph))
     if output is Output.json:
         emit_json({"conforms": found.conforms, "triples": found.triples, "violations": found.violations})
@@ -808,7 +818,7 @@ def serve(
     with chosen.open_embedded("serve") as store:
         store.record_base()  # a new store is created with the base in force
     app = create_app(chosen.store, settings)
-    stderr.print(f"serving {chosen.store} at http://{host}:{port}/ (SPARQL at /sparql)")
+    stderr().print(f"serving {chosen.store} at http://{host}:{port}/ (SPARQL at /sparql)")
     uvicorn.Server(server_config(app, host, port, request_deadline)).run()
 
 
@@ -860,7 +870,7 @@ def annotate_train(
     """Train a model of citation roles, measure it by cross-validation, keep it beside the store."""
     from kg import annotate
 
-    with stderr.status(f"training {model}"), ctx.obj.open_writable() as store:
+    with stderr().status(f"training {model}"), ctx.obj.open_writable() as store:
         report = annotate.train(store, model, files or [], annotators or [], seed=seed, folds=folds)
     if output is Output.json:
         emit_json(report.to_json())
@@ -885,7 +895,7 @@ def annotate_evaluate(
     """Precision, recall and F1 of a model on a labelled file, per role, and the macro F1."""
     from kg import annotate
 
-    with stderr.status(f"evaluating {model} on {file}"), ctx.obj.open() as store:
+    with stderr().status(f"evaluating {model} on {file}"), ctx.obj.open() as store:
         found = annotate.evaluate(store, model, file)
     if output is Output.json:
         emit_json(found.to_json())

@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 import os
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +87,9 @@ class Server:
     def _ask(
         self, address: str, method: str, body: Any = None, headers: dict[str, str] | None = None
     ) -> dict[str, Any]:
+        import urllib.error
+        import urllib.request
+
         sent = {**(headers or {}), **({"Authorization": f"Bearer {self.token}"} if self.token else {})}
         request = urllib.request.Request(address, data=body, method=method, headers=sent)
         try:
@@ -120,9 +121,14 @@ def server_of(store: Path, token: str | None = None) -> Server | None:
         said = json.loads((store / SERVED).read_text(encoding="utf-8"))
         os.kill(int(said["pid"]), 0)  # a server that died without cleaning up is none
         url = str(said["url"])
+    except (OSError, ValueError, KeyError):
+        return None
+    import urllib.request  # (only where a server said it runs: HTTP's modules cost a small command's start)
+
+    try:
         with urllib.request.build_opener().open(url + "sparql?query=ASK%7B%7D", timeout=5):
             pass
-    except (OSError, ValueError, KeyError, urllib.error.URLError):
+    except (OSError, ValueError):  # (urllib's URLError is an OSError)
         return None
     return Server(url, token if token is not None else os.environ.get("KG_UPDATE_TOKEN"))
 
