@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
+from http.client import HTTPResponse
 from importlib.metadata import version
 from pathlib import Path
 from typing import IO, Any
@@ -399,14 +400,14 @@ class RemoteStore:
 
     def _open(
         self, request: urllib.request.Request, *, retries: int = RETRIES, timeout: float | None = None
-    ) -> IO[bytes]:
+    ) -> HTTPResponse:
         """The response to a request (a query or update SPARQLWrapper built, a Graph Store write, a
         CONSTRUCT read as it streams), authenticated as the dialect wants, through an opener of its own
         (never the process-wide one), retrying server errors and lost connections, failing as
         ``_failure`` says."""
         for attempt in range(retries):
             try:
-                response: IO[bytes] = self._opener(request, request.full_url).open(
+                response: HTTPResponse = self._opener(request, request.full_url).open(
                     request, timeout=timeout or self.timeout
                 )
                 return response
