@@ -570,7 +570,8 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
         plan.phase = "removed"
         plan.save(scratch.plan)
     with report.timed("bulk load", scratch.quads.stat().st_size + scratch.derived.stat().st_size):
-        store.bulk_load_nquads(scratch.quads, scratch.derived, on_read=_advance(report.progress))
+        store.bulk_load_nquads(scratch.quads, _advance(report.progress))
+        store.bulk_load_nquads(scratch.derived, _advance(report.progress))
     with report.timed("tally differences"):
         tally = tallies.read(scratch.tallied)  # the new citations', from the file
         # each shared citation once: a file may state one several times, and a batch reads each it names

@@ -259,24 +259,20 @@ class RemoteStore:
     def remove(self, quads: Iterable[ox.Quad]) -> None:
         self._data("DELETE", quads)
 
-    def bulk_load_nquads(self, *paths: Path, on_read: Callable[[int], None] | None = None) -> None:
-        """Send N-Quads files, each whole, in one request, to a server that bulk-loads what it is
-        POSTed (Oxigraph's ``no_transaction``: its bulk loader, not one transaction the size of the
-        file); else in batches, by Graph Store POST where the server has it and INSERT DATA where not.
-        Each request acknowledged is counted in ``PATH.sent``, so that sending the same file again (a
-        load restarted after a failure) skips what arrived; a batch sent twice adds nothing, as
-        triples are a set."""
-        for path in paths:
-            self._send_file(path, on_read)
-        self.forget_lookups()
-
-    def _send_file(self, path: Path, on_read: Callable[[int], None] | None) -> None:
+    def bulk_load_nquads(self, path: Path, on_read: Callable[[int], None] | None = None) -> None:
+        """Send an N-Quads file: whole, in one request, to a server that bulk-loads what it is POSTed
+        (Oxigraph's ``no_transaction``: its bulk loader, not one transaction the size of the file);
+        else in batches, by Graph Store POST where the server has it and INSERT DATA where not. Each
+        request acknowledged is counted in ``PATH.sent``, so that sending the same file again (a load
+        restarted after a failure) skips what arrived; a batch sent twice adds nothing, as triples are
+        a set."""
         journal = path.with_name(path.name + ".sent")
         done = int(journal.read_text()) if journal.exists() else 0
         if self.graph_store and self.dialect.bulk_post is not None:
             if not done:
                 self._post_file(path, on_read)
                 journal.write_text("1")
+            self.forget_lookups()
             return
         size = self.batch if self.graph_store else self._data_batch
         for number, (graph, triples) in enumerate(_batches(path, size, on_read)):
@@ -287,6 +283,7 @@ class RemoteStore:
             else:
                 self._data("INSERT", (ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples))
             journal.write_text(str(number + 1))
+        self.forget_lookups()
 
     def remove_graph(self, graph: ox.NamedNode) -> None:
         self.update(f"DROP SILENT GRAPH {graph}")

@@ -1,40 +1,27 @@
-"""Counted and joined reads: what the progress display and the one bulk load of scratch files rely on."""
+"""Counted reads: what the progress display of an import and of a bulk load relies on."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from kg.counting import open_counted, open_joined
+from kg.counting import open_counted
 
 
-def test_joined_files_read_as_one_stream_in_order_and_every_byte_is_counted(tmp_path: Path) -> None:
-    parts = [tmp_path / "a.nq", tmp_path / "empty.nq", tmp_path / "b.nq"]
-    parts[0].write_bytes(b"<a> <b> <c> .\n" * 1000)
-    parts[1].write_bytes(b"")
-    parts[2].write_bytes(b"<d> <e> <f> <g> .\n" * 700)
-    counted: list[int] = []
-    with open_joined(parts, counted.append, buffer=4096) as joined:
-        data = joined.read()
-    assert data == b"".join(part.read_bytes() for part in parts)
-    assert sum(counted) == len(data)
-    assert len(counted) > 2  # told as it goes, not once at the end
-
-
-def test_a_counted_file_reads_in_pieces_without_a_report_for_the_empty_end(tmp_path: Path) -> None:
+def test_a_counted_file_reads_in_pieces_and_every_byte_is_told(tmp_path: Path) -> None:
     path = tmp_path / "lines.csv"
     path.write_bytes(b"x,y\n" * 50_000)
     counted: list[int] = []
     with open_counted(path, counted.append, buffer=1 << 12) as counted_file:
         lines = sum(1 for _ in counted_file)
     assert lines == 50_000
-    assert sum(counted) == path.stat().st_size and 0 not in counted
+    assert sum(counted) == path.stat().st_size
+    assert len(counted) > 1 and 0 not in counted  # told as it goes, not once at the end
 
 
-def test_joined_files_without_a_report_are_read_and_closed(tmp_path: Path) -> None:
-    paths = [tmp_path / f"{n}.nq" for n in range(3)]
-    for n, path in enumerate(paths):
-        path.write_text(f"<s{n}> <p> <o> .\n")
-    joined = open_joined(paths)
-    assert joined.readline() == b"<s0> <p> <o> .\n"
-    joined.close()
-    assert joined.closed
+def test_a_counted_file_closes_what_it_opened(tmp_path: Path) -> None:
+    path = tmp_path / "one.nq"
+    path.write_text("<s> <p> <o> .\n")
+    counted_file = open_counted(path, lambda _: None)
+    assert counted_file.readline() == b"<s> <p> <o> .\n"
+    counted_file.close()
+    assert counted_file.closed
