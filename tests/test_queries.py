@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import re
 
+import pyoxigraph as ox
 import pytest
 
-from kg import queries
+from kg import hub, queries
 from kg.errors import QueryError, QueryTimeout, UnknownPaper
 from kg.loader import graph_name_for
 from kg.queries import Param, SavedQuery, bound_sparql, catalogue, parse_header, run_query
 from kg.store import Store
+from kg.vocab import CITO
 
 from .conftest import EXAMPLE
 
@@ -373,3 +375,21 @@ def test_hub_typology_calls_retracted_work_contested(retracted_store: Store) -> 
     assert rows[BENCH]["behavior"] == "contested"
     assert rows[BENCH]["dominant_role"].endswith("role-method")  # its roles are still given
     assert {row["behavior"] for paper, row in rows.items() if paper != BENCH} <= {"mixed", "dominant", "none"}
+
+
+def test_hub_distribution_counts_every_edge_the_hub_reads_and_only_those(store: Store) -> None:
+    """The query names its relations (Virtuoso scans a graph for an open predicate): one missing here
+    would drop a role from every hub summary, silently."""
+    paper = ox.NamedNode("https://example.org/paper/cited")
+    read = {hub.CITES, *hub.ROLE_BY_EDGE, *hub.POLARITY_BY_EDGE}
+    edges = [*read, CITO["hasCitedEntity"].value, "https://example.org/other"]
+    citing = [ox.NamedNode(f"https://example.org/citing/{n}") for n in range(len(edges))]
+    store.add(
+        "".join(
+            f"{ox.Quad(paper_citing, ox.NamedNode(edge), paper, store.consensus_graph)} .\n"
+            for paper_citing, edge in zip(citing, edges, strict=True)
+        )
+    )
+    rows = run_query(store, "hub-distribution", {"paper": paper}).rows
+    assert {row["relation"] for row in rows} == read
+    assert all(row["citations"] == 1 for row in rows)

@@ -157,8 +157,10 @@ def test_an_answer_cut_by_the_servers_row_limit_is_an_error_not_a_partial_answer
             with pytest.raises(RemoteError, match=r"limit of 10 rows .*ResultSetMaxRows"):
                 queries.run_query(remote, "hub-citing", citing)
             assert queries.run_query(embedded, "hub-citing", citing).total > 10
+            numbers = "SELECT ?n WHERE {{ VALUES ?n {{ {} }} }}"
             with pytest.raises(RemoteError, match="limit of 10 rows"):  # exactly 10: Virtuoso cannot tell
-                queries.run_query(remote, "hub-distribution", citing)
+                list(remote.query(numbers.format(" ".join(map(str, range(10))))))
+            assert len(list(remote.query(numbers.format(" ".join(map(str, range(9))))))) == 9
             few = queries.run_query(remote, "paper-ids", citing)
             assert as_set(few.rows) == as_set(queries.run_query(embedded, "paper-ids", citing).rows)
 
