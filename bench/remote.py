@@ -86,7 +86,10 @@ def main() -> None:
         shutil.rmtree(folder)
     saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"results": {}}
     saved["machine"] = measure.machine()
-    saved["remote"] = {**figures, "measured": time.strftime("%Y-%m-%d")}
+    # a run of some servers keeps the others' figures, each dated by the run that measured it
+    for name in args.servers:
+        figures[name]["measured"] = time.strftime("%Y-%m-%d")  # type: ignore[index]
+    saved["remote"] = {**saved.get("remote", {}), **figures, "measured": time.strftime("%Y-%m-%d")}
     RESULTS.write_text(json.dumps(saved, indent=2) + "\n")
     report.write(saved)
 
