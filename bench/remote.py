@@ -81,14 +81,12 @@ def main() -> None:
                 "update_s": round(updated.seconds, 1),
                 "update_phases_s": json.loads(updated.stderr.strip().splitlines()[-1]),
                 "disk_gib": round(sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**30, 1),
+                "measured": time.strftime("%Y-%m-%d"),  # a later run of other servers keeps this one
             }
             print(f"{name}: {figures[name]}", file=sys.stderr)
         shutil.rmtree(folder)
     saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"results": {}}
     saved["machine"] = measure.machine()
-    # a run of some servers keeps the others' figures, each dated by the run that measured it
-    for name in args.servers:
-        figures[name]["measured"] = time.strftime("%Y-%m-%d")  # type: ignore[index]
     saved["remote"] = {**saved.get("remote", {}), **figures, "measured": time.strftime("%Y-%m-%d")}
     RESULTS.write_text(json.dumps(saved, indent=2) + "\n")
     report.write(saved)
