@@ -37,7 +37,7 @@ from typing import IO, Generic, NamedTuple, TypeVar
 
 import pyoxigraph as ox
 
-from kg import explorer, representatives, tallies
+from kg import explorer, representatives, tallies, typology
 from kg.backend import WritableBackend, batched, named, select, solutions
 from kg.mapping import A, CitationRef, decimal, year_literal
 from kg.nquads import iri, literal, quad
@@ -376,6 +376,7 @@ def rebuild(store: WritableBackend) -> None:
         refresh_descriptions(store, graph)
     explorer.rebuild(store)
     representatives.refresh(store, representatives.cited_papers(store))
+    typology.refresh(store, representatives.cited_papers(store))
     tallies.rebuild(store)
     describe_itself(store)
 

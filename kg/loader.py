@@ -36,7 +36,7 @@ from typing import IO, Protocol
 
 import pyoxigraph as ox
 
-from kg import consensus, explorer, identity, importers, representatives, tallies
+from kg import consensus, explorer, identity, importers, representatives, tallies, typology
 from kg.backend import WritableBackend, batched, named, select
 from kg.errors import CitekgError, InvalidArgument, InvalidInput, RecordError
 from kg.ids import PaperId
@@ -314,6 +314,8 @@ def _map(
                 representatives.write_new(
                     scratch.described, scratch.ranked, quads, store.consensus_graph, scratch.folder
                 )
+            with report.timed("paper behaviour"):
+                typology.write_new(scratch.ranked, quads, store.consensus_graph, scratch.folder)
             with report.timed("explorer rows"):
                 explorer.write_new(scratch.described, scratch.ranked, quads, store.consensus_graph)
             with report.timed("years and titles"):
@@ -607,6 +609,8 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
             representatives.update(
                 store, representatives.changes(sorted_lines(scratch.changed), sorted_lines(scratch.touched))
             )
+        with report.timed("paper behaviour"):
+            typology.refresh(store, _cited(sorted_lines(scratch.changed), sorted_lines(scratch.touched)))
     with report.timed("annotator tallies"):
         # recounted after a resume (differences that may have been applied already) or a merge of
         # papers (what merged citations added apart is not what they add as one)
@@ -668,6 +672,12 @@ def _unique(*spools: Path) -> Iterator[ox.NamedNode]:
         previous = line
 
 
+def _cited(changed: Iterator[str], touched: Iterator[str]) -> Iterator[ox.NamedNode]:
+    """The papers cited by the changed citations or touched whole, each once (as ``representatives.update``
+    takes them): those whose behaviour a write may change."""
+    return (paper for paper, _ in representatives.changes(changed, touched))
+
+
 # what ranking and the explorer read of a citing paper, from whichever graph states it
 _DESCRIBING = (DCTERMS["title"], FABIO["hasPublicationYear"], CKG["summary"])
 
@@ -720,6 +730,7 @@ def drop(store: WritableBackend, graph: str) -> ox.NamedNode:
         explorer.refresh(store, _iris(previous))
         explorer.refresh_citing(store, _unique(described))
         representatives.update(store, representatives.changes(sorted_lines(changed), iter(())))
+        typology.refresh(store, _cited(sorted_lines(changed), iter(())))
         tallies.apply(store, tally)
         consensus.describe_itself(store)
     return graph_iri

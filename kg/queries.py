@@ -363,32 +363,34 @@ def iterate_many(
 
 
 def _row(columns: list[str], solution: ox.QuerySolution) -> dict[str, Any]:
-    return {column: to_python(solution[column]) for column in columns}
+    # (a solution iterates its values in the order of its variables: faster than a lookup by name)
+    return dict(zip(columns, map(to_python, solution), strict=True))
 
 
-_NUMERIC = {
-    XSD["integer"].value: int,
-    XSD["double"].value: float,
-    XSD["decimal"].value: float,
-    XSD["float"].value: float,
-    XSD["gYear"].value: int,
-    XSD["int"].value: int,
-    XSD["long"].value: int,
+# keyed by the datatype itself: comparing NamedNodes costs less than building each one's text
+_NUMERIC: dict[ox.NamedNode, type[int] | type[float]] = {
+    XSD["integer"]: int,
+    XSD["double"]: float,
+    XSD["decimal"]: float,
+    XSD["float"]: float,
+    XSD["gYear"]: int,
+    XSD["int"]: int,
+    XSD["long"]: int,
 }
+_BOOLEAN = XSD["boolean"]
 
 
 def to_python(term: object) -> Any:
     """An RDF term as a plain Python value (IRIs and blank nodes as strings)."""
-    if term is None:
-        return None
     if isinstance(term, ox.Literal):
-        datatype = term.datatype.value
-        if datatype in _NUMERIC:
+        datatype = term.datatype
+        convert = _NUMERIC.get(datatype)
+        if convert is not None:
             try:
-                return _NUMERIC[datatype](term.value)
+                return convert(term.value)
             except ValueError:
                 return term.value
-        if datatype == XSD["boolean"].value:
+        if datatype == _BOOLEAN:
             return term.value in ("true", "1")
         return term.value
-    return term.value  # type: ignore[attr-defined]
+    return None if term is None else term.value  # type: ignore[attr-defined]

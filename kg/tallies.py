@@ -19,9 +19,8 @@ spool), a replace or a drop subtracts the same before it removes the graph (``of
 ``apply`` writes the sums. ``rebuild`` counts everything again with aggregate queries over the
 annotations, another reading of the same definitions: the tests compare the two.
 
-(Each paper's citing papers by role were kept the same way for ``hub-typology`` for a while: reading
-the papers' counts and computing their behaviour in SPARQL was no faster than grouping the edges, 0.61
-to 0.94 s against 0.52 to 0.57 s at 2x10^5 citations (3.95 s at 10^6), so the counts went.)
+(Each cited paper's behaviour, which ``hub-typology`` reads, is kept by ``kg/typology.py``: counted
+again per touched paper from its edges rather than by differences, as its dominant role is not a sum.)
 """
 
 from __future__ import annotations
