@@ -83,12 +83,12 @@ def _decimal(value: Decimal) -> str:
 
 
 def write_new(ranked: Path, out: IO[str], graph: ox.NamedNode, scratch: Path) -> None:
-    """Write the behaviour of every paper cited in a ranked spool (``representatives.Ranked`` lines, by
-    citing paper), counted after sorting its citations on disk by cited then citing paper: a citing
+    """Write the behaviour of every paper cited in a ranked spool (``representatives.Ranked`` lines, in any
+    order), counted after sorting its citations on disk by cited then citing paper: a citing
     paper's edges into a paper are counted once, however many citations state them."""
     by_cited = scratch / "typology.tsv"
-    with by_cited.open("w", encoding="utf-8") as lines:
-        for row in map(Ranked.parse, sorted_lines(ranked)):
+    with by_cited.open("w", encoding="utf-8") as lines, ranked.open(encoding="utf-8") as citations:
+        for row in map(Ranked.parse, citations):
             edges = [CITES.value]
             if row.role:
                 edges.append(ROLE_BY_IRI[row.role].cito.value)
