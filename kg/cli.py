@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 from typer.core import TyperGroup
 
-from kg.errors import CitekgError, InvalidArgument, InvalidInput, QueryError, RecordError
+from kg.errors import CitekgError, InvalidArgument, InvalidInput, QueryError, RecordError, StoreBusy
 from kg.settings import DEFAULT_STORE, Settings, read_config
 
 # A command imports what it needs when it runs (the engine, the saved queries, the progress display),
@@ -726,6 +726,19 @@ def drop(
         return
     with ctx.obj.open_writable() as store:
         typer.echo(f"dropped <{drop_graph(store, graph).value}>")
+
+
+@app.command()
+def rebuild(ctx: typer.Context) -> None:
+    """Derive everything again from the source graphs: after upgrading citekg, whose newer versions
+    derive more (the consensus, ranks, explorer rows, paper behaviour and tallies)."""
+    from kg.loader import rebuild as rebuild_derived
+
+    if ctx.obj.server() is not None:
+        raise StoreBusy("kg serve holds the store: stop it, run kg rebuild, then serve again")
+    with stderr().status("deriving the consensus graph again"), ctx.obj.open_writable() as store:
+        rebuild_derived(store)
+    typer.echo("rebuilt the consensus graph")
 
 
 def render_hub(summary: HubSummary) -> str:

@@ -734,3 +734,11 @@ def drop(store: WritableBackend, graph: str) -> ox.NamedNode:
         tallies.apply(store, tally)
         consensus.describe_itself(store)
     return graph_iri
+
+
+def rebuild(store: WritableBackend) -> None:
+    """Derive everything again from the source graphs (``consensus.rebuild``: the consensus, ranks,
+    explorer rows, paper behaviour, tallies), all or nothing: a store loaded by an older citekg lacks
+    what newer versions derive (``hub-typology`` answers nothing without the papers' behaviour)."""
+    with store.change(store.consensus_graph):
+        consensus.rebuild(store)

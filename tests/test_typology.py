@@ -128,3 +128,25 @@ def test_shares_round_half_up_to_four_places() -> None:
     assert share(1, 3) == Decimal("0.3333") and share(2, 3) == Decimal("0.6667")
     assert share(1, 16) == Decimal("0.0625") and share(1, 80_000) == Decimal("0")
     assert share(1, 20_000) == Decimal("0.0001")  # exactly half of the last place rounds up
+
+
+def test_kg_rebuild_derives_what_a_store_loaded_by_an_older_citekg_lacks(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+    from kg.typology import PROPERTIES
+
+    from .conftest import EXAMPLE
+
+    path = tmp_path / "store"
+    with Store(path) as store:
+        load(store, EXAMPLE)
+        derived = _typology(store)
+        for prop in PROPERTIES:  # as before paper behaviour was kept
+            for found in list(store.oxigraph.quads_for_pattern(None, prop, None)):
+                store.oxigraph.remove(found)
+        assert derived and _typology(store) == []
+    result = CliRunner().invoke(app, ["--store", str(path), "rebuild"])
+    assert result.exit_code == 0, result.output
+    with Store(path) as store:
+        assert _typology(store) == derived == _counted(store)
