@@ -1,7 +1,7 @@
 """Each cited paper's citation behaviour, kept in the consensus graph: the saved query ``hub-typology``
 reads it rather than counting every edge of the graph.
 
-Counting the consensus edges into every paper when asked is an aggregate over the whole graph: 2.5 s
+Counting the consensus edges into every paper when asked is an aggregate over the whole graph: 2.6 s
 at 10^6 citations on the embedded store (grouping a million edges by paper costs Oxigraph ~1 us each),
 and on Virtuoso its join of role counts took 0.9-1.3 s at 10^5. So each cited paper carries::
 
