@@ -75,8 +75,7 @@ def behaviour_quads(paper: str, edges: Mapping[str, int], graph: ox.NamedNode) -
 
 
 def _decimal(value: Decimal) -> str:
-    text = format(value, "f")
-    return literal(text if "." in text else text + ".0", XSD["decimal"])
+    return literal(format(value, "f"), XSD["decimal"])  # ("1", "0.5": as Oxigraph writes them back)
 
 
 # --- a load into an empty store: from the file's own spool ---------------------------------------------
@@ -108,20 +107,23 @@ def write_new(ranked: Path, out: IO[str], graph: ox.NamedNode, scratch: Path) ->
 
 def refresh(store: WritableBackend, papers: Iterable[ox.NamedNode]) -> None:
     """Count again the behaviour of these papers from their consensus edges, a batch at a time (one
-    query to read what is stated, one to count, over HTTP as on the embedded store)."""
+    query to read what is stated, one to count, over HTTP as on the embedded store), and write only
+    what changed: a replace by the same or a slightly changed file leaves most papers as they were."""
     graph = store.consensus_graph
+    stated_pattern = " UNION ".join(  # (bound predicates: a paper's open ones include its explorer rows)
+        f"{{ ?paper {prop} ?value BIND({prop} AS ?property) }}" for prop in PROPERTIES
+    )
     for batch in batched(papers):
-        unique = sorted(set(batch), key=str)
-        values = " ".join(map(str, unique))
-        stated = select(
+        values = " ".join(map(str, sorted(set(batch), key=str)))
+        stated: dict[str, ox.Quad] = {}  # N-Quads line: quad
+        for row in select(
             store,
             f"SELECT ?paper ?property ?value WHERE {{ VALUES ?paper {{ {values} }} "
-            f"GRAPH {graph} {{ ?paper ?property ?value }} "
-            f"FILTER(?property IN ({', '.join(map(str, PROPERTIES))})) }}",
-        )
-        store.remove(
-            [ox.Quad(named(row["paper"]), named(row["property"]), row["value"], graph) for row in stated]
-        )
+            f"GRAPH {graph} {{ {stated_pattern} }} }}",
+        ):
+            paper, prop, value = named(row["paper"]), named(row["property"]), row["value"]
+            if isinstance(value, ox.NamedNode | ox.Literal):
+                stated[quad(paper, prop, value, graph)] = ox.Quad(paper, prop, value, graph)
         counted = select(
             store,
             f"SELECT ?paper ?edge (COUNT(?citing) AS ?n) WHERE {{ VALUES ?paper {{ {values} }} "
@@ -130,8 +132,9 @@ def refresh(store: WritableBackend, papers: Iterable[ox.NamedNode]) -> None:
         edges: dict[str, dict[str, int]] = {}
         for row in counted:
             edges.setdefault(named(row["paper"]).value, {})[named(row["edge"]).value] = int(row["n"].value)
-        fresh = "".join(
-            line for paper, counts in edges.items() for line in behaviour_quads(paper, counts, graph)
-        )
-        if fresh:
-            store.add(fresh)
+        fresh = [line for paper, counts in edges.items() for line in behaviour_quads(paper, counts, graph)]
+        kept = set(fresh)
+        store.remove([found for line, found in stated.items() if line not in kept])
+        added = "".join(line for line in fresh if line not in stated)
+        if added:
+            store.add(added)
