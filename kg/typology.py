@@ -55,27 +55,46 @@ def share(part: int, whole: int) -> Decimal:
     return (exact.quantize(Decimal(1), rounding=ROUND_HALF_UP) / 10_000).normalize()
 
 
-def behaviour_quads(paper: str, edges: Mapping[str, int], graph: ox.NamedNode) -> Iterator[str]:
-    """The quads that state a paper's behaviour, from the number of citing papers on each consensus
-    edge into it (edge IRI: count); nothing for a paper no one cites."""
+Value = int | Decimal | ox.NamedNode  # a count, a share, the dominant role
+
+
+def behaviour(edges: Mapping[str, int]) -> dict[ox.NamedNode, Value]:
+    """A paper's behaviour (property: value), from the number of citing papers on each consensus edge
+    into it (edge IRI: count); nothing for a paper no one cites."""
     citing = edges.get(CITES.value, 0)
     if not citing:
-        return
+        return {}
     roles = {ROLE_BY_EDGE[edge]: n for edge, n in edges.items() if edge in ROLE_BY_EDGE and n}
     annotated = sum(roles.values())
-    subject = iri(paper)
-    yield quad(subject, CITING, literal(str(citing), XSD["integer"]), graph)
-    yield quad(subject, ANNOTATED, literal(str(annotated), XSD["integer"]), graph)
     top = max(roles, key=lambda role: (roles[role], _PRECEDENCE[role]), default=None)
+    found: dict[ox.NamedNode, Value] = {CITING: citing, ANNOTATED: annotated}
     if top is not None:
-        yield quad(subject, DOMINANT, top.iri, graph)
-    top_share = share(roles[top], annotated) if top is not None else Decimal(0)
-    yield quad(subject, DOMINANT_SHARE, _decimal(top_share), graph)
-    yield quad(subject, NEGATIVE_SHARE, _decimal(share(edges.get(DISAGREES.value, 0), citing)), graph)
+        found[DOMINANT] = top.iri
+    found[DOMINANT_SHARE] = share(roles[top], annotated) if top is not None else Decimal(0)
+    found[NEGATIVE_SHARE] = share(edges.get(DISAGREES.value, 0), citing)
+    return found
 
 
-def _decimal(value: Decimal) -> str:
-    return literal(format(value, "f"), XSD["decimal"])  # ("1", "0.5": as Oxigraph writes them back)
+def behaviour_quads(paper: str, edges: Mapping[str, int], graph: ox.NamedNode) -> Iterator[str]:
+    """The quads that state a paper's behaviour (``behaviour``)."""
+    for prop, value in behaviour(edges).items():
+        yield quad(iri(paper), prop, _term(value), graph)
+
+
+def _term(value: Value) -> str | ox.NamedNode:
+    if isinstance(value, ox.NamedNode):
+        return value
+    if isinstance(value, int):
+        return literal(str(value), XSD["integer"])
+    text = format(value, "f")  # with a point: Virtuoso reads "1"^^xsd:decimal back as an integer
+    return literal(text if "." in text else text + ".0", XSD["decimal"])
+
+
+def _value(term: ox.NamedNode | ox.Literal) -> Value:
+    """A stated value as ``behaviour`` gives it (stores write decimals back in forms of their own)."""
+    if isinstance(term, ox.NamedNode):
+        return term
+    return int(term.value) if term.datatype == XSD["integer"] else Decimal(term.value)
 
 
 # --- a load into an empty store: from the file's own spool ---------------------------------------------
@@ -115,7 +134,8 @@ def refresh(store: WritableBackend, papers: Iterable[ox.NamedNode]) -> None:
     )
     for batch in batched(papers):
         values = " ".join(map(str, sorted(set(batch), key=str)))
-        stated: dict[str, ox.Quad] = {}  # N-Quads line: quad
+        # (paper, property): the values stated, with their quads (a merge of papers may leave two)
+        stated: dict[tuple[str, ox.NamedNode], list[tuple[Value, ox.Quad]]] = {}
         for row in select(
             store,
             f"SELECT ?paper ?property ?value WHERE {{ VALUES ?paper {{ {values} }} "
@@ -123,7 +143,9 @@ def refresh(store: WritableBackend, papers: Iterable[ox.NamedNode]) -> None:
         ):
             paper, prop, value = named(row["paper"]), named(row["property"]), row["value"]
             if isinstance(value, ox.NamedNode | ox.Literal):
-                stated[quad(paper, prop, value, graph)] = ox.Quad(paper, prop, value, graph)
+                stated.setdefault((paper.value, prop), []).append(
+                    (_value(value), ox.Quad(paper, prop, value, graph))
+                )
         counted = select(
             store,
             f"SELECT ?paper ?edge (COUNT(?citing) AS ?n) WHERE {{ VALUES ?paper {{ {values} }} "
@@ -132,9 +154,19 @@ def refresh(store: WritableBackend, papers: Iterable[ox.NamedNode]) -> None:
         edges: dict[str, dict[str, int]] = {}
         for row in counted:
             edges.setdefault(named(row["paper"]).value, {})[named(row["edge"]).value] = int(row["n"].value)
-        fresh = [line for paper, counts in edges.items() for line in behaviour_quads(paper, counts, graph)]
-        kept = set(fresh)
-        store.remove([found for line, found in stated.items() if line not in kept])
-        added = "".join(line for line in fresh if line not in stated)
+        fresh = {
+            (paper, prop): value
+            for paper, counts in edges.items()
+            for prop, value in behaviour(counts).items()
+        }
+        # compared as values ("1.0" is 1): only what differs is removed or written
+        store.remove(
+            [found for key, said in stated.items() for value, found in said if fresh.get(key) != value]
+        )
+        added = "".join(
+            quad(iri(paper), prop, _term(value), graph)
+            for (paper, prop), value in fresh.items()
+            if value not in (old for old, _ in stated.get((paper, prop), []))
+        )
         if added:
             store.add(added)
