@@ -245,10 +245,14 @@ def refresh(store: WritableBackend, citations: Iterable[ox.NamedNode]) -> None:
 
 
 def _stale(store: WritableBackend, citations: list[ox.NamedNode], graph: ox.NamedNode) -> list[ox.Quad]:
-    """What the consensus graph says of these citations, and the direct edges between their works."""
+    """What the consensus graph says of these citations, and the direct edges between their works; but
+    a kept citation's rank and key, which ``representatives.update`` compares with what it ranks by now
+    (and removes if it is kept no more)."""
+    ranking = (representatives.RANK, representatives.KEY)
     stale = [
         ox.Quad(row["citation"], row["p"], row["o"], graph)
         for row in solutions(store, "?citation", citations, f"GRAPH {graph} {{ ?citation ?p ?o }}")
+        if row["p"] not in ranking
     ]
     citing = {q.subject: q.object for q in stale if q.predicate == CITO["hasCitingEntity"]}
     cited = {q.subject: named(q.object) for q in stale if q.predicate == CITO["hasCitedEntity"]}

@@ -15,9 +15,10 @@ Like the consensus, this is derived data kept in step by every write, not a cach
 empty store ranks its citations from the file itself (``write_new``, external sorts, bounded memory).
 A later load merges the citations it adds or changes into those kept (``update``): the kept set of
 all candidates is the kept set of the old kept ones and the changed ones, as long as no kept citation
-changed (it might have got worse), so a hub's other citing papers are not read again. A kept citation
-that changed, a merge of papers, a replace or a drop re-ranks the paper from all its candidates
-(``refresh``).
+ranks by another key now (it might have got worse), so a hub's other citing papers are not read again:
+a replace by the same file, whose citations all changed and rank as they did, reads only those. A kept
+citation that ranks by another key or is gone, or a merge of papers, re-ranks the paper from all its
+candidates (``refresh``).
 """
 
 from __future__ import annotations
@@ -237,22 +238,31 @@ def update(store: WritableBackend, changes: Iterable[tuple[ox.NamedNode, list[ox
         kept = _kept(store, [paper for paper, _ in batch])
         rerank, merge = [], []
         for paper, changed in batch:
-            old = kept.get(paper.value, {})
-            stale_keys = any(key is None for _, key in old.values())  # (a refreshed citation's go)
-            if changed is None or stale_keys or any(citation.value in old for citation in changed):
+            stale_keys = any(key is None for _, key in kept.get(paper.value, {}).values())
+            if changed is None or stale_keys:
                 rerank.append(paper)
             else:
                 merge.append((paper, changed))
+        # a changed citation whose citing paper has no summary is no candidate: a paper that gains none
+        # keeps what it kept
+        gained = _candidates_of(store, [citation for _, changed in merge for citation in changed])
+        merged = []
+        for paper, changed in merge:
+            old = kept.get(paper.value, {})
+            # a kept citation that changed may rank lower now, or be gone: then the paper is re-ranked
+            # whole; one whose key is as stated (a replace by the same file) is held as it was
+            if any(_worse(c.value, old, gained) for c in changed if c.value in old):
+                rerank.append(paper)
+            else:
+                merged.append(
+                    (paper, [gained[c.value] for c in changed if c.value in gained and c.value not in old])
+                )
         graph, stale, fresh = store.consensus_graph, list[ox.Quad](), list[str]()
         candidates = _stored_candidates(store, rerank) if rerank else {}
         for paper in rerank:
             new = choose(candidates.get(paper.value, []))
             _replace(paper, kept.get(paper.value, {}), new, graph, stale, fresh)
-        # a changed citation whose citing paper has no summary is no candidate: a paper that gains none
-        # keeps what it kept
-        gained = _candidates_of(store, [citation for _, changed in merge for citation in changed])
-        for paper, changed in merge:
-            gains = [gained[c.value] for c in changed if c.value in gained]
+        for paper, gains in merged:
             if gains:
                 old = kept.get(paper.value, {})
                 held = [Candidate.from_stated(c, key.value) for c, (_, key) in old.items() if key is not None]
@@ -263,6 +273,13 @@ def update(store: WritableBackend, changes: Iterable[tuple[ox.NamedNode, list[ox
 
 
 Stated = tuple[ox.Literal | None, ox.Literal | None]  # a kept citation's rank and key, as stored
+
+
+def _worse(citation: str, kept: dict[str, Stated], now: dict[str, Candidate]) -> bool:
+    """Whether a kept citation may rank otherwise than its stated key says: no longer a candidate, or
+    ranked by another key."""
+    _, key = kept[citation]
+    return citation not in now or key is None or now[citation].stated() != key.value
 
 
 def _kept(store: WritableBackend, papers: list[ox.NamedNode]) -> dict[str, dict[str, Stated]]:

@@ -279,3 +279,36 @@ def test_a_replace_or_drop_rereads_a_hub_only_when_it_held_a_kept_citation(
     maintained = _consensus(store)
     rebuild(store)
     assert isomorphic(_consensus(store), maintained)
+
+
+def test_a_replace_by_the_same_file_holds_the_kept_citations_without_rereading(
+    store: Store, tmp_path: Path, reread: list[str]
+) -> None:
+    """Every citation of a replace changed, kept ones too; those that rank by the key they were kept
+    with are held, so the hub's other candidates are not read again."""
+    rows = _papers(60) + _citations(60)
+    hub = _write(tmp_path / "hub.jsonl", rows)
+    load(store, hub)
+    before = _kept(store)
+    load(store, hub)
+    assert reread == [] and _kept(store) == before
+    best = before[0][1].rsplit("/", 1)[-1]  # its citing paper loses its summary: no candidate any more
+    load(
+        store,
+        _write(
+            tmp_path / "hub.jsonl",
+            [
+                {
+                    key: value
+                    for key, value in row.items()
+                    if not (key == "summary" and row["id"] == f"doi:10.1/{best}")
+                }
+                for row in rows
+            ],
+        ),
+    )
+    assert reread == [store.paper(parse_id(HUB)).value]
+    assert before[0] not in _kept(store)
+    maintained = _consensus(store)
+    rebuild(store)
+    assert isomorphic(_consensus(store), maintained)
