@@ -283,8 +283,8 @@ def _worse(citation: str, kept: dict[str, Stated], now: dict[str, Candidate]) ->
 
 
 def _kept(store: WritableBackend, papers: list[ox.NamedNode]) -> dict[str, dict[str, Stated]]:
-    """The kept citations of each of these papers, with their ranks and keys (either may be gone
-    already: the consensus refresh of a citation removes what the consensus graph says of it)."""
+    """The kept citations of each of these papers, with their ranks and keys (either may be missing
+    where an older citekg's consensus refresh removed them: such a paper is re-ranked whole)."""
     graph = store.consensus_graph
     pattern = (  # (the OPTIONALs groups of their own: 1.5x faster than inside the GRAPH group)
         f"GRAPH {graph} {{ ?paper {HAS_REPRESENTATIVE} ?citation }} "
