@@ -52,10 +52,13 @@ RDFLIB_FORMATS = {
 }
 
 RAW_LOAD = """
-import sys, pyoxigraph
+import json, sys, time, pyoxigraph
 store = pyoxigraph.Store(sys.argv[1])
 store.bulk_load(path=sys.argv[2], format=pyoxigraph.RdfFormat.N_QUADS)
 store.flush()
+started = time.perf_counter()
+store.optimize()  # Oxigraph's advice after a bulk load; kg load compacts a store it has doubled
+print(json.dumps({"optimize": time.perf_counter() - started}), file=sys.stderr)
 """
 RDFLIB_LOAD = """
 import sys, rdflib
@@ -112,13 +115,16 @@ def bench_load(work: Path, fmt: str, citations: int, hub: int, rdflib_max: int) 
     if fmt != "native":
         shutil.rmtree(store)  # only the native store is queried later: free its disk for the raw store
     raw = measure.process([sys.executable, "-c", RAW_LOAD, str(raw_store), str(nquads)])
+    optimize_s = json.loads(raw.stderr.strip().splitlines()[-1])["optimize"]
     shutil.rmtree(raw_store)
     figures: dict[str, object] = {
         "input_mib": round(source.stat().st_size / 2**20, 1),
         "quads": quads,
         "citekg": {"s": round(citekg.seconds, 1), "peak_mib": citekg.peak_mib},
-        "raw_bulk_load": {"s": round(raw.seconds, 1), "peak_mib": raw.peak_mib},
-        "throughput_ratio": round(raw.seconds / citekg.seconds, 2),
+        "raw_bulk_load": {"s": round(raw.seconds - optimize_s, 1), "peak_mib": raw.peak_mib},
+        "raw_optimize_s": round(optimize_s, 1),
+        "throughput_ratio": round((raw.seconds - optimize_s) / citekg.seconds, 2),
+        "throughput_ratio_compacted": round(raw.seconds / citekg.seconds, 2),  # both stores compacted
         "memory_ratio": round(citekg.peak_mib / raw.peak_mib, 2),
         "phases_s": json.loads(citekg.stderr.strip().splitlines()[-1]),
     }
@@ -138,7 +144,8 @@ def bench_queries(store_path: Path, fmt: str, repeats: int, budget_s: float) -> 
     hub_id = generate.hub_id(fmt)
     figures: dict[str, dict[str, object]] = {}
     bound: dict[str, str] = {}
-    with Store(store_path) as store:
+    # read-only, as kg serve's workers read: a writable opening lets the engine compact meanwhile
+    with Store.read_only(store_path) as store:
         node = store.paper(parse_id(hub_id))
         assert node is not None, "the designated hub is not in the store"
         prologue = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in store.prefixes.items())

@@ -103,6 +103,11 @@ class WritableBackend(Backend, Protocol):
         cut short is undone, or resumed when run again where ``resumes_loads``."""
         ...
 
+    def settle(self) -> bool:
+        """After a change, make the engine fast to read again where that is the store's to do (the
+        embedded store compacts its database when a change has made it grow); whether it did."""
+        ...
+
 
 T = TypeVar("T")
 BATCH = 500  # values in one query's VALUES block

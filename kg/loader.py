@@ -183,6 +183,8 @@ def load(
             plan.report.progress = progress
         with store.change(graph_iri):
             _apply(store, graph_iri, scratch, plan)
+    with plan.report.timed("optimize"):  # (once the scratch files are gone: compacting takes disk)
+        store.settle()
     return plan.report
 
 
@@ -733,6 +735,7 @@ def drop(store: WritableBackend, graph: str) -> ox.NamedNode:
         typology.refresh(store, _cited(sorted_lines(changed), iter(())))
         tallies.apply(store, tally)
         consensus.describe_itself(store)
+    store.settle()
     return graph_iri
 
 
@@ -742,3 +745,4 @@ def rebuild(store: WritableBackend) -> None:
     what newer versions derive (``hub-typology`` answers nothing without the papers' behaviour)."""
     with store.change(store.consensus_graph):
         consensus.rebuild(store)
+    store.settle()

@@ -302,6 +302,11 @@ class RemoteStore:
         work folder on this machine (``work_folder``), when it is run again."""
         yield
 
+    def settle(self) -> bool:
+        """Nothing: a server's database is the server's to keep (for the Oxigraph server's, ``oxigraph
+        optimize`` on its folder while it is stopped)."""
+        return False
+
     def work_folder(self, graph: ox.NamedNode) -> Path:
         """Where a load of ``graph`` keeps its scratch files until it ends: one folder per server and
         graph, under ``$XDG_CACHE_HOME/citekg/loads`` (``~/.cache`` by default)."""

@@ -56,6 +56,7 @@ def restore(store: Store, path: str | os.PathLike[str], fmt: ox.RdfFormat | None
         raise CitekgError(f"{source}: not a readable dump: {error}") from None
     store.adopt_base(base)
     store.unmark_restoring()
+    store.settle()  # (the store was empty: it compacts what the restore brought)
     return RestoreReport(base, len(store.oxigraph), store_stats(store))
 
 

@@ -19,7 +19,7 @@ import os
 import shutil
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import IO
@@ -429,8 +429,37 @@ class Store:
         )
 
     def optimize(self) -> None:
-        """Compact the database; worth it after a large load."""
+        """Compact the database, and note its size for ``settle``: Oxigraph's bulk loader adds its
+        files to the database as they are, each overlapping the ones before it, and RocksDB leaves them
+        so while each level stays under its size target; every lookup then searches them all. On a
+        store of 10^6 citations fresh from ``kg load``, saved queries that read many rows ran 3 to 9x
+        slower than after compacting (``hub-citing`` 3.4 s against 1.0 s), which took 57 s."""
+        if self.path is None:
+            return
         self.oxigraph.optimize()
+        self._state["optimized_bytes"] = self._engine_bytes()
+        self._save_state()
+
+    def settle(self) -> bool:
+        """After a change: compact the database if it has grown to twice its size when last compacted
+        (or was never compacted), so that each compaction costs about what the loads since the last
+        one added and all of them together within twice the store's size. Whether it compacted."""
+        compacted = self._state.get("optimized_bytes", 0)
+        if self.path is None or self._engine_bytes() < 2 * (compacted if isinstance(compacted, int) else 0):
+            return False
+        self.optimize()
+        return True
+
+    def _engine_bytes(self) -> int:
+        """The size of the database's table files (RocksDB may delete one meanwhile: it is not counted)."""
+        assert self.path is not None
+        total = 0
+        with os.scandir(self.path / "oxigraph") as files:
+            for file in files:
+                if file.name.endswith(".sst"):
+                    with suppress(FileNotFoundError):
+                        total += file.stat().st_size
+        return total
 
     def close(self) -> None:
         """Release the store so another process can open it (what a full disk kept from being flushed

@@ -57,7 +57,8 @@ def test_the_parts_hold_the_store_and_read_cleanly(built: tuple[Path, Store], tm
     }
     assert {q for q in found if "generatedAtTime" not in q} == timeless
     riot((out / "void.ttl").read_bytes(), "turtle", tmp_path)
-    assert "oxigraph load --location" in (out / "load-oxigraph.sh").read_text()
+    loader = (out / "load-oxigraph.sh").read_text()
+    assert "oxigraph load --location" in loader and "oxigraph optimize --location" in loader
 
 
 def assert_answers_as_embedded(remote: RemoteStore, embedded: Store) -> None:

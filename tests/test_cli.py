@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 from kg.cli import app
 from kg.store import Store
 
-from .conftest import DATA, EXAMPLE, ROOT, write_jsonl
+from .conftest import DATA, EXAMPLE, ROOT, assert_same_dataset, rdflib_dataset, write_jsonl
 
 runner = CliRunner()
+GOOD_CITATION = '{"type":"citation","citing":"doi:10.1/a","cited":"doi:10.1/b"}'
 # The example's graph: its path relative to the working directory (the repository's root, see in_root).
 HUB_GRAPH = "https://w3id.org/citekg/data/graph/examples/hub.jsonl"
 
@@ -162,6 +163,22 @@ def test_stats_json(store_path: Path) -> None:
         "annotations": 33,
         "graphs": ["https://w3id.org/citekg/data/consensus", HUB_GRAPH],
     }
+
+
+def test_optimize_compacts_and_keeps_what_is_stored(store_path: Path, tmp_path: Path) -> None:
+    load = kg(store_path, "load", str(write_jsonl(tmp_path / "one.jsonl", GOOD_CITATION)))
+    assert load.exit_code == 0  # (too small a load to compact the store by itself)
+    before = kg(store_path, "export", "--format", "nquads").stdout
+    result = kg(store_path, "optimize")
+    assert result.exit_code == 0 and re.fullmatch(
+        r"compacted the database in \d+\.\d s", result.stdout.strip()
+    )
+    noted = json.loads((store_path / "citekg.json").read_text())["optimized_bytes"]
+    assert noted == sum(path.stat().st_size for path in (store_path / "oxigraph").glob("*.sst"))
+    after = kg(store_path, "export", "--format", "nquads").stdout
+    assert_same_dataset(rdflib_dataset(after, "nquads"), rdflib_dataset(before, "nquads"))
+    remote = runner.invoke(app, ["--endpoint", "http://127.0.0.1:9/sparql", "optimize"])
+    assert remote.exit_code == 2 and "works on the embedded store" in remote.stderr
 
 
 def test_export_to_a_file_and_to_stdout(store_path: Path, tmp_path: Path) -> None:
@@ -334,7 +351,13 @@ def test_the_load_display_moves_one_bar_forward_through_the_phases() -> None:
     display = LoadDisplay(EXAMPLE, quiet=True)
     seen = []
     with display:
-        for name, total in [("map", 1000), ("bulk load", 4000), ("consensus", None), ("finish", None)]:
+        for name, total in [
+            ("map", 1000),
+            ("bulk load", 4000),
+            ("consensus", None),
+            ("finish", None),
+            ("optimize", None),
+        ]:
             display.phase(name, total)
             seen.append(display.bar.tasks[0].completed)
             for _ in range(10):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import shutil
 import subprocess
 import sys
@@ -317,7 +318,7 @@ def test_a_load_tells_its_progress_in_bytes_through_every_phase(
     recorder = Recorder()
     load(store, source, progress=recorder)
     names = [name for name, _ in recorder.phases]
-    assert names[0] == "map" and "bulk load" in names and names[-1] == "finish"
+    assert names[0] == "map" and "bulk load" in names and names[-2:] == ["finish", "optimize"]
     totals = dict(recorder.phases)
     assert totals["map"] == source.stat().st_size == recorder.done["map"]
     assert totals["bulk load"] is not None and recorder.done["bulk load"] == totals["bulk load"] > 0
@@ -349,3 +350,35 @@ def test_ctrl_c_in_any_phase_leaves_the_store_as_it_was(disk_store: Store, phase
     with pytest.raises(KeyboardInterrupt):
         load(disk_store, DATA / "s2-citations.jsonl", progress=Recorder(interrupt_at=phase))
     assert_same_dataset(without_consensus_time(store_dataset(disk_store), disk_store), before)
+
+
+def _compacted_at(store: Store) -> int:
+    """The database's size when it was last compacted, as the store's bookkeeping notes it."""
+    assert store.path is not None
+    return int(json.loads((store.path / "citekg.json").read_text())["optimized_bytes"])
+
+
+def test_a_load_compacts_the_store_when_it_has_doubled_since_it_last_did(
+    disk_store: Store, tmp_path: Path
+) -> None:
+    """The bulk loader leaves its files as loaded, which makes queries that read many rows slower
+    until the database is compacted: a load compacts when the store has doubled since it last did."""
+    load(disk_store, EXAMPLE)
+    first = _compacted_at(disk_store)
+    assert first > 0
+    small = write_jsonl(tmp_path / "small.jsonl", GOOD)
+    report = load(disk_store, small)
+    assert _compacted_at(disk_store) == first  # not compacted: it grew by far less than twice
+    assert "optimize" in report.seconds
+    many = [
+        f'{{"type":"citation","citing":"doi:10.1/citer.{n}","cited":"doi:10.1/cited.{n % 50}"}}'
+        for n in range(3000)
+    ]
+    load(disk_store, write_jsonl(tmp_path / "many.jsonl", *many))
+    grown = _compacted_at(disk_store)
+    assert grown > 2 * first
+    assert disk_store.path is not None
+    assert grown == sum(path.stat().st_size for path in (disk_store.path / "oxigraph").glob("*.sst"))
+    before = store_dataset(disk_store)
+    disk_store.optimize()  # compacting again changes nothing that is stored
+    assert_same_dataset(store_dataset(disk_store), before)
