@@ -126,6 +126,8 @@ def markdown(saved: dict, results: dict[str, dict]) -> str:
         lines += ["", *build_section(saved["build"])]
     if "update" in saved:
         lines += ["", *update_section(saved["update"])]
+    if "startup" in saved:
+        lines += ["", *startup_section(saved["startup"])]
     if "annotate" in saved:
         lines += ["", *annotate_section(saved["annotate"])]
     if "remote" in saved:
@@ -241,6 +243,23 @@ def build_section(builds: dict) -> list[str]:
             f"| {run.get('throughput_ratio', NA)} | {run['parts_mib']} | {run.get('virtuoso_loader_s', NA)} "
             f"| {run.get('to_loaded_virtuoso_s', NA)} |"
         )
+    return lines
+
+
+def startup_section(startup: dict) -> list[str]:
+    """How long a command takes to answer on a small store (bench/startup.py)."""
+    lines = [
+        "## Start-up (bench/startup.py)",
+        "",
+        f"Each command on a store holding the bundled example, median of {startup['repeats']} fresh "
+        f'processes, against `python -c "import pyoxigraph"` ({startup["import_pyoxigraph_ms"]} ms); '
+        f"measured {startup['measured']} at {startup['commit']}.",
+        "",
+        "| command | ms | ratio |",
+        "|---|---:|---:|",
+    ]
+    for name, figure in startup["commands"].items():
+        lines.append(f"| `{name}` | {figure['ms']} | {figure['ratio']} |")
     return lines
 
 

@@ -447,7 +447,10 @@ class Store:
         compacted = self._state.get("optimized_bytes", 0)
         if self.path is None or self._engine_bytes() < 2 * (compacted if isinstance(compacted, int) else 0):
             return False
-        self.optimize()
+        try:
+            self.optimize()
+        except OSError:  # no disk for the compacted files: the change is made, and reads as it was
+            return False
         return True
 
     def _engine_bytes(self) -> int:

@@ -4,6 +4,7 @@ that runs out of disk says so and leaves the store as it was."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -201,3 +202,35 @@ def test_a_full_disk_refuses_the_load_and_keeps_what_was_stored(
         reopened = Store(path)
     with reopened as store:
         assert quads(store) == before
+
+
+def test_a_compaction_without_disk_leaves_the_store_as_it_was(small_disk: Path, tmp_path: Path) -> None:
+    """Compacting after a change needs free disk for the files it writes; without it the change stays
+    made and the store reads as before, rather than the command failing after its work is done."""
+    path = small_disk / "store"
+    extra = tmp_path / "extra.nq"
+    with extra.open("w", encoding="utf-8") as out:
+        for n in range(20_000):
+            text = f"{n} {'x' * 200}"
+            out.write(f'<http://example.org/s{n}> <http://example.org/p> "{text}" <http://example.org/g> .\n')
+    with Store(path, base=TEST_BASE) as store:
+        load(store, EXAMPLE)
+        store.bulk_load_nquads(extra)  # many times what the last compaction left: settle would compact
+        before = quads(store)
+        filler = fill(small_disk)
+        assert store.settle() is False
+        filler.unlink()
+        assert quads(store) == before
+    with Store(path) as store:
+        assert quads(store) == before
+
+
+def fill(disk: Path) -> Path:
+    """Fill a file system up to its last byte; the file that fills it."""
+    filler = disk / "filler"
+    with filler.open("wb", buffering=0) as out:
+        for size in (1 << 20, 1 << 12, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    out.write(b"\0" * size)
+    return filler

@@ -1,0 +1,84 @@
+"""Start-up: how long a `kg` command takes to answer on a small store, against `python -c "import
+pyoxigraph"` (issue 14's target: within 4x).
+
+    python bench/startup.py [--repeats 20]
+
+Loads the bundled example into a store of its own, then runs each command in a fresh process
+``--repeats`` times, after a first run that fills the page cache, and takes the medians: ``kg --help``,
+``kg stats``, ``kg hub`` (text) and ``kg citing``, each through the ``kg`` script the package installs
+(``python -m kg`` where there is none). Figures merge into bench/results.json under "startup" and go
+into bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import report  # noqa: E402
+from run import RESULTS  # noqa: E402
+
+EXAMPLE = HERE.parent / "examples" / "hub.jsonl"
+PAPER = "arxiv:2402.13929"
+
+
+def kg_command() -> list[str]:
+    """The installed ``kg`` script beside this Python, as a user runs it."""
+    script = Path(sys.executable).parent / "kg"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "kg"]
+
+
+def median_ms(command: list[str], repeats: int) -> float:
+    """The median wall time of ``command`` in fresh processes, after one run to warm the caches."""
+    times = []
+    for attempt in range(repeats + 1):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if attempt:
+            times.append(time.perf_counter() - started)
+    return round(statistics.median(times) * 1000, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20)
+    args = parser.parse_args()
+    kg = kg_command()
+    with tempfile.TemporaryDirectory(prefix="startup-") as scratch:
+        store = Path(scratch) / "store"
+        subprocess.run([*kg, "--store", str(store), "load", "--quiet", str(EXAMPLE)], check=True)
+        reference = median_ms([sys.executable, "-c", "import pyoxigraph"], args.repeats)
+        commands = {
+            "kg --help": [*kg, "--help"],
+            "kg stats": [*kg, "--store", str(store), "stats"],
+            "kg hub": [*kg, "--store", str(store), "hub", PAPER],
+            "kg citing": [*kg, "--store", str(store), "citing", PAPER],
+        }
+        figures = {name: median_ms(command, args.repeats) for name, command in commands.items()}
+    startup = {
+        "import_pyoxigraph_ms": reference,
+        "commands": {name: {"ms": ms, "ratio": round(ms / reference, 1)} for name, ms in figures.items()},
+        "repeats": args.repeats,
+        "measured": time.strftime("%Y-%m-%d"),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+        ).stdout.strip(),
+    }
+    print(json.dumps(startup, indent=2), flush=True)
+    saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"results": {}}
+    saved["startup"] = startup
+    RESULTS.write_text(json.dumps(saved, indent=2) + "\n")
+    report.write(saved)
+
+
+if __name__ == "__main__":
+    main()
