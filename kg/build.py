@@ -74,7 +74,7 @@ def build(
         old.unlink()
     with (
         tempfile.TemporaryDirectory(prefix=".kg-build-", dir=out) as scratch,
-        Store(Path(scratch), base=base) as store,
+        Store(Path(scratch), base=base, compacts=False) as store,  # (written out once, then gone)
     ):
         report = BuildReport(out, store.minter.base)
         for file in files:

@@ -52,14 +52,17 @@ class Store:
         base: str | None = None,
         *,
         lock: bool = True,
+        compacts: bool = True,
     ) -> None:
         """Open (or create) the store at ``path``, or one in memory for ``None``. ``lock=False`` is for a
-        process whose parent already holds the folder's lock (``kg serve``'s query workers)."""
+        process whose parent already holds the folder's lock (``kg serve``'s query workers);
+        ``compacts=False`` for a store written once, read through once and thrown away (``kg build``'s):
+        ``settle`` leaves it as loaded."""
         if base is not None:
             check_base(base)  # before anything is created
         self.path = Path(path) if path is not None else None
         self._lock = hold(self.path) if self.path is not None and lock else None
-        self._writable = True
+        self._writable, self.compacts = True, compacts
         self._in_memory_snapshot: ox.Store | None = None
         self._state = _read_state(self.path)
         try:
@@ -106,7 +109,7 @@ class Store:
         lock: several such processes can read one store at once (``kg serve``'s query workers), which
         is safe only while nothing writes it (Oxigraph's rule for read-only opening)."""
         store = cls.__new__(cls)
-        store.path, store._lock, store._writable = Path(path), None, False
+        store.path, store._lock, store._writable, store.compacts = Path(path), None, False, False
         try:
             store.oxigraph = ox.Store.read_only(str(store.path / "oxigraph"))
         except OSError as error:
@@ -445,7 +448,9 @@ class Store:
         (or was never compacted), so that each compaction costs about what the loads since the last
         one added and all of them together within twice the store's size. Whether it compacted."""
         compacted = self._state.get("optimized_bytes", 0)
-        if self.path is None or self._engine_bytes() < 2 * (compacted if isinstance(compacted, int) else 0):
+        if self.path is None or not self.compacts:
+            return False
+        if self._engine_bytes() < 2 * (compacted if isinstance(compacted, int) else 0):
             return False
         try:
             self.optimize()
