@@ -372,7 +372,7 @@ def test_a_load_compacts_the_store_when_it_has_doubled_since_it_last_did(
     assert "optimize" in report.seconds
     many = [
         f'{{"type":"citation","citing":"doi:10.1/citer.{n}","cited":"doi:10.1/cited.{n % 50}"}}'
-        for n in range(3000)
+        for n in range(1000)
     ]
     load(disk_store, write_jsonl(tmp_path / "many.jsonl", *many))
     grown = _compacted_at(disk_store)
