@@ -447,9 +447,9 @@ class Store:
         """After a change: compact the database if it has grown to twice its size when last compacted
         (or was never compacted), so that each compaction costs about what the loads since the last
         one added and all of them together within twice the store's size. Whether it compacted."""
-        compacted = self._state.get("optimized_bytes", 0)
         if self.path is None or not self.compacts:
             return False
+        compacted = self._state.get("optimized_bytes", 0)
         if self._engine_bytes() < 2 * (compacted if isinstance(compacted, int) else 0):
             return False
         try:
