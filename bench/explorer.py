@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import time
 from pathlib import Path
 
@@ -96,10 +95,7 @@ if __name__ == "__main__":
             for name, paper in (("big", args.hub), ("small", small_hub(store)))
         }
         found["store_citations"] = store_stats(store).citations
-    found["measured"] = time.strftime("%Y-%m-%d")
-    found["commit"] = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
-    ).stdout.strip()
+    found |= measure.stamp()
     print(json.dumps(found, indent=1))
     saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"results": {}}
     saved.setdefault("explorer", {})[str(found["store_citations"])] = found

@@ -9,6 +9,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass
@@ -52,6 +53,14 @@ def repeated_ms(call: Callable[[], object], repeats: int, budget_s: float = 60.0
         call()
         times.append((time.perf_counter() - start) * 1000)
     return spread(times)
+
+
+def stamp() -> dict[str, str]:
+    """When and at which commit figures were measured, to keep beside them."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=Path(__file__).parent
+    ).stdout.strip()
+    return {"measured": time.strftime("%Y-%m-%d"), "commit": commit}
 
 
 def machine() -> dict[str, object]:

@@ -24,6 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import measure  # noqa: E402
 import report  # noqa: E402
 from run import RESULTS  # noqa: E402
 
@@ -68,10 +69,7 @@ def main() -> None:
         "import_pyoxigraph_ms": reference,
         "commands": {name: {"ms": ms, "ratio": round(ms / reference, 1)} for name, ms in figures.items()},
         "repeats": args.repeats,
-        "measured": time.strftime("%Y-%m-%d"),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
-        ).stdout.strip(),
+        **measure.stamp(),
     }
     print(json.dumps(startup, indent=2), flush=True)
     saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"results": {}}

@@ -21,10 +21,8 @@ import argparse
 import json
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -130,10 +128,7 @@ def main() -> None:
             step: round(runs["into_store"][step]["s"] / runs["into_papers_only"][step]["s"], 2)
             for step in ("load", "replace", "drop")
         },
-        "measured": time.strftime("%Y-%m-%d"),
-        "commit": subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
-        ).stdout.strip(),
+        **measure.stamp(),
     }
     print(json.dumps(figures, indent=2), flush=True)
     saved = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"results": {}}
