@@ -158,9 +158,11 @@ def test_one_change_at_a_time_and_no_write_while_it_runs(served: tuple[str, Path
     first = json.loads(body)
     status, _, body = fetch(address, data=b"{}", headers=headers)
     assert status == 409 and json.loads(body)["id"] == first["id"]  # told, with its progress
+    before_second = fetch(url + first["url"], headers=headers)[2]
     second = kg(path, "load", str(DATA / "pages.jsonl"))
     assert second.exit_code == 4 and "carrying out another load" in second.output, (
-        second.output,  # (once, in a clean clone, the second was carried out: the first state says why)
+        second.output,  # (twice, in clean clones, the second was carried out: the first's state says why)
+        before_second,
         fetch(url + first["url"], headers=headers)[2],
     )
     update = urllib.parse.urlencode({"update": "INSERT DATA { <http://x> <http://y> <http://z> }"}).encode()
@@ -171,6 +173,32 @@ def test_one_change_at_a_time_and_no_write_while_it_runs(served: tuple[str, Path
         time.sleep(0.1)
     assert state["report"]["citations"] == 20_000 and hub_counts(url) == 24 + 20_000
     assert fetch(f"{url}/sparql", data=update, headers=headers)[0] == 204  # writes again
+
+
+def test_an_earlier_change_can_still_be_asked_how_it_ended(served: tuple[str, Path]) -> None:
+    """A client that polls its change after another has begun (a second kg command) still learns how
+    its own ended."""
+    url, _ = served
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+
+    def carried_out(query: dict[str, str], body: bytes) -> dict[str, Any]:
+        status, _, answer = fetch(
+            f"{url}/changes?{urllib.parse.urlencode(query)}", data=body, headers=headers
+        )
+        assert status == 202, answer
+        started = json.loads(answer)
+        while (state := json.loads(fetch(url + started["url"], headers=headers)[2]))["state"] != "done":
+            assert state["state"] in ("running", "swapping"), state
+            time.sleep(0.1)
+        return started
+
+    loaded = carried_out(
+        {"kind": "load", "name": "pages.jsonl", "graph": "pages"}, (DATA / "pages.jsonl").read_bytes()
+    )
+    carried_out({"kind": "drop", "graph": "pages"}, b"")
+    status, _, body = fetch(url + loaded["url"], headers=headers)
+    assert status == 200 and json.loads(body)["report"]["citations"] == 3
+    assert fetch(f"{url}/changes/nosuchchange", headers=headers)[0] == 404
 
 
 def test_a_bad_file_changes_nothing_and_says_where(served: tuple[str, Path], tmp_path: Path) -> None:

@@ -56,8 +56,23 @@ class Service:
     lock: IO[bytes] | None = field(default=None, repr=False)
     dumping: asyncio.Lock = field(default_factory=asyncio.Lock)  # one /dump.nq at a time
     change: Change | None = None  # the last change carried out for another command (kg.serve.changes)
+    earlier: dict[str, Change] = field(default_factory=dict, repr=False)  # the ones before it, by id
     change_task: asyncio.Task[None] | None = field(default=None, repr=False)
     warming: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    def begin(self, change: Change) -> None:
+        """Make ``change`` the last one, keeping the 20 before it: the client of an earlier change may
+        ask how it ended after another has begun."""
+        if self.change is not None:
+            self.earlier[self.change.id] = self.change
+            while len(self.earlier) > 20:
+                del self.earlier[next(iter(self.earlier))]
+        self.change = change
+
+    def find_change(self, change_id: str) -> Change | None:
+        if self.change is not None and self.change.id == change_id:
+            return self.change
+        return self.earlier.get(change_id)
 
     @property
     def changing(self) -> bool:

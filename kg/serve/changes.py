@@ -17,7 +17,8 @@ Update and Graph Store writes are refused (503, Retry-After), since they would b
     POST /changes?kind=load&name=FILE[&graph=&format=&paper=&replace=&skip_invalid=]   body: the file
     POST /changes?kind=drop&graph=GRAPH        POST /changes?kind=restore&name=DUMP   body: the dump
     GET  /changes      whether one may start: the change running, if any, and whether the store is empty
-    GET  /changes/ID   the change's state, phase and progress, then its report or its errors
+    GET  /changes/ID   the change's state, phase and progress, then its report or its errors (the last
+                       21 changes are kept)
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ async def start(request: Request, served: Served, kind: str, name: str | None = 
     if kind != "drop" and not _plain_name(name):
         raise BadRequest("name the file as it is called, without folders: name=FILE")
     change = Change(uuid.uuid4().hex, kind, str(options["graph"] if kind == "drop" else name), phase="upload")
-    served.change = change  # taken before the first wait: a second request now finds it running
+    served.begin(change)  # before the first wait: a second request now finds it running
     store = Path(served.engine.path)
     folder = Path(tempfile.mkdtemp(prefix=_prefix(store), dir=store.parent))
     try:
@@ -139,9 +140,9 @@ async def ready(request: Request, served: Served) -> dict[str, Any]:
 @router.get("/changes/{change_id}", summary="How a change goes, then its report (with the update token)")
 async def progress(request: Request, served: Served, change_id: str) -> Response:
     served.authorise(request, change=True)
-    change = served.change
-    if change is None or change.id != change_id:
-        raise HTTPProblem(f"there is no change {change_id} (the server keeps the last one)", 404)
+    change = served.find_change(change_id)
+    if change is None:
+        raise HTTPProblem(f"there is no change {change_id} (the server keeps the last 21)", 404)
     return JSONResponse(change.to_json())
 
 
