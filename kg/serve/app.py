@@ -46,6 +46,9 @@ class Settings:
     address: str | None = None  # where other kg commands on this machine reach the server (SERVED)
 
 
+CHANGES_KEPT = 21  # the last change and the ones before it that GET /changes/ID still answers
+
+
 @dataclass
 class Service:
     """One served store, as the routers see it."""
@@ -61,11 +64,11 @@ class Service:
     warming: asyncio.Task[None] | None = field(default=None, repr=False)
 
     def begin(self, change: Change) -> None:
-        """Make ``change`` the last one, keeping the 20 before it: the client of an earlier change may
-        ask how it ended after another has begun."""
+        """Make ``change`` the last one, keeping those before it up to ``CHANGES_KEPT``: the client of
+        an earlier change may ask how it ended after another has begun."""
         if self.change is not None:
             self.earlier[self.change.id] = self.change
-            while len(self.earlier) > 20:
+            while len(self.earlier) >= CHANGES_KEPT:
                 del self.earlier[next(iter(self.earlier))]
         self.change = change
 

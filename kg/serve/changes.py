@@ -40,7 +40,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from kg.serve import tasks
-from kg.serve.app import Service, service
+from kg.serve.app import CHANGES_KEPT, Service, service
 from kg.serve.problems import BadRequest, HTTPProblem
 from kg.store import hold
 
@@ -142,7 +142,7 @@ async def progress(request: Request, served: Served, change_id: str) -> Response
     served.authorise(request, change=True)
     change = served.find_change(change_id)
     if change is None:
-        raise HTTPProblem(f"there is no change {change_id} (the server keeps the last 21)", 404)
+        raise HTTPProblem(f"there is no change {change_id} (the server keeps the last {CHANGES_KEPT})", 404)
     return JSONResponse(change.to_json())
 
 
