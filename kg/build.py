@@ -9,6 +9,11 @@ a store loaded here), writes that store as N-Quads split into gzipped parts of b
 dataset's VoID description beside them, and the commands that load the parts into each server. The
 store is on disk and every step streams, so memory does not grow with the input.
 
+Writing the store out is as long as loading it (the engine decodes each quad's terms from its
+dictionary: 203 s for the 23.8 million quads of 10^6 citations), so one thread per core writes a
+graph at a time into parts of its own (``part-WW-NNNNN.nq.gz``): 126 s on two cores. The engine
+writes a graph's triples; the graph's name is added to each line on the way to the parts.
+
 Then ``kg --endpoint URL --base BASE ...`` answers on the server as on the embedded store
 (``tests/test_build.py`` checks it on ``oxigraph load`` + ``oxigraph serve-read-only`` and on
 Virtuoso's bulk loader).
@@ -18,15 +23,18 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from kg import linked_data
+from kg import linked_data, literals
+from kg.iris import is_part
 from kg.store import Store
 
 if TYPE_CHECKING:
@@ -79,23 +87,73 @@ def build(
         report = BuildReport(out, store.minter.base)
         for file in files:
             report.loads.append(load(store, file, progress=progress(file) if progress else None))
-        parts = _Parts(out, part_bytes)
-        with io.BufferedWriter(parts, buffer_size=1 << 20) as written:
-            store.dump(written, ox.RdfFormat.N_QUADS)  # literals as written (kg.literals)
-        report.parts, report.quads = parts.written, len(store.oxigraph)
+        report.parts, report.quads = _write_parts(store, out, part_bytes), len(store.oxigraph)
         void = linked_data.void(store)
         ox.serialize(void, str(out / "void.ttl"), ox.RdfFormat.TURTLE, prefixes=store.prefixes)
     _write_loaders(out, report)
     return report
 
 
+def _write_parts(store: Store, out: Path, limit: int) -> list[Path]:
+    """Every graph of the store into gzipped parts, a graph at a time on each of the machine's cores."""
+    graphs = store.exported_graphs()
+    workers = max(1, min(os.cpu_count() or 1, len(graphs)))
+    queue = iter(graphs)  # next() on it is atomic: each graph goes to one worker
+
+    def work(worker: int) -> list[Path]:
+        with _Parts(out, limit, f"{worker:02d}-") as parts:
+            for graph in queue:
+                with io.BufferedWriter(_Named(graph, parts), buffer_size=1 << 20) as written:
+                    if isinstance(graph, ox.NamedNode) and is_part(graph.value):  # literals as written
+                        quads = map(
+                            literals.written_quad, store.oxigraph.quads_for_pattern(None, None, None, graph)
+                        )
+                        ox.serialize(quads, written, ox.RdfFormat.N_QUADS)
+                    else:
+                        store.oxigraph.dump(written, ox.RdfFormat.N_TRIPLES, from_graph=graph)
+            return parts.written
+
+    with ThreadPoolExecutor(workers) as pool:  # the engine lets go of the GIL while it reads
+        return sorted(path for written in pool.map(work, range(1, workers + 1)) for path in written)
+
+
+class _Named(io.RawIOBase):
+    """N-Triples of one named graph passed on as N-Quads of it: the graph's name before each line's
+    final " ." (N-Triples escapes a newline inside a literal, so every newline ends a line). Other
+    N-Quads, and the default graph's triples, pass unchanged."""
+
+    def __init__(self, graph: ox.NamedNode | ox.DefaultGraph, parts: _Parts) -> None:
+        super().__init__()
+        self.parts, self.rest = parts, b""
+        named = isinstance(graph, ox.NamedNode) and not is_part(graph.value)
+        self.end = f" {graph} .\n".encode() if named else None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Buffer) -> int:
+        if self.end is None:
+            return self.parts.write(data)
+        lines = self.rest + bytes(data)
+        cut = lines.rfind(b"\n") + 1
+        self.rest = lines[cut:]
+        self.parts.write(lines[:cut].replace(b" .\n", self.end))
+        return memoryview(data).nbytes
+
+    def close(self) -> None:
+        if self.rest:
+            self.parts.write(self.rest)
+            self.rest = b""
+        super().close()
+
+
 class _Parts(io.RawIOBase):
     """N-Quads written into gzipped files of about ``limit`` bytes each (before compression), cut
-    between lines, named part-00001.nq.gz and so on."""
+    between lines, named part-PREFIX00001.nq.gz and so on."""
 
-    def __init__(self, out: Path, limit: int) -> None:
+    def __init__(self, out: Path, limit: int, prefix: str = "") -> None:
         super().__init__()
-        self.out, self.limit = out, limit
+        self.out, self.limit, self.prefix = out, limit, prefix
         self.written: list[Path] = []
         self.current: gzip.GzipFile | None = None
         self.size = 0
@@ -125,7 +183,7 @@ class _Parts(io.RawIOBase):
         return memoryview(data).nbytes
 
     def _next(self) -> gzip.GzipFile:
-        path = self.out / f"part-{len(self.written) + 1:05d}.nq.gz"
+        path = self.out / f"part-{self.prefix}{len(self.written) + 1:05d}.nq.gz"
         self.written.append(path)
         self.current, self.size = (
             gzip.GzipFile(path, "wb", compresslevel=3),

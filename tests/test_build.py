@@ -5,6 +5,7 @@ every saved query and the hub summary as the embedded store does."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import subprocess
@@ -13,16 +14,18 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from rdflib import Dataset
 from typer.testing import CliRunner
 
 from kg import hub, queries
 from kg.build import build
 from kg.cli import app as kg_command
+from kg.iris import is_part
 from kg.loader import load
 from kg.remote import RemoteStore
 from kg.store import Store
 
-from .conftest import DATA, EXAMPLE
+from .conftest import DATA, EXAMPLE, assert_same_dataset, rdflib_dataset
 from .readers import riot
 from .servers import OXIGRAPH, free_port, running, virtuoso_server, wait_for
 from .test_remote import PAPER, as_set, params_for
@@ -59,6 +62,29 @@ def test_the_parts_hold_the_store_and_read_cleanly(built: tuple[Path, Store], tm
     riot((out / "void.ttl").read_bytes(), "turtle", tmp_path)
     loader = (out / "load-oxigraph.sh").read_text()
     assert "oxigraph load --location" in loader and "oxigraph optimize --location" in loader
+
+
+def test_a_source_s_own_rdf_leaves_in_its_graphs_with_its_literals_as_written(tmp_path: Path) -> None:
+    """Parts are written a graph at a time, the graph's name added to the engine's N-Triples, on several
+    threads: the same quads as the embedded store's own N-Quads dump, part graphs (a source's RDF, its
+    literals as written) and blank nodes included."""
+    files = [DATA / "oc-meta.nq", DATA / "oc-citations.nt", EXAMPLE]
+    report = build(files, tmp_path / "out", part_bytes=20_000)
+    with Store(tmp_path / "embedded") as embedded:
+        for file in files:
+            load(embedded, file)
+        dumped = io.BytesIO()
+        embedded.dump(dumped, ox.RdfFormat.N_QUADS)
+    written = b"".join(gzip.decompress(part.read_bytes()) for part in report.parts)
+    graphs = {q.graph_name for q in ox.parse(written, format=ox.RdfFormat.N_QUADS)}
+    assert len(graphs) > 3 and any(is_part(str(g.value)) for g in graphs if isinstance(g, ox.NamedNode))
+    riot(written, "nquads", tmp_path)
+
+    def timeless(nquads: bytes) -> Dataset:
+        kept = b"\n".join(line for line in nquads.splitlines() if b"generatedAtTime" not in line)
+        return rdflib_dataset(kept, "nquads")
+
+    assert_same_dataset(timeless(written), timeless(dumped.getvalue()))
 
 
 def assert_answers_as_embedded(remote: RemoteStore, embedded: Store) -> None:
@@ -98,7 +124,8 @@ def test_kg_build_on_the_command_line(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["parts"] == ["part-00001.nq.gz"] and report["quads"] > 1000
+    assert report["parts"] == [f"part-{n:02d}-00001.nq.gz" for n in range(1, len(report["parts"]) + 1)]
+    assert report["quads"] > 1000
     assert {"Qleverfile", "load-virtuoso.sql", "load-oxigraph.sh", "void.ttl", "README.txt"} <= {
         p.name for p in (tmp_path / "out").iterdir()
     }
