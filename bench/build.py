@@ -6,7 +6,7 @@ Times ``kg build FILE --out DIR`` and sets it beside raw ``bulk_load`` of the sa
 bench/run.py saved for the same size and format in bench/results.json). With ``--virtuoso`` it also
 starts Debian's Virtuoso on loopback and times its bulk loader on the parts (the build's own
 ``load-virtuoso.sql``): the time to a loaded Virtuoso is the build plus that. Merges the figures into
-bench/results.json under "build".
+bench/results.json under "build" and goes into bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -22,6 +22,11 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+import measure  # noqa: E402
+import report  # noqa: E402
+
 RESULTS = HERE / "results.json"
 
 
@@ -63,9 +68,11 @@ def main() -> None:
             figures["to_loaded_virtuoso_s"] = round(built + float(figures["virtuoso_loader_s"]), 1)  # type: ignore[arg-type]
     finally:
         shutil.rmtree(work)
+    figures |= measure.stamp()
     print(json.dumps(figures, indent=2))
     results.setdefault("build", {})[options.file.name] = figures
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    report.write(results)
 
 
 if __name__ == "__main__":

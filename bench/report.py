@@ -234,14 +234,14 @@ def build_section(builds: dict) -> list[str]:
         "parts (its start included), and the two together: the time to a loaded Virtuoso.",
         "",
         "| input | MiB | build s | raw bulk_load s | ratio | parts MiB | Virtuoso loader s "
-        "| to a loaded Virtuoso s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| to a loaded Virtuoso s | commit |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, run in builds.items():
         lines.append(
             f"| {name} | {run['input_mib']} | {run['build_s']} | {run.get('raw_bulk_load_s', NA)} "
             f"| {run.get('throughput_ratio', NA)} | {run['parts_mib']} | {run.get('virtuoso_loader_s', NA)} "
-            f"| {run.get('to_loaded_virtuoso_s', NA)} |"
+            f"| {run.get('to_loaded_virtuoso_s', NA)} | {run.get('commit', NA)} |"
         )
     return lines
 

@@ -25,6 +25,7 @@ import gzip
 import io
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -87,23 +88,36 @@ def build(
         report = BuildReport(out, store.minter.base)
         for file in files:
             report.loads.append(load(store, file, progress=progress(file) if progress else None))
-        report.parts, report.quads = _write_parts(store, out, part_bytes), len(store.oxigraph)
+        report.quads = len(store.oxigraph)
+        writing = progress(out) if progress else None
+        if writing is not None:
+            writing.phase("write parts", report.quads)
+        report.parts = _write_parts(store, out, part_bytes, writing.advance if writing else None)
         void = linked_data.void(store)
         ox.serialize(void, str(out / "void.ttl"), ox.RdfFormat.TURTLE, prefixes=store.prefixes)
     _write_loaders(out, report)
     return report
 
 
-def _write_parts(store: Store, out: Path, limit: int) -> list[Path]:
-    """Every graph of the store into gzipped parts, a graph at a time on each of the machine's cores."""
+def _write_parts(
+    store: Store, out: Path, limit: int, advance: Callable[[int], None] | None = None
+) -> list[Path]:
+    """Every graph of the store into gzipped parts, a graph at a time on each of the machine's cores;
+    ``advance`` is told how many quads each write took."""
     graphs = store.exported_graphs()
     workers = max(1, min(os.cpu_count() or 1, len(graphs)))
     queue = iter(graphs)  # next() on it is atomic: each graph goes to one worker
+    told = threading.Lock()
+
+    def written_lines(lines: int) -> None:
+        if advance is not None:
+            with told:
+                advance(lines)
 
     def work(worker: int) -> list[Path]:
         with _Parts(out, limit, f"{worker:02d}-") as parts:
             for graph in queue:
-                with io.BufferedWriter(_Named(graph, parts), buffer_size=1 << 20) as written:
+                with io.BufferedWriter(_Named(graph, parts, written_lines), buffer_size=1 << 20) as written:
                     if isinstance(graph, ox.NamedNode) and is_part(graph.value):  # literals as written
                         quads = map(
                             literals.written_quad, store.oxigraph.quads_for_pattern(None, None, None, graph)
@@ -122,9 +136,11 @@ class _Named(io.RawIOBase):
     final " ." (N-Triples escapes a newline inside a literal, so every newline ends a line). Other
     N-Quads, and the default graph's triples, pass unchanged."""
 
-    def __init__(self, graph: ox.NamedNode | ox.DefaultGraph, parts: _Parts) -> None:
+    def __init__(
+        self, graph: ox.NamedNode | ox.DefaultGraph, parts: _Parts, lines: Callable[[int], None]
+    ) -> None:
         super().__init__()
-        self.parts, self.rest = parts, b""
+        self.parts, self.lines, self.rest = parts, lines, b""
         named = isinstance(graph, ox.NamedNode) and not is_part(graph.value)
         self.end = f" {graph} .\n".encode() if named else None
 
@@ -132,13 +148,15 @@ class _Named(io.RawIOBase):
         return True
 
     def write(self, data: Buffer) -> int:
+        chunk = bytes(data)
+        self.lines(chunk.count(b"\n"))
         if self.end is None:
-            return self.parts.write(data)
-        lines = self.rest + bytes(data)
+            return self.parts.write(chunk)
+        lines = self.rest + chunk
         cut = lines.rfind(b"\n") + 1
         self.rest = lines[cut:]
         self.parts.write(lines[:cut].replace(b" .\n", self.end))
-        return memoryview(data).nbytes
+        return len(chunk)
 
     def close(self) -> None:
         if self.rest:

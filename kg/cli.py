@@ -244,7 +244,7 @@ def load(
 # compacts it at the end): reading and mapping the file about a fifth, the store's bulk load half,
 # compacting an eighth, the other phases (consensus, representatives, explorer rows, merging papers,
 # ...) two parts each. One bar moves through them all.
-SHARES = {"map": 22.0, "bulk load": 50.0, "optimize": 12.0}
+SHARES = {"map": 22.0, "bulk load": 50.0, "optimize": 12.0, "write parts": 100.0}  # (kg build: its own bar)
 OTHER_SHARE = 2.0
 
 

@@ -87,6 +87,27 @@ def test_a_source_s_own_rdf_leaves_in_its_graphs_with_its_literals_as_written(tm
     assert_same_dataset(timeless(written), timeless(dumped.getvalue()))
 
 
+def test_writing_the_parts_shows_its_progress_quad_by_quad(tmp_path: Path) -> None:
+    told: dict[Path, list[tuple[str, int | None]]] = {}
+
+    class Recorder:
+        def __init__(self, file: Path) -> None:
+            self.file = file
+
+        def phase(self, name: str, total: int | None = None) -> None:
+            told.setdefault(self.file, []).append((name, total))
+
+        def advance(self, done: int) -> None:
+            told[self.file].append(("advance", done))
+
+    out = tmp_path / "out"
+    report = build(FILES, out, part_bytes=20_000, progress=Recorder)
+    writing = told[out]
+    assert writing[0] == ("write parts", report.quads)
+    assert sum(done or 0 for name, done in writing[1:] if name == "advance") == report.quads
+    assert set(FILES) < set(told)  # each file's load told its own
+
+
 def assert_answers_as_embedded(remote: RemoteStore, embedded: Store) -> None:
     for name in sorted(queries.catalogue()):
         params = params_for(name)
