@@ -13,6 +13,7 @@
 - ``InvalidArgument``: a command was given something that cannot work: an id that is no id, a file
   that is not there, options that contradict each other.
 - ``InvalidSetting``: a setting cannot work (an IRI base that is not an absolute IRI ending in / or #).
+- ``OutdatedStore``: an older citekg derived the store's consensus graph; ``kg rebuild`` derives it again.
 """
 
 from __future__ import annotations
@@ -79,3 +80,7 @@ class InvalidArgument(CitekgError):
 
 class InvalidSetting(CitekgError):
     exit_code = 2
+
+
+class OutdatedStore(CitekgError):
+    exit_code = 6

@@ -10,6 +10,7 @@ IRI that names the paper (or citation) now, and ``kg serve`` redirects it there.
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from urllib.parse import unquote
 
 import pyoxigraph as ox
@@ -34,8 +35,19 @@ SELECT DISTINCT ?citation ?citing ?cited WHERE {{
 """
 
 
-def canonicalise(store: WritableBackend, graph: ox.NamedNode) -> list[ox.NamedNode]:
-    """Merge and rename the papers of ``graph``; return the citations that were renamed."""
+class Renamed(NamedTuple):
+    """What ``canonicalise`` renamed: how many paper nodes (merged or better named), and the citations
+    minted from them."""
+
+    papers: int
+    citations: list[ox.NamedNode]
+
+
+NOTHING_RENAMED = Renamed(0, [])
+
+
+def canonicalise(store: WritableBackend, graph: ox.NamedNode) -> Renamed:
+    """Merge and rename the papers of ``graph`` and the citations minted from them."""
     renames: dict[str, str] = {}
     for found in store.quads_for_pattern(None, RDF["type"], FABIO["Expression"], graph):
         node = named(found.subject)
@@ -45,11 +57,11 @@ def canonicalise(store: WritableBackend, graph: ox.NamedNode) -> list[ox.NamedNo
         canonical = store.minter.paper(min(map(_parse_identifier, identifiers), key=lambda i: i.rank))
         renames.update((other, canonical) for other in nodes if other != canonical)
     if not renames:
-        return []
+        return NOTHING_RENAMED
     _rename(store, renames)
     papers = sorted(set(renames.values()))
     _remint_authors(store, papers)
-    return _rename_citations(store, papers)
+    return Renamed(len(renames), _rename_citations(store, papers))
 
 
 def _identifiers(store: WritableBackend, node: ox.NamedNode) -> set[str]:

@@ -138,6 +138,16 @@ class Minter:
         return f"{self.base}aliases"
 
     @property
+    def dataset(self) -> str:
+        """The store as a VoID dataset: its class partitions count the papers, citations and
+        annotations it holds (kept in the consensus graph, and in ``kg serve``'s description)."""
+        return f"{self.base}void"
+
+    def class_partition(self, cls: str) -> str:
+        """The dataset's VoID class partition of a class, named by the class's local name."""
+        return f"{self.dataset}#{cls.rsplit('/', 1)[-1].rsplit('#', 1)[-1]}"
+
+    @property
     def consensus_graph(self) -> str:
         """citekg's own graph, outside ``graph/`` so that no source can be named like it."""
         return f"{self.base}consensus"

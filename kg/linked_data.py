@@ -77,7 +77,7 @@ def describe(store: Store, iri: str) -> list[ox.Triple]:
 def void(store: Backend, *, endpoint: str | None = None, dump: str | None = None) -> list[ox.Triple]:
     """A VoID and DCAT description of the store: counts, the graphs, vocabularies and where to get it."""
     base = store.minter.base
-    dataset = ox.NamedNode(base + "void")
+    dataset = ox.NamedNode(store.minter.dataset)
     stats = store_stats(store)
     triples = [
         ox.Triple(dataset, _A, VOID["Dataset"]),
@@ -94,7 +94,7 @@ def void(store: Backend, *, endpoint: str | None = None, dump: str | None = None
         (CITO["Citation"], stats.citations),
         (OA["Annotation"], stats.annotations),
     ):
-        partition = ox.NamedNode(f"{base}void#{cls.value.rsplit('/', 1)[-1].rsplit('#', 1)[-1]}")
+        partition = ox.NamedNode(store.minter.class_partition(cls.value))
         triples += [
             ox.Triple(dataset, VOID["classPartition"], partition),
             ox.Triple(partition, VOID["class"], cls),
@@ -111,7 +111,7 @@ def void(store: Backend, *, endpoint: str | None = None, dump: str | None = None
             ox.Triple(service, ox.NamedNode(DCAT + "endpointURL"), service),
         ]
     if dump:
-        distribution = ox.NamedNode(base + "void#dump")
+        distribution = ox.NamedNode(store.minter.dataset + "#dump")
         triples += [
             ox.Triple(dataset, VOID["dataDump"], ox.NamedNode(dump)),
             ox.Triple(dataset, ox.NamedNode(DCAT + "distribution"), distribution),

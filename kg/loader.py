@@ -169,6 +169,7 @@ def load(
         scratch = _Scratch(folder)
         plan = _Plan.read(scratch.plan, fingerprint, folder)
         if plan is None:
+            consensus.check_derivation(store)
             if not replace and store.has_graph(graph_iri):
                 raise CitekgError(
                     f"the graph <{graph_iri.value}> is loaded already; replace it with --replace"
@@ -582,12 +583,15 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
         tally.update(tallies.of_graph(store, graph, _unique(scratch.shared)))
         tally.update(tallies.read(scratch.untallied))  # the removal of the graph's previous version
     with report.timed("merge papers"):
-        renamed = identity.canonicalise(store, graph) if plan.links_ids else []
+        merged = identity.canonicalise(store, graph) if plan.links_ids else identity.NOTHING_RENAMED
+        renamed = merged.citations
         consensus.one_value_each(store, graph)
         _class_partitions(store, graph)
     with report.timed("consensus of shared citations"):  # (a replace shares most with its previous version)
         consensus.refresh(store, _unique(scratch.shared, scratch.previous))
         consensus.refresh(store, renamed)
+    with report.timed("store counts"):  # (a graph alone in the store: the consensus counted, so refreshed)
+        tally.update(tallies.of_entities(store, graph))
 
     def removed_papers() -> Iterator[ox.NamedNode]:  # those the graph's previous version described
         return _unique(scratch.undescribed) if report.replaced else iter(())
@@ -615,11 +619,14 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
             typology.refresh(store, _cited(sorted_lines(scratch.changed), sorted_lines(scratch.touched)))
     with report.timed("annotator tallies"):
         # recounted after a resume (differences that may have been applied already) or a merge of
-        # papers (what merged citations added apart is not what they add as one)
+        # papers (what merged citations added apart is not what they add as one; the store's counts
+        # alone when only papers were renamed: a second each at 10^6 citations)
         if report.resumed or renamed:
             tallies.rebuild(store)
         else:
             tallies.apply(store, tally)
+            if merged.papers:
+                tallies.recount_store(store)
     with report.timed("finish"):
         consensus.describe_itself(store)
 
@@ -707,6 +714,7 @@ def _remove(
             described.write(paper.value + "\n")
             changed.writelines(_citations_made(store, paper))
     tally = tallies.of_graph(store, graph, _iris(previous), removing=True)
+    tally.update(tallies.of_entities(store, graph, removing=True))
     for removed in (graph, *store.parts(graph)):
         store.remove_graph(removed)
     return tally
@@ -721,6 +729,7 @@ def drop(store: WritableBackend, graph: str) -> ox.NamedNode:
     graph_iri = next((g for g in (named, from_path) if g in loaded), None)
     if graph_iri is None:
         raise InvalidArgument(f"there is no loaded source graph <{named.value}>")
+    consensus.check_derivation(store)
     with store.change(graph_iri), tempfile.TemporaryDirectory(prefix="drop-", dir=store.path) as folder:
         changed, previous = Path(folder) / "changed", Path(folder) / "previous"
         described = Path(folder) / "undescribed"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from kg import queries
 from kg.backend import Backend
+from kg.consensus import check_derivation
 
 
 @dataclass
@@ -25,7 +26,9 @@ class Stats:
 
 
 def store_stats(store: Backend) -> Stats:
-    """Counts of papers, citations and annotations over all graphs, and the graphs' IRIs."""
+    """Counts of papers, citations and annotations over all graphs, and the graphs' IRIs (refused for
+    a store an older citekg derived, which holds no counts: ``consensus.check_derivation``)."""
+    check_derivation(store)
     row = queries.run_query(store, "stats").rows[0]
     return Stats(row["papers"], row["citations"], row["annotations"], [g.value for g in store.graphs()])
 

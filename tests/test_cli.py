@@ -6,12 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Dataset
 from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.store import Store
+from kg.vocab import CKG, VOID
 
 from .conftest import DATA, EXAMPLE, ROOT, assert_same_dataset, rdflib_dataset, write_jsonl
 
@@ -163,6 +165,39 @@ def test_stats_json(store_path: Path) -> None:
         "annotations": 33,
         "graphs": ["https://w3id.org/citekg/data/consensus", HUB_GRAPH],
     }
+
+
+def test_a_store_an_older_citekg_derived_is_derived_again_before_it_changes(
+    store_path: Path, tmp_path: Path
+) -> None:
+    """An older citekg kept no store counts and stated no derivation: a change or ``stats`` would be
+    wrong, so they are refused (exit 6, naming ``kg rebuild``) until ``kg rebuild`` derives it again."""
+    with Store(store_path) as store:
+        consensus, dataset = store.consensus_graph, ox.NamedNode(store.minter.dataset)
+        older = [
+            *store.oxigraph.quads_for_pattern(consensus, CKG["derivation"], None, consensus),
+            *store.oxigraph.quads_for_pattern(dataset, None, None, consensus),
+            *store.oxigraph.quads_for_pattern(None, VOID["class"], None, consensus),
+            *store.oxigraph.quads_for_pattern(None, VOID["entities"], None, consensus),
+        ]
+        assert len(older) == 10
+        for stale in older:
+            store.oxigraph.remove(stale)
+        before = set(store.oxigraph)
+    more = write_jsonl(tmp_path / "more.jsonl", GOOD_CITATION)
+    for refused in (
+        kg(store_path, "load", str(more)),
+        kg(store_path, "stats"),
+        kg(store_path, "drop", str(EXAMPLE)),
+    ):
+        assert refused.exit_code == 6, refused.output
+        assert "derived by an older citekg" in refused.stderr and "kg rebuild" in refused.stderr
+    with Store(store_path) as store:
+        assert set(store.oxigraph) == before  # nothing changed
+    assert kg(store_path, "rebuild").exit_code == 0
+    assert json.loads(kg(store_path, "stats", "--format", "json").stdout)["papers"] == 26
+    assert kg(store_path, "load", str(more)).exit_code == 0
+    assert json.loads(kg(store_path, "stats", "--format", "json").stdout)["papers"] == 28
 
 
 def test_optimize_compacts_and_keeps_what_is_stored(store_path: Path, tmp_path: Path) -> None:

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
@@ -12,9 +14,11 @@ from kg import queries, tallies
 from kg.agreement import agreements
 from kg.consensus import rebuild
 from kg.loader import drop, load
+from kg.stats import store_stats
 from kg.store import Store
+from kg.vocab import RDF, VOID, XSD
 
-from .conftest import EXAMPLE, store_dataset, without_consensus_time
+from .conftest import DATA, EXAMPLE, store_dataset, without_consensus_time
 
 ROLES = ["background", "method", "comparison", "extension", "motivation", "future_work"]
 POLARITIES = ["positive", "neutral", "negative"]
@@ -179,3 +183,107 @@ def test_the_example_data_tallies_as_a_rebuild(tmp_path: Path) -> None:
     store = Store(None)
     load(store, EXAMPLE)
     _assert_as_rebuilt(store)
+
+
+def _stats(store: Store) -> dict[str, int]:
+    return {kind: getattr(store_stats(store), kind) for kind in tallies.STORE_CLASSES}
+
+
+def _counted(store: Store) -> dict[str, int]:
+    """The store's counts as counting everything gives them (what ``stats`` asked before they were kept)."""
+    return {key[1]: count for key, count in tallies._store_counts(store).items()}
+
+
+def test_the_store_counts_by_hand(store: Store, tmp_path: Path) -> None:
+    """Two files share a paper and a citation; each adds what only it types, and a drop takes that."""
+    shared = {"type": "citation", "citing": "doi:10.1/a", "cited": "doi:10.1/b"}
+    label = {"type": "annotation", "citing": "doi:10.1/a", "cited": "doi:10.1/b", "role": "method"}
+    first = _write(tmp_path / "first.jsonl", [shared, {**label, "annotator": {"id": "x", "kind": "model"}}])
+    second = _write(
+        tmp_path / "second.jsonl",
+        [
+            shared,
+            {"type": "citation", "citing": "doi:10.1/c", "cited": "doi:10.1/b"},
+            {**label, "annotator": {"id": "y", "kind": "human"}},
+        ],
+    )
+    first_graph = load(store, first).graph
+    assert _stats(store) == {"papers": 2, "citations": 1, "annotations": 1}
+    second_graph = load(store, second).graph
+    assert _stats(store) == {"papers": 3, "citations": 2, "annotations": 2}
+    drop(store, first_graph)
+    assert _stats(store) == {"papers": 3, "citations": 2, "annotations": 1}
+    drop(store, second_graph)
+    assert _stats(store) == {"papers": 0, "citations": 0, "annotations": 0}
+    assert not _consensus(store)  # no partitions left behind
+
+
+def test_every_write_keeps_the_store_counts_counting_gives(store: Store, tmp_path: Path) -> None:
+    """Sources' own RDF (OpenCitations' bibliographic resources, in part graphs), papers and citations
+    shared between files, a replace, papers merged with and without their citations, drops."""
+    writes: list[Callable[[], object]] = []
+    models = [("model-a", "model"), ("model-b", "model")]
+    first = _write(tmp_path / "first.jsonl", _labels(1, models))
+    writes += [lambda: load(store, DATA / "oc-meta.nq"), lambda: load(store, DATA / "oc-citations.nt")]
+    writes += [lambda: load(store, first), lambda: load(store, EXAMPLE)]
+    writes.append(lambda: load(store, _write(tmp_path / "second.jsonl", _labels(2, [("h", "human")], 12))))
+    fewer = _labels(3, models, citations=10)
+    writes.append(lambda: load(store, _write(tmp_path / "first.jsonl", fewer)))  # a replace
+    # two papers no citation names, then a record that says they are one
+    apart = [{"type": "paper", "id": "doi:10.9/one"}, {"type": "paper", "id": "arxiv:2201.00001"}]
+    writes.append(lambda: load(store, _write(tmp_path / "apart.jsonl", apart)))
+    same = {"type": "paper", "id": "doi:10.9/one", "ids": {"arxiv": "2201.00001"}}
+    writes.append(lambda: load(store, _write(tmp_path / "same.jsonl", [same])))
+    # a citation under an id that another file then merges into a cited paper's
+    again = {"type": "citation", "citing": "arxiv:2101.00001", "cited": "doi:10.1/p100"}
+    writes.append(lambda: load(store, _write(tmp_path / "arxiv.jsonl", [again])))
+    merging = {"type": "paper", "id": "doi:10.1/p0", "ids": {"arxiv": "2101.00001"}}
+    writes.append(lambda: load(store, _write(tmp_path / "merging.jsonl", [merging])))
+    for write in writes:
+        write()
+        assert _stats(store) == _counted(store)
+    assert _stats(store)["papers"] > 40
+    for graph in store.source_graphs():
+        drop(store, graph.value)
+        assert _stats(store) == _counted(store)
+    assert _stats(store) == {"papers": 0, "citations": 0, "annotations": 0}
+
+
+def test_stats_reads_the_counts_kept(store: Store) -> None:
+    """``stats`` reads the partitions, not the papers: counts stated by hand are what it gives."""
+    consensus, dataset = store.consensus_graph, ox.NamedNode(store.minter.dataset)
+    for kind, count in (("papers", 7), ("annotations", 3)):
+        partition = ox.NamedNode(store.minter.class_partition(tallies.STORE_CLASSES[kind].value))
+        store.oxigraph.extend(
+            [
+                ox.Quad(dataset, VOID["classPartition"], partition, consensus),
+                ox.Quad(partition, VOID["class"], tallies.STORE_CLASSES[kind], consensus),
+                ox.Quad(
+                    partition, VOID["entities"], ox.Literal(str(count), datatype=XSD["integer"]), consensus
+                ),
+            ]
+        )
+    assert _stats(store) == {"papers": 7, "citations": 0, "annotations": 3}
+
+
+def test_annotations_a_source_states_in_its_own_rdf_count_once(store: Store, tmp_path: Path) -> None:
+    """An annotation typed in the parts of two OpenCitations RDF files (and twice in one of them, in
+    its default graph and a named graph) is one annotation, until the last file stating it goes."""
+    annotation = tallies.STORE_CLASSES["annotations"]
+    typed = f"<http://example.org/their/annotation> {RDF['type']} {annotation}"
+    citations = (DATA / "oc-citations.nt").read_text(encoding="utf-8")
+    one = tmp_path / "one.nq"
+    one.write_text(f"{citations}{typed} .\n{typed} <http://example.org/g> .\n", encoding="utf-8")
+    two = tmp_path / "two.nt"
+    two.write_text(f"{citations}{typed} .\n", encoding="utf-8")
+    load(store, EXAMPLE)  # (so that no file is alone in the store: alone, the whole store is counted)
+    ours = _stats(store)["annotations"]
+    first = load(store, one, fmt="opencitations-rdf").graph
+    assert len(store.parts(ox.NamedNode(first))) == 2
+    assert _stats(store)["annotations"] == ours + 1
+    second = load(store, two, fmt="opencitations-rdf").graph
+    assert _stats(store) == _counted(store) and _stats(store)["annotations"] == ours + 1
+    drop(store, first)
+    assert _stats(store)["annotations"] == ours + 1
+    drop(store, second)
+    assert _stats(store)["annotations"] == ours
