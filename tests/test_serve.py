@@ -562,3 +562,20 @@ def test_sources_kept_as_written_leave_as_written_by_the_graph_store_and_the_dum
         status, _, body = fetch(f"{url}/dump.nq")
         dumped = set(ox.parse(body, ox.RdfFormat.N_QUADS))
         assert status == 200 and any(q.object == written and q.graph_name == prov for q in dumped)
+
+
+def test_a_store_an_older_citekg_derived_is_served_with_what_to_do(tmp_path: Path) -> None:
+    """Its counts are not kept: the front page and the VoID description say 503 and name kg rebuild,
+    and the hub pages, which read what every citekg derived, still answer."""
+    path = example_on_disk(tmp_path)
+    with Store(path) as store:
+        consensus = store.consensus_graph
+        store.oxigraph.remove(
+            next(store.oxigraph.quads_for_pattern(consensus, CKG["derivation"], None, consensus))
+        )
+    with serving(create_app(path, Settings())) as url:
+        for page in ("/", "/.well-known/void"):
+            status, _, body = fetch(url + page)
+            assert status == 503 and b"kg rebuild" in body, (page, status, body[:200])
+        status, _, _ = fetch(f"{url}/hub/{PAPER}", accept="application/json")
+        assert status == 200

@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.requests import ClientDisconnect
 
-from kg.errors import CitekgError, UnknownPaper
+from kg.errors import CitekgError, OutdatedStore, UnknownPaper
 
 
 class HTTPProblem(Exception):
@@ -62,7 +62,8 @@ class ServiceFailed(HTTPProblem):
     status = 502
 
 
-STATUS_OF: dict[type[Exception], int] = {UnknownPaper: 404, CitekgError: 400}
+# (a store an older citekg derived: the server's own state, to be derived again, not the request's fault)
+STATUS_OF: dict[type[Exception], int] = {UnknownPaper: 404, OutdatedStore: 503, CitekgError: 400}
 
 
 def install(app: FastAPI) -> None:
