@@ -14,7 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 
-from kg.backend import Backend, select, value_of
+from kg.backend import Backend
 from kg.resources import folder
 from kg.stats import store_stats
 from kg.store import Store
@@ -75,7 +75,11 @@ def describe(store: Store, iri: str) -> list[ox.Triple]:
 
 
 def void(store: Backend, *, endpoint: str | None = None, dump: str | None = None) -> list[ox.Triple]:
-    """A VoID and DCAT description of the store: counts, the graphs, vocabularies and where to get it."""
+    """A VoID and DCAT description of the store: counts, the graphs, vocabularies and where to get it.
+
+    The counts are those the store keeps (``kg.tallies``): papers, citations and annotations, read in
+    a millisecond. It states no ``void:triples`` (optional in VoID): counting every quad took 9.2 s at
+    10^6 citations, a tenth of it a minute, past a request's deadline, for anyone who asks."""
     base = store.minter.base
     dataset = ox.NamedNode(store.minter.dataset)
     stats = store_stats(store)
@@ -84,7 +88,6 @@ def void(store: Backend, *, endpoint: str | None = None, dump: str | None = None
         ox.Triple(dataset, _A, ox.NamedNode(DCAT + "Dataset")),
         ox.Triple(dataset, DCTERMS["title"], ox.Literal("citekg citation knowledge graph")),
         ox.Triple(dataset, VOID["uriSpace"], ox.Literal(base)),
-        ox.Triple(dataset, VOID["triples"], _integer(_quads(store))),
         ox.Triple(dataset, VOID["entities"], _integer(stats.papers)),
     ]
     for vocabulary in _VOCABULARIES:
@@ -120,11 +123,6 @@ def void(store: Backend, *, endpoint: str | None = None, dump: str | None = None
             ox.Triple(distribution, ox.NamedNode(DCAT + "mediaType"), ox.Literal("application/n-quads")),
         ]
     return triples
-
-
-def _quads(store: Backend) -> int:
-    rows = select(store, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
-    return int(value_of(next(rows)["n"]))
 
 
 def _integer(value: int) -> ox.Literal:
