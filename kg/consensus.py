@@ -38,8 +38,8 @@ from typing import IO, Generic, NamedTuple, TypeVar
 import pyoxigraph as ox
 
 from kg import explorer, representatives, tallies, typology
-from kg.backend import Backend, WritableBackend, batched, named, select, solutions
-from kg.errors import OutdatedStore
+from kg.backend import WritableBackend, batched, named, select, solutions
+from kg.derivation import DERIVATION
 from kg.mapping import A, CitationRef, decimal, year_literal
 from kg.nquads import iri, literal, quad
 from kg.representatives import Ranked
@@ -386,13 +386,6 @@ def rebuild(store: WritableBackend) -> None:
     describe_itself(store)
 
 
-# What this citekg derives into the consensus graph, as a number: raised whenever a newer citekg derives
-# more or otherwise (1: the store's counts, kept as VoID class partitions). A store that an older citekg
-# derived lacks what the newer reads and keeps by differences: it is derived again (``kg rebuild``)
-# before anything changes it.
-DERIVATION = 1
-
-
 def describe_itself(store: WritableBackend) -> None:
     """Say in the consensus graph what it was derived from and when (PROV-O), where its rule is
     documented (``ckg:primaryRole``) and by which derivation (``DERIVATION``), replacing what it said
@@ -413,21 +406,6 @@ def describe_itself(store: WritableBackend) -> None:
         *((PROV["wasDerivedFrom"], source) for source in sources),
     ]
     store.add("".join(quad(graph, predicate, value, graph) for predicate, value in said))
-
-
-def check_derivation(store: Backend) -> None:
-    """Refuse a store whose consensus graph an older citekg derived (``DERIVATION``): what a change
-    adds to it, or what is read of it, would be wrong until ``kg rebuild`` derives it again."""
-    if not store.source_graphs():
-        return
-    graph = store.consensus_graph
-    said = next(store.quads_for_pattern(graph, CKG["derivation"], None, graph), None)
-    derived = int(said.object.value) if said is not None and isinstance(said.object, ox.Literal) else 0
-    if derived < DERIVATION:
-        raise OutdatedStore(
-            f"the store was derived by an older citekg (derivation {derived}; this one derives {DERIVATION}):"
-            " run `kg rebuild` once (it derives the consensus graph again from the sources), then try again"
-        )
 
 
 def citations_in(store: WritableBackend, graph: ox.NamedNode) -> Iterator[ox.NamedNode]:

@@ -13,7 +13,8 @@
 - ``InvalidArgument``: a command was given something that cannot work: an id that is no id, a file
   that is not there, options that contradict each other.
 - ``InvalidSetting``: a setting cannot work (an IRI base that is not an absolute IRI ending in / or #).
-- ``OutdatedStore``: an older citekg derived the store's consensus graph; ``kg rebuild`` derives it again.
+- ``OutdatedStore``: another citekg (mostly an older one) derived the store's consensus graph; ``kg rebuild``
+  derives it again.
 """
 
 from __future__ import annotations

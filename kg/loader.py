@@ -36,7 +36,7 @@ from typing import IO, Protocol
 
 import pyoxigraph as ox
 
-from kg import consensus, explorer, identity, importers, representatives, tallies, typology
+from kg import consensus, derivation, explorer, identity, importers, representatives, tallies, typology
 from kg.backend import WritableBackend, batched, named, select
 from kg.errors import CitekgError, InvalidArgument, InvalidInput, RecordError
 from kg.ids import PaperId
@@ -169,7 +169,7 @@ def load(
         scratch = _Scratch(folder)
         plan = _Plan.read(scratch.plan, fingerprint, folder)
         if plan is None:
-            consensus.check_derivation(store)
+            derivation.check(store)
             if not replace and store.has_graph(graph_iri):
                 raise CitekgError(
                     f"the graph <{graph_iri.value}> is loaded already; replace it with --replace"
@@ -729,7 +729,7 @@ def drop(store: WritableBackend, graph: str) -> ox.NamedNode:
     graph_iri = next((g for g in (named, from_path) if g in loaded), None)
     if graph_iri is None:
         raise InvalidArgument(f"there is no loaded source graph <{named.value}>")
-    consensus.check_derivation(store)
+    derivation.check(store)
     with store.change(graph_iri), tempfile.TemporaryDirectory(prefix="drop-", dir=store.path) as folder:
         changed, previous = Path(folder) / "changed", Path(folder) / "previous"
         described = Path(folder) / "undescribed"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kg import queries
+from kg import derivation, queries
 from kg.backend import Backend
-from kg.consensus import check_derivation
 
 
 @dataclass
@@ -27,8 +26,8 @@ class Stats:
 
 def store_stats(store: Backend) -> Stats:
     """Counts of papers, citations and annotations over all graphs, and the graphs' IRIs (refused for
-    a store an older citekg derived, which holds no counts: ``consensus.check_derivation``)."""
-    check_derivation(store)
+    a store an older citekg derived, which holds no counts: ``kg.derivation``)."""
+    derivation.check(store)
     row = queries.run_query(store, "stats").rows[0]
     return Stats(row["papers"], row["citations"], row["annotations"], [g.value for g in store.graphs()])
 
