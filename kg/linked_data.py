@@ -79,7 +79,7 @@ def void(store: Backend, *, endpoint: str | None = None, dump: str | None = None
 
     The counts are those the store keeps (``kg.tallies``): papers, citations and annotations, read in
     a millisecond. It states no ``void:triples`` (optional in VoID): counting every quad took 9.2 s at
-    10^6 citations, a tenth of it a minute, past a request's deadline, for anyone who asks."""
+    10^6 citations (at 10^7, past a request's deadline), for anyone who asks."""
     base = store.minter.base
     dataset = ox.NamedNode(store.minter.dataset)
     stats = store_stats(store)

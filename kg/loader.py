@@ -590,7 +590,7 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
     with report.timed("consensus of shared citations"):  # (a replace shares most with its previous version)
         consensus.refresh(store, _unique(scratch.shared, scratch.previous))
         consensus.refresh(store, renamed)
-    with report.timed("store counts"):  # (a graph alone in the store: the consensus counted, so refreshed)
+    with report.timed("store counts"):  # (once the consensus is refreshed: a graph alone counts it whole)
         tally.update(tallies.of_entities(store, graph))
 
     def removed_papers() -> Iterator[ox.NamedNode]:  # those the graph's previous version described

@@ -165,13 +165,13 @@ def of_entities(store: WritableBackend, graph: ox.NamedNode, *, removing: bool =
     if not [other for other in store.source_graphs() if other != graph]:
         return Counter({key: sign * count for key, count in _store_counts(store).items()})
     ours = [graph, *store.parts(graph)]
-    base, citations = store.minter.base, store.minter.base + "citation/"
+    counted = {"papers": store.minter.base, "citations": store.minter.base + "citation/", "annotations": ""}
     tally: Tally = Counter()
     for kind, cls in STORE_CLASSES.items():
-        for position, typing in enumerate(ours if kind != "citations" else ours[:1]):
-            found = (named(q.subject) for q in store.quads_for_pattern(None, RDF["type"], cls, typing))
-            if kind != "annotations":
-                found = (x for x in found if x.value.startswith(citations if kind == "citations" else base))
+        typing_graphs = ours[:1] if kind == "citations" else ours  # (citekg mints in the graph itself)
+        for position, typing in enumerate(typing_graphs):
+            instances = (named(q.subject) for q in store.quads_for_pattern(None, RDF["type"], cls, typing))
+            found = (x for x in instances if x.value.startswith(counted[kind]))
             for batch in batched(found):
                 typed_in: dict[ox.NamedNode, set[ox.NamedNode]] = {}
                 for row in solutions(store, "?x", batch, f"GRAPH ?g {{ ?x {RDF['type']} {cls} }}"):
