@@ -43,15 +43,20 @@ class Settings:
         return asdict(self)
 
     def open(self) -> WritableBackend:
-        """The store these settings name, opened (a new embedded store is created with ``base``); an
-        embedded store that ``kg serve`` holds is read through the server (``kg.served``)."""
+        """The store these settings name, opened to read (a new embedded store is created with
+        ``base``; an embedded store is shared with other readers: ``Store.for_reading``); an embedded
+        store that ``kg serve`` holds is read through the server (``kg.served``)."""
         server = self.server()
         if server is not None:
             from kg.remote import RemoteStore
             from kg.store import stored_minter
 
             return RemoteStore(server.endpoint, base=stored_minter(self.store).base)
-        return self._open()
+        if self.endpoint:
+            return self._open()
+        from kg.store import Store
+
+        return Store.for_reading(self.store, base=self.base)
 
     def server(self) -> Server | None:
         """The ``kg serve`` that holds the embedded store, if one runs: changes go through it."""

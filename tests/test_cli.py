@@ -282,6 +282,29 @@ def test_a_busy_store_is_a_clear_message(store_path: Path) -> None:
     assert "RocksDB" not in busy.stderr and "Traceback" not in busy.stderr
 
 
+def test_reading_commands_share_the_store_and_a_writer_waits_for_them(
+    store_path: Path, tmp_path: Path
+) -> None:
+    """A reader holds the store shared: other readers (processes of their own) run beside it, a load
+    is told the store is busy and changes nothing; once the reader is done, the load goes through."""
+    more = write_jsonl(tmp_path / "more.jsonl", GOOD_CITATION)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "kg", "--store", str(store_path), *args]
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+
+    with Store.for_reading(store_path) as reading:
+        assert reading.oxigraph is not None
+        stats, hub = run("stats", "--format", "json"), run("hub", "arxiv:2402.13929")
+        assert stats.returncode == 0 and json.loads(stats.stdout)["papers"] == 26, stats.stderr
+        assert hub.returncode == 0 and "SDXL-Lightning" in hub.stdout, hub.stderr
+        busy = run("load", str(more))
+        assert busy.returncode == 4 and "in use by another process" in busy.stderr
+    assert json.loads(run("stats", "--format", "json").stdout)["papers"] == 26  # the load changed nothing
+    assert run("load", str(more)).returncode == 0
+    assert json.loads(run("stats", "--format", "json").stdout)["papers"] == 28
+
+
 def test_formats_and_a_forced_format(tmp_path: Path) -> None:
     listed = json.loads(runner.invoke(app, ["formats", "--format", "json"]).stdout)
     assert [f["name"] for f in listed] == [
