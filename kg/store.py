@@ -105,9 +105,10 @@ class Store:
 
     @classmethod
     def read_only(cls, path: str | os.PathLike[str]) -> Store:
-        """The store at ``path`` opened for reading only, by a process whose parent holds the folder's
-        lock: several such processes can read one store at once (``kg serve``'s query workers), which
-        is safe only while nothing writes it (Oxigraph's rule for read-only opening)."""
+        """The store at ``path`` opened for reading only, by a process that holds the folder's lock
+        shared (``for_reading``) or whose parent holds it (``kg serve``'s query workers): several such
+        processes can read one store at once, which is safe only while nothing writes it (Oxigraph's
+        rule for read-only opening)."""
         store = cls.__new__(cls)
         store.path, store._lock, store._writable, store.compacts = Path(path), None, False, False
         try:
@@ -129,7 +130,8 @@ class Store:
         if base is not None or not (folder / "oxigraph").exists():
             return cls(folder, base)
         handle = hold(folder, shared=True)
-        if _read_state(folder).get("loading") or _read_state(folder).get("restoring"):
+        state = _read_state(folder)  # (read under the lock: no change begins meanwhile)
+        if state.get("loading") or state.get("restoring"):
             handle.close()
             return cls(folder, base)
         store = cls.read_only(folder)
