@@ -150,6 +150,7 @@ async def _carry_out(served: Service, change: Change, folder: Path, order: dict[
     """Make the side store, apply the change there in a process of its own, swap it in."""
     store = Path(served.engine.path)
     side = folder / "store"
+    outcome = "failed"
     try:
         if change.kind == "restore":
             side.mkdir()
@@ -177,15 +178,17 @@ async def _carry_out(served: Service, change: Change, folder: Path, order: dict[
         if old is not None:
             old.close()
         served.announce()  # in the folder that is the store now
-        change.state = "done"
         served.warm()  # the front page's figures, for the changed store
+        outcome = "done"
     except _Failed:
-        change.state = "failed"
+        pass
     except Exception as error:  # told to the client that polls; the served store is as it was
-        change.state, change.error = "failed", f"{type(error).__name__}: {error}"
+        change.error = f"{type(error).__name__}: {error}"
     finally:
-        change.finished = time.time()
+        # (before the change is told over: a client that sees it done finds no side store left)
         await asyncio.to_thread(shutil.rmtree, folder, True)
+        change.finished = time.time()
+        change.state = outcome
 
 
 def _plain_name(name: str | None) -> bool:
