@@ -19,7 +19,6 @@ from kg import explorer, explorer_index, queries
 from kg.backend import Backend, value_of
 from kg.errors import InvalidArgument, QueryError, UnknownPaper
 from kg.ids import SCHEME_RANK, parse_id
-from kg.representatives import MAX_SHOWN
 from kg.vocab import (
     CITO,
     CKG,
@@ -39,6 +38,7 @@ CITES = CITO["cites"].value
 ROLE_BY_EDGE = {role.cito.value: role for role in Role}
 POLARITY_BY_EDGE = {edge.value: polarity for polarity, edge in POLARITY_EDGE.items()}
 REPRESENTATIVES = 5
+MAX_SHOWN = 10  # representative citing papers a summary shows at most (kg.representatives keeps enough)
 
 
 @dataclass

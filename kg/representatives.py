@@ -40,8 +40,7 @@ from kg.nquads import iri, literal, quad
 from kg.spool import sorted_lines
 from kg.vocab import CITO, CKG, XSD
 
-KEPT = 16  # enough to fill any hub summary of up to MAX_SHOWN after the best of each role
-MAX_SHOWN = 10
+KEPT = 16  # enough to fill any hub summary (of up to kg.hub.MAX_SHOWN) after the best of each role
 HAS_REPRESENTATIVE, RANK = CKG["hasRepresentativeCitation"], CKG["representativeRank"]
 KEY = CKG["representativeKey"]
 
