@@ -254,13 +254,25 @@ def startup_section(startup: dict) -> list[str]:
         f"Each command on a store holding the bundled example, median of {startup['repeats']} fresh "
         f'processes, against `python -c "import pyoxigraph"` ({startup["import_pyoxigraph_ms"]} ms); '
         f"measured {startup['measured']} at {startup['commit']}.",
-        "",
-        "| command | ms | ratio |",
-        "|---|---:|---:|",
     ]
+    floors = startup.get("instructions")
+    if floors:
+        lines += [
+            "Instructions (millions, callgrind, one run each: the same from run to run) against importing "
+            f"pyoxigraph ({_millions(floors['import pyoxigraph'])}); starting Python (`pass`) takes "
+            f"{_millions(floors['pass'])}, starting it and importing typer "
+            f"{_millions(floors['import typer'])}.",
+        ]
+    lines += ["", "| command | ms | ratio | instructions (M) | ratio |", "|---|---:|---:|---:|---:|"]
     for name, figure in startup["commands"].items():
-        lines.append(f"| `{name}` | {figure['ms']} | {figure['ratio']} |")
+        counted = _millions(figure.get("instructions"))
+        counted_ratio = figure.get("instructions_ratio") or "n/a"
+        lines.append(f"| `{name}` | {figure['ms']} | {figure['ratio']} | {counted} | {counted_ratio} |")
     return lines
+
+
+def _millions(count: int | None) -> str:
+    return "n/a" if count is None else f"{count / 1e6:.1f}"
 
 
 def update_section(update: dict) -> list[str]:

@@ -10,6 +10,13 @@ Loads the bundled example into a store of its own, then runs each command in a f
 (pip compiles a package it installs; a shell with PYTHONDONTWRITEBYTECODE set would compile kg's
 modules afresh at every start, some 25 ms of a command). Figures merge into bench/results.json under
 "startup" and go into bench/RESULTS.md.
+
+Wall times on a shared two-core machine move by 20-50% from one run to the next, the reference's as
+much as the commands'. So each command also runs once under valgrind's callgrind, whose count of
+instructions is the same from run to run (where valgrind is installed): against importing
+pyoxigraph, and against the floor no kg command goes below, starting Python (``pass``) and
+importing typer. Instructions leave out waiting on the disk and the pages a library maps in, most of
+importing pyoxigraph, so their ratios run higher than the wall times'.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -56,6 +65,21 @@ def median_ms(command: list[str], repeats: int) -> float:
     return round(statistics.median(times) * 1000, 1)
 
 
+def instructions(command: list[str]) -> int | None:
+    """The instructions ``command`` runs, counted by callgrind (None where valgrind is missing)."""
+    if shutil.which("valgrind") is None:
+        return None
+    counted = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    found = re.search(r"Collected : (\d+)", counted.stderr)
+    return int(found.group(1)) if found else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
@@ -72,9 +96,28 @@ def main() -> None:
             "kg citing": [*kg, "--store", str(store), "citing", PAPER],
         }
         figures = {name: median_ms(command, args.repeats) for name, command in commands.items()}
+        floors = {
+            code: instructions([sys.executable, "-c", code])
+            for code in ("import pyoxigraph", "pass", "import typer")
+        }
+        counted = {name: instructions(command) for name, command in commands.items()}
+    reference_instructions = floors["import pyoxigraph"]
     startup = {
         "import_pyoxigraph_ms": reference,
-        "commands": {name: {"ms": ms, "ratio": round(ms / reference, 1)} for name, ms in figures.items()},
+        "instructions": floors,
+        "commands": {
+            name: {
+                "ms": ms,
+                "ratio": round(ms / reference, 1),
+                "instructions": counted[name],
+                "instructions_ratio": (
+                    round(counted[name] / reference_instructions, 1)
+                    if counted[name] and reference_instructions
+                    else None
+                ),
+            }
+            for name, ms in figures.items()
+        },
         "repeats": args.repeats,
         **measure.stamp(),
     }
