@@ -114,7 +114,10 @@ def hub_id(fmt: str = "native") -> str:
     return HUB_ID if fmt == "native" else HUB_OMID
 
 
-def _omid(paper: str) -> str:
+def paper_id(paper: str, fmt: str = "native") -> str:
+    """A paper's id (as the native file names it) in a generated file of this format."""
+    if fmt == "native":
+        return paper
     return HUB_OMID if paper == HUB_ID else f"omid:br/06{paper.rsplit('.', 1)[1]}0"
 
 
@@ -125,7 +128,7 @@ def index_rows(citations: int, hub_citations: int, seed: int = 42) -> Iterator[s
     for record in records(citations, hub_citations, seed):
         if record["type"] != "citation":
             continue
-        citing, cited = _omid(record["citing"]), _omid(record["cited"])
+        citing, cited = (paper_id(str(record[end]), "opencitations-index") for end in ("citing", "cited"))
         oci = f"oci:{citing[9:]}-{cited[9:]}"
         span = f"P{rng.randrange(0, 30)}Y{rng.randrange(0, 12)}M"
         flags = ["yes" if rng.random() < 0.05 else "no" for _ in range(2)]

@@ -293,8 +293,10 @@ def update_section(update: dict) -> list[str]:
             big, small = u["into_store"].get(step), u["into_papers_only"].get(step)
             if big is None or small is None:
                 continue
+            loaded = u.get("format", "native")  # the generated file the store was loaded from
+            store = f"{u['store_citations']:,}" + ("" if loaded == "native" else f" ({loaded})")
             lines.append(
-                f"| {u['store_citations']:,} | {u['update_citations']:,} | {u.get('summarised', 0.0)} "
+                f"| {store} | {u['update_citations']:,} | {u.get('summarised', 0.0)} "
                 f"| {step} | {big['s']} | {small['s']} | {u['ratio'][step]} | {big['peak_mib']} "
                 f"| {u.get('commit', '')} |"
             )

@@ -7,9 +7,10 @@ loaded into a store that holds only the papers it names.
    about 20 papers of the big store (the designated hub among them for a tenth of them, the rest drawn
    from all its papers), half of them with a one-line summary, with model annotations as the generator
    makes them; and a file that only describes the papers the update cites.
-2. Copies the big store (the update changes it) and times ``kg load --quiet`` of the update into the
-   copy, in its own process, then loading it again (a replace of its graph) and dropping it; then the
-   same three into a new store that first loaded the papers-only file.
+2. Copies the big store (the update changes it; a checkpoint, whose files are hard links) and times
+   ``kg load --quiet`` of the update into the copy, in its own process, then loading it again (a
+   replace of its graph) and dropping it; then the same three into a new store that first loaded the
+   papers-only file.
 
 Their ratio is the target's measure (issue 14: at most 3x). Figures merge into bench/results.json
 under "update" and go into bench/RESULTS.md.
@@ -20,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -40,9 +40,12 @@ from kg.stats import store_stats  # noqa: E402
 from kg.store import Store  # noqa: E402
 
 
-def update_records(citations: int, papers: int, seed: int, summarised: float) -> Iterator[dict[str, object]]:
-    """``citations`` new citations from new papers (ids past the generator's) to papers 1..``papers``,
-    a share ``summarised`` of the citing papers with a one-line summary (candidates for hub pages)."""
+def update_records(
+    citations: int, papers: int, seed: int, summarised: float, fmt: str = "native"
+) -> Iterator[dict[str, object]]:
+    """``citations`` new citations from new papers (ids past the generator's) to papers 1..``papers``
+    (named as a generated file of format ``fmt`` names them), a share ``summarised`` of the citing
+    papers with a one-line summary (candidates for hub pages)."""
     rng = random.Random(seed)
     index, emitted = 0, 0
     while emitted < citations:
@@ -53,6 +56,7 @@ def update_records(citations: int, papers: int, seed: int, summarised: float) ->
         targets = {f"doi:10.5555/bench.{rng.randrange(1, papers + 1)}" for _ in range(20)}
         if rng.random() < 0.1:
             targets.add(generate.HUB_ID)
+        targets = {generate.paper_id(target, fmt) for target in targets}
         for target in sorted(targets)[: citations - emitted]:
             emitted += 1
             yield {"type": "citation", "citing": paper, "cited": target, "date": "2025-06-01"}
@@ -68,11 +72,13 @@ def update_records(citations: int, papers: int, seed: int, summarised: float) ->
                 }
 
 
-def write_files(folder: Path, citations: int, papers: int, seed: int, summarised: float) -> tuple[Path, Path]:
+def write_files(
+    folder: Path, citations: int, papers: int, seed: int, summarised: float, fmt: str = "native"
+) -> tuple[Path, Path]:
     update, cited_only = folder / f"update-{citations}.jsonl", folder / f"update-{citations}-papers.jsonl"
     cited: set[str] = set()
     with update.open("w", encoding="utf-8") as out:
-        for record in update_records(citations, papers, seed, summarised):
+        for record in update_records(citations, papers, seed, summarised, fmt):
             out.write(json.dumps(record) + "\n")
             if record["type"] == "citation":
                 cited.add(str(record["cited"]))
@@ -98,15 +104,23 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--summarised", type=float, default=0.5, help="share of citing papers with a summary")
     parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument(
+        "--format",
+        choices=generate.FORMATS,
+        default="native",
+        help="the generated file the store was loaded from",
+    )
     args = parser.parse_args()
-    with Store(args.store) as big:
-        stats = store_stats(big)
-    papers = stats.papers - 1  # the generator's papers 1..n, and the hub
     with tempfile.TemporaryDirectory(prefix="update-", dir=args.work) as scratch:
         folder = Path(scratch)
-        update, cited_only = write_files(folder, args.citations, papers, args.seed, args.summarised)
         copy = folder / "big.store"
-        shutil.copytree(args.store, copy, ignore=shutil.ignore_patterns("lock"))
+        with Store(args.store) as big:
+            stats = store_stats(big)
+            big.checkpoint(copy)  # (hard links: a 10^7 store has no room for a second copy)
+        papers = stats.papers - 1  # the generator's papers 1..n, and the hub
+        update, cited_only = write_files(
+            folder, args.citations, papers, args.seed, args.summarised, args.format
+        )
         small = folder / "small.store"
         kg_load(small, cited_only)
         runs = {}
@@ -121,6 +135,7 @@ def main() -> None:
             }
     figures: dict[str, object] = {
         "store_citations": stats.citations,
+        "format": args.format,
         "update_citations": args.citations,
         "summarised": args.summarised,
         **runs,
