@@ -336,6 +336,7 @@ class Store:
         self.mark_loading(graph)
         try:
             yield
+            self.unmark_loading(graph)  # (its flush writes the change's last bytes: a full disk undoes it)
         except BaseException as error:
             try:
                 self._undo(error)
@@ -346,7 +347,6 @@ class Store:
             if isinstance(error, OSError):  # the engine could not write (a full disk): the user's to fix
                 raise CitekgError(f"the store could not be written: {error}; nothing was changed") from None
             raise
-        self.unmark_loading(graph)
         self._drop_snapshot()
 
     def mark_loading(self, graph: ox.NamedNode) -> None:
