@@ -574,9 +574,12 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
                 scratch.previous.touch()
         plan.phase = "removed"
         plan.save(scratch.plan)
+    resumable = store.work_folder(graph) is not None  # (a load that resumes sends its files again)
     with report.timed("bulk load", scratch.quads.stat().st_size + scratch.derived.stat().st_size):
-        store.bulk_load_nquads(scratch.quads, _advance(report.progress))
-        store.bulk_load_nquads(scratch.derived, _advance(report.progress))
+        for nquads in (scratch.quads, scratch.derived):
+            store.bulk_load_nquads(nquads, _advance(report.progress))
+            if not resumable:  # its disk for the store's: at 10^7 citations they did not fit side by side
+                nquads.unlink()
     with report.timed("tally differences"):
         tally = tallies.read(scratch.tallied)  # the new citations', from the file
         # each shared citation once: a file may state one several times, and a batch reads each it names

@@ -343,6 +343,23 @@ def test_without_a_display_the_engine_reads_the_scratch_quads_by_their_path(
     assert counted[-1]
 
 
+def test_each_scratch_file_is_freed_once_the_engine_has_it(
+    disk_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At 10^7 citations the scratch N-Quads (39 GB) and the store they make do not fit on the disk
+    side by side: a file the store holds is not kept for the next one's bulk load."""
+    present: list[list[str]] = []
+    bulk_load = Store.bulk_load_nquads
+
+    def spy(self: Store, path: Path, on_read: object = None) -> None:
+        present.append(sorted(file.name for file in path.parent.glob("*.nq")))
+        bulk_load(self, path, on_read)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "bulk_load_nquads", spy)
+    load(disk_store, EXAMPLE)
+    assert present == [["derived.nq", "quads.nq"], ["derived.nq"]]
+
+
 @pytest.mark.parametrize("phase", ["map", "bulk load", "merge papers", "representatives"])
 def test_ctrl_c_in_any_phase_leaves_the_store_as_it_was(disk_store: Store, phase: str) -> None:
     load(disk_store, EXAMPLE)
