@@ -3,12 +3,16 @@ pyoxigraph"` (issue 14's target: within 4x).
 
     python bench/startup.py [--repeats 20]
 
-Loads the bundled example into a store of its own, then runs each command in a fresh process
-``--repeats`` times, after a first run that fills the page cache, and takes the medians: ``kg --help``,
-``kg stats``, ``kg hub`` (text) and ``kg citing``, each through the ``kg`` script the package installs
-(``python -m kg`` where there is none). Each runs with Python writing its bytecode, as after an install
-(pip compiles a package it installs; a shell with PYTHONDONTWRITEBYTECODE set would compile kg's
-modules afresh at every start, some 25 ms of a command). Figures merge into bench/results.json under
+Installs citekg as a user does, from a wheel of this checkout into a scratch virtual environment
+(its dependencies taken from the running one's site-packages by path), loads the bundled example into
+a store of its own, then runs each command in a fresh process ``--repeats`` times, after a first run
+that fills the page cache, and takes the medians: ``kg --help``, ``kg stats``, ``kg hub`` (text) and
+``kg citing``, each through the ``kg`` script the wheel installs. Not the checkout's own environment:
+an editable install (``pip install -e``) imports its path finder in every Python that starts there,
+the reference's included (50 million instructions, more than starting Python), which made every
+ratio look smaller than a user's. Each runs with Python writing its bytecode, as after an install (pip
+compiles a package it installs; a shell with PYTHONDONTWRITEBYTECODE set would compile kg's modules
+afresh at every start, some 25 ms of a command). Figures merge into bench/results.json under
 "startup" and go into bench/RESULTS.md.
 
 Wall times on a shared two-core machine move by 20-50% from one run to the next, the reference's as
@@ -29,6 +33,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -40,14 +45,33 @@ import measure  # noqa: E402
 import report  # noqa: E402
 from run import RESULTS  # noqa: E402
 
-EXAMPLE = HERE.parent / "examples" / "hub.jsonl"
+REPOSITORY = HERE.parent
+EXAMPLE = REPOSITORY / "examples" / "hub.jsonl"
 PAPER = "arxiv:2402.13929"
 
 
-def kg_command() -> list[str]:
-    """The installed ``kg`` script beside this Python, as a user runs it."""
-    script = Path(sys.executable).parent / "kg"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "kg"]
+def install(folder: Path) -> Path:
+    """A virtual environment in ``folder`` with citekg installed from a wheel, the way a user has it;
+    its dependencies are the running environment's, by a path in a ``.pth`` file (a path, not a site
+    folder: the editable install's own ``.pth`` there is not run). Returns its Python."""
+    wheels = folder / "wheels"
+    pip = [sys.executable, "-m", "pip", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "wheel", "--no-deps", "--wheel-dir", str(wheels), str(REPOSITORY)], check=True)
+    environment = folder / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(environment)], check=True)
+    python = environment / "bin" / "python"
+    subprocess.run(
+        [*pip, "--python", str(python), "install", "--no-deps", *map(str, wheels.glob("*.whl"))], check=True
+    )
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (Path(site) / "citekg-dependencies.pth").write_text("".join(f"{path}\n" for path in sorted(ours)))
+    return python
 
 
 def median_ms(command: list[str], repeats: int) -> float:
@@ -84,11 +108,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=20)
     args = parser.parse_args()
-    kg = kg_command()
     with tempfile.TemporaryDirectory(prefix="startup-") as scratch:
+        python = install(Path(scratch))
+        kg = [str(python.parent / "kg")]
         store = Path(scratch) / "store"
         subprocess.run([*kg, "--store", str(store), "load", "--quiet", str(EXAMPLE)], check=True)
-        reference = median_ms([sys.executable, "-c", "import pyoxigraph"], args.repeats)
+        reference = median_ms([str(python), "-c", "import pyoxigraph"], args.repeats)
+        typer_floor = median_ms([str(python), "-c", "import typer"], args.repeats)  # (every command's)
         commands = {
             "kg --help": [*kg, "--help"],
             "kg stats": [*kg, "--store", str(store), "stats"],
@@ -97,13 +123,15 @@ def main() -> None:
         }
         figures = {name: median_ms(command, args.repeats) for name, command in commands.items()}
         floors = {
-            code: instructions([sys.executable, "-c", code])
+            code: instructions([str(python), "-c", code])
             for code in ("import pyoxigraph", "pass", "import typer")
         }
         counted = {name: instructions(command) for name, command in commands.items()}
     reference_instructions = floors["import pyoxigraph"]
     startup = {
         "import_pyoxigraph_ms": reference,
+        "import_typer_ms": typer_floor,
+        "installed": "wheel",
         "instructions": floors,
         "commands": {
             name: {
