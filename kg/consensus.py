@@ -233,16 +233,19 @@ def _strength(role: Verdict[Role] | None) -> tuple[bool, float]:
 
 
 def refresh(store: WritableBackend, citations: Iterable[ox.NamedNode]) -> None:
-    """Recompute the consensus of these citations from every graph (any no source holds disappear), a
-    batch at a time: a handful of queries per batch rather than per citation, as over HTTP each query
-    is a round trip."""
+    """Recompute the consensus of these citations from the source graphs (any no source holds
+    disappear), a batch at a time: a handful of queries per batch rather than per citation, as over
+    HTTP each query is a round trip. Only what changed is written: a replace refreshes every citation
+    its file shares with its previous version, most of them as they were."""
     graph = store.consensus_graph
     for batch in batched(citations):
         unique = sorted(set(batch), key=str)
-        store.remove(_stale(store, unique, graph))
-        derived = _recomputed(store, unique, graph)
-        if derived:
-            store.add("".join(derived))
+        stale = set(_stale(store, unique, graph))
+        fresh = set(ox.parse("".join(_recomputed(store, unique, graph)), format=ox.RdfFormat.N_QUADS))
+        store.remove(list(stale - fresh))
+        added = fresh - stale
+        if added:
+            store.add("".join(f"{found} .\n" for found in added))
 
 
 def _stale(store: WritableBackend, citations: list[ox.NamedNode], graph: ox.NamedNode) -> list[ox.Quad]:
@@ -278,7 +281,8 @@ def _recomputed(store: WritableBackend, citations: list[ox.NamedNode], graph: ox
         store,
         "?citation",
         citations,
-        f"?citation {CITO['hasCitingEntity']} ?citing ; {CITO['hasCitedEntity']} ?cited",
+        f"GRAPH ?source {{ ?citation {CITO['hasCitingEntity']} ?citing ; {CITO['hasCitedEntity']} ?cited }} "
+        f"FILTER(?source != {graph})",  # (what the consensus says of a citation is what is refreshed)
     ):
         works.setdefault(row["citation"], {"citing": row["citing"], "cited": row["cited"]})
     bodies: dict[ox.NamedNode, list[tuple[ox.NamedNode, ox.NamedNode]]] = {}
@@ -310,11 +314,14 @@ def _recomputed(store: WritableBackend, citations: list[ox.NamedNode], graph: ox
 # --- one year and title per paper -----------------------------------------------------------------------
 
 # The year and the title citekg shows for a paper, stated once in the consensus graph: the earliest year
-# and the first title in code-point order that any source states.
+# and the first title in code-point order that any source states. (Each property removed by a pattern
+# of its own: with the two in a VALUES, Oxigraph read every year and title of the consensus graph,
+# 0.14 s at 10^5 citations however few the papers.)
 _DESCRIPTIONS = """
-DELETE {{ GRAPH {consensus} {{ ?paper ?described ?chosen }} }}
-WHERE {{ {papers} VALUES ?described {{ fabio:hasPublicationYear dcterms:title }}
-  GRAPH {consensus} {{ ?paper ?described ?chosen }} }} ;
+DELETE {{ GRAPH {consensus} {{ ?paper fabio:hasPublicationYear ?chosen }} }}
+WHERE {{ {papers} GRAPH {consensus} {{ ?paper fabio:hasPublicationYear ?chosen }} }} ;
+DELETE {{ GRAPH {consensus} {{ ?paper dcterms:title ?chosen }} }}
+WHERE {{ {papers} GRAPH {consensus} {{ ?paper dcterms:title ?chosen }} }} ;
 INSERT {{ GRAPH {consensus} {{ ?paper fabio:hasPublicationYear ?year }} }}
 WHERE {{
   SELECT ?paper (STRDT(MIN(STR(?stated)), xsd:gYear) AS ?year) WHERE {{

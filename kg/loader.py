@@ -567,7 +567,7 @@ def _apply(store: WritableBackend, graph: ox.NamedNode, scratch: _Scratch, plan:
         scratch.touched.touch()
         changed = scratch.changed.open("a", encoding="utf-8")
         undescribed = scratch.undescribed.open("w", encoding="utf-8")
-        with changed, undescribed:
+        with changed, undescribed, report.timed("remove previous version"):
             if report.replaced:
                 tallies.save(_remove(store, graph, changed, scratch.previous, undescribed), scratch.untallied)
             else:
