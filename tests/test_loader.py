@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from rdflib import URIRef
 
+from kg import loader
 from kg.errors import CitekgError, InvalidInput, RecordError
 from kg.iris import Minter
 from kg.loader import drop, graph_name_for, load
@@ -343,21 +345,47 @@ def test_without_a_display_the_engine_reads_the_scratch_quads_by_their_path(
     assert counted[-1]
 
 
+@pytest.mark.parametrize("short_of_disk", [False, True])
 def test_each_scratch_file_is_freed_once_the_engine_has_it(
-    disk_store: Store, monkeypatch: pytest.MonkeyPatch
+    disk_store: Store, monkeypatch: pytest.MonkeyPatch, short_of_disk: bool
 ) -> None:
-    """At 10^7 citations the scratch N-Quads (39 GB) and the store they make do not fit on the disk
-    side by side: a file the store holds is not kept for the next one's bulk load."""
+    """At 10^7 citations the scratch N-Quads (39 GB) and the store they make did not fit on the disk
+    side by side: on a disk that is short the quads are gzipped, and a file the store holds is not kept
+    for the next one's bulk load. Either way the store ends the same."""
     present: list[list[str]] = []
     bulk_load = Store.bulk_load_nquads
 
     def spy(self: Store, path: Path, on_read: object = None) -> None:
-        present.append(sorted(file.name for file in path.parent.glob("*.nq")))
+        present.append(sorted(file.name for file in path.parent.glob("*.nq*")))
         bulk_load(self, path, on_read)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Store, "bulk_load_nquads", spy)
+    monkeypatch.setattr(loader, "ROOM_FOR_PLAIN_QUADS", 10**15 if short_of_disk else 0)
     load(disk_store, EXAMPLE)
-    assert present == [["derived.nq", "quads.nq"], ["derived.nq"]]
+    suffix = ".nq.gz" if short_of_disk else ".nq"
+    assert present == [[f"derived{suffix}", f"quads{suffix}"], [f"derived{suffix}"]]
+    expected = Store(None)
+    monkeypatch.setattr(loader, "ROOM_FOR_PLAIN_QUADS", 10**15 if not short_of_disk else 0)
+    load(expected, EXAMPLE)
+    timeless = [store_dataset(loaded) for loaded in (disk_store, expected)]
+    for dataset in timeless:  # (when each graph was made)
+        dataset.remove((None, URIRef("http://www.w3.org/ns/prov#generatedAtTime"), None, None))
+    assert_same_dataset(*timeless)
+
+
+@pytest.mark.parametrize("counted", [False, True])
+def test_the_store_bulk_loads_gzipped_quads_as_plain_ones(tmp_path: Path, counted: bool) -> None:
+    quads = (DATA / "oc-meta.nq").read_bytes()
+    plain, zipped = tmp_path / "quads.nq", tmp_path / "quads.nq.gz"
+    plain.write_bytes(quads)
+    zipped.write_bytes(gzip.compress(quads))
+    read: list[int] = []
+    stores = [Store(None), Store(None)]
+    stores[0].bulk_load_nquads(plain)
+    stores[1].bulk_load_nquads(zipped, read.append if counted else None)
+    assert len(stores[1].oxigraph) > 0
+    assert_same_dataset(store_dataset(stores[1]), store_dataset(stores[0]))
+    assert sum(read) == (zipped.stat().st_size if counted else 0)  # the bytes on the disk
 
 
 @pytest.mark.parametrize("phase", ["map", "bulk load", "merge papers", "representatives"])
