@@ -218,8 +218,8 @@ def _fingerprint(source: Path, format_name: str, paper: str | None, skip_invalid
 
 
 # Free disk, in multiples of the input file, below which a load's quads are written gzipped: plain, they
-# take up to 55x the file (OpenCitations CSV: 42 GB for 775 MB at 10^7 citations) beside a store of
-# about 46x it; gzipped (level 1) a tenth, for loads 4-6% longer (measured at 10^5 citations).
+# took 50x the file (OpenCitations CSV: 39 GB for 775 MB at 10^7 citations) beside a store of about 40x
+# it; gzipped (level 1) 2.1 GB, for loads 4-6% longer (measured at 10^5 citations).
 ROOM_FOR_PLAIN_QUADS = 120
 
 
