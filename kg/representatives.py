@@ -248,24 +248,31 @@ def update(store: WritableBackend, changes: Iterable[tuple[ox.NamedNode, list[ox
         merged = []
         for paper, changed in merge:
             old = kept.get(paper.value, {})
-            # a kept citation that changed may rank lower now, or be gone: then the paper is re-ranked
-            # whole; one whose key is as stated (a replace by the same file) is held as it was
-            if any(_worse(c.value, old, gained) for c in changed if c.value in old):
+            touched = {citation.value for citation in changed}
+            if len(old) < KEPT:
+                # fewer than KEPT kept: every candidate was kept, so those the write left alone and the
+                # changed ones that are candidates now are all there is to rank (a drop at 10^7
+                # citations re-ranked thousands of such papers from every citation they have)
+                held = [
+                    Candidate.from_stated(c, key.value)
+                    for c, (_, key) in old.items()
+                    if c not in touched and key is not None
+                ]
+                merged.append((paper, [*held, *(gained[c] for c in touched if c in gained)]))
+            elif any(_worse(c, old, gained) for c in touched if c in old):
+                # a kept citation that changed may rank lower now, or be gone: then the paper is
+                # re-ranked whole; one whose key is as stated (a replace by the same file) is held
                 rerank.append(paper)
-            else:
-                merged.append(
-                    (paper, [gained[c.value] for c in changed if c.value in gained and c.value not in old])
-                )
+            elif gains := [gained[c] for c in touched if c in gained and c not in old]:
+                held = [Candidate.from_stated(c, key.value) for c, (_, key) in old.items() if key is not None]
+                merged.append((paper, [*gains, *held]))
         graph, stale, fresh = store.consensus_graph, list[ox.Quad](), list[str]()
         candidates = _stored_candidates(store, rerank) if rerank else {}
         for paper in rerank:
             new = choose(candidates.get(paper.value, []))
             _replace(paper, kept.get(paper.value, {}), new, graph, stale, fresh)
-        for paper, gains in merged:
-            if gains:
-                old = kept.get(paper.value, {})
-                held = [Candidate.from_stated(c, key.value) for c, (_, key) in old.items() if key is not None]
-                _replace(paper, old, choose([*gains, *held]), graph, stale, fresh)
+        for paper, ranked in merged:
+            _replace(paper, kept.get(paper.value, {}), choose(ranked), graph, stale, fresh)
         store.remove(stale)
         if fresh:
             store.add("".join(fresh))
