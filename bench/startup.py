@@ -69,8 +69,9 @@ def install(folder: Path) -> Path:
         capture_output=True,
         text=True,
     ).stdout.strip()
-    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
-    (Path(site) / "citekg-dependencies.pth").write_text("".join(f"{path}\n" for path in sorted(ours)))
+    running = sysconfig.get_paths()  # (this environment's, where the dependencies are installed)
+    dependencies = sorted({running["purelib"], running["platlib"]})
+    (Path(site) / "citekg-dependencies.pth").write_text("".join(f"{path}\n" for path in dependencies))
     return python
 
 
