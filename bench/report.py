@@ -63,7 +63,22 @@ def markdown(saved: dict, results: dict[str, dict]) -> str:
             )
     lines += [
         "",
-        "Phases of `kg load` (seconds; the consensus runs during the bulk load, so they overlap):",
+        "Store size as `kg load` leaves it (the engine's files, compacted):",
+        "",
+        "| citations | input | quads | quads a citation | store GiB | bytes a quad |",
+        "|---:|---|---:|---:|---:|---:|",
+    ]
+    for size, sections in results.items():
+        for section, load in sections.items():
+            if section.startswith("load ") and not section.endswith("_measured") and "store_bytes" in load:
+                quads, stored = load["quads"], load["store_bytes"]
+                lines.append(
+                    f"| {int(size):,} | {section[5:]} | {quads:,} | {quads / int(size):.1f} | "
+                    f"{stored / 2**30:.2f} | {stored / quads:.0f} |"
+                )
+    lines += [
+        "",
+        "Phases of `kg load` (seconds, one after the other):",
         "",
     ]
     for size, sections in results.items():
